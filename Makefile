@@ -1,0 +1,55 @@
+# Alignment Fund. `make run` and `make test` are all a new machine needs; `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format check worker migrate demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+migrate: install ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Load (or refresh) the demo fund; safe to run again
+	$(PY) manage.py seed_demo
+
+run: demo ## Set up everything and start the web app, a worker and the scheduler (Ctrl-C stops them)
+	@DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho -f Procfile.dev start
+
+worker: install ## Start a Celery worker with the beat scheduler beside it
+	$(VENV)/bin/celery -A alignment_fund worker --beat --loglevel=info --pool=solo
+
+test: install ## Run the whole test suite
+	$(PY) -m pytest
+
+bench: install ## Print the benchmarks' figures
+	$(PY) -m pytest -m benchmark -s -p no:cacheprovider tests/benchmarks
+
+lint: install ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install ## Django's checks, the deployment checklist and missing migrations
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	PRODUCTION=1 SECRET_KEY=check-only-$$(date +%s)-a-long-random-looking-secret-key-value ALLOWED_HOSTS=fund.example.org \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var

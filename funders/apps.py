@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FundersConfig(AppConfig):
+    name = "funders"
+    verbose_name = "Funders"

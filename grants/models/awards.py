@@ -1,0 +1,252 @@
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+from djmoney.models.fields import MoneyField
+from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
+from djmoney.money import Money
+
+from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY
+
+from .fund import GBP_ONLY
+
+
+def gbp_award_amount_validator(value) -> None:
+    """Awards are pounds, £50,000 to £1,000,000 inclusive. django-money's own validators skip other currencies."""
+    if value is None:
+        return
+    if isinstance(value, Money) and value.currency.code != BASE_CURRENCY:
+        raise ValidationError(
+            "Awards are made in pounds sterling (GBP), not %(currency)s.",
+            code="award_currency",
+            params={"currency": value.currency.code},
+        )
+
+
+def last_business_day(year: int, month: int) -> date:
+    day = date(year, month, calendar.monthrange(year, month)[1])
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def payment_run_for(day: date) -> date:
+    """Payments are monthly in arrears: the payment run on the last business day of the month after `day`'s month."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return last_business_day(year, month)
+
+
+class AwardQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AwardQuerySet:
+        """Administrators see every award; a researcher the awards of projects they lead; a funder's contact the
+        awards its money supports (through the fixed attribution)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self
+        conditions = Q(project__lead=user)
+        if user.funder_id is not None:
+            conditions |= Q(attributions__funder_id=user.funder_id)
+        return self.filter(conditions).distinct()
+
+    def live(self) -> AwardQuerySet:
+        return self.exclude(status=Award.Status.TERMINATED)
+
+    def total_gbp(self) -> Decimal:
+        return self.aggregate(total=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)))["total"] or Decimal("0.00")
+
+
+class Award(models.Model):
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        TERMINATED = "terminated", "Terminated"
+
+    LIFECYCLE = [Status.OFFERED, Status.ACCEPTED, Status.ACTIVE, Status.COMPLETED]
+
+    reference = models.CharField(max_length=40, unique=True)
+    project = models.OneToOneField("projects.Project", on_delete=models.PROTECT, related_name="award")
+    round = models.ForeignKey("grants.Round", on_delete=models.PROTECT, related_name="awards")
+    amount = MoneyField(
+        max_digits=14,
+        decimal_places=2,
+        default_currency=BASE_CURRENCY,
+        currency_choices=GBP_ONLY,
+        validators=[
+            gbp_award_amount_validator,
+            MinMoneyValidator({BASE_CURRENCY: AWARD_MINIMUM_GBP}),
+            MaxMoneyValidator({BASE_CURRENCY: AWARD_MAXIMUM_GBP}),
+        ],
+        help_text="In GBP, £50,000 to £1,000,000 inclusive.",
+    )
+    awarded_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFERED)
+    compute_provider = models.CharField(max_length=120, blank=True)
+    compute_quantity = models.CharField(max_length=120, blank=True, help_text="e.g. 20,000 GPU-hours")
+    compute_value = MoneyField(
+        "notional value of compute",
+        max_digits=14,
+        decimal_places=2,
+        default_currency=BASE_CURRENCY,
+        currency_choices=GBP_ONLY,
+        null=True,
+        blank=True,
+    )
+    mentor = models.CharField(
+        "expert support (mentor)",
+        max_length=200,
+        blank=True,
+        help_text="The AISI researcher who mentors the team.",
+    )
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AwardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reference"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="award_in_gbp"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=AWARD_MINIMUM_GBP, amount__lte=AWARD_MAXIMUM_GBP),
+                name="award_between_50k_and_1m",
+            ),
+            models.CheckConstraint(
+                condition=Q(compute_value__isnull=True) | Q(compute_value_currency=BASE_CURRENCY),
+                name="award_compute_value_in_gbp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.project.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:award", args=[self.pk])
+
+    @property
+    def lifecycle_position(self) -> int:
+        return self.LIFECYCLE.index(self.status) if self.status in self.LIFECYCLE else -1
+
+    def schedule(self) -> list[dict]:
+        """Each milestone with its report status, its payment if made, and the payment run it is expected in."""
+        paid = {d.milestone_id: d for d in self.disbursements.all()}
+        rows = []
+        for milestone in self.milestones.all():
+            payment = paid.get(milestone.pk)
+            rows.append(
+                {
+                    "milestone": milestone,
+                    "payment": payment,
+                    "expected_on": None if payment else milestone.expected_payment_on,
+                }
+            )
+        return rows
+
+    def next_payment(self) -> dict | None:
+        pending = [row for row in self.schedule() if row["payment"] is None]
+        return pending[0] if pending else None
+
+    def next_milestone(self):
+        return next((m for m in self.milestones.all() if m.approved_on is None), None)
+
+
+class Milestone(models.Model):
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="milestones")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    due_on = models.DateField()
+    amount = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
+    report_received_on = models.DateField(null=True, blank=True)
+    approved_on = models.DateField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["award", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "number"], name="milestone_number_unique_in_award"),
+            models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="milestone_in_gbp"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="milestone_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(approved_on__isnull=True) | Q(report_received_on__isnull=False),
+                name="milestone_approved_after_report",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award.reference} milestone {self.number}: {self.title}"
+
+    class ReportStatus(models.TextChoices):
+        NOT_DUE = "not_due", "Not yet due"
+        DUE = "due", "Report due"
+        RECEIVED = "received", "Report received"
+        APPROVED = "approved", "Approved"
+
+    def report_status(self, today: date) -> str:
+        if self.approved_on:
+            return self.ReportStatus.APPROVED
+        if self.report_received_on:
+            return self.ReportStatus.RECEIVED
+        return self.ReportStatus.DUE if self.due_on <= today else self.ReportStatus.NOT_DUE
+
+    @property
+    def expected_payment_on(self) -> date:
+        """Paid in arrears, in the monthly run after the month the report is approved (or falls due)."""
+        return payment_run_for(self.approved_on or self.due_on)
+
+
+class AwardAttribution(models.Model):
+    """The share of an award each funder's money paid for, fixed when the award is made."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="attributions")
+    funder = models.ForeignKey("funders.Funder", on_delete=models.PROTECT, related_name="attributions")
+    amount = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
+    share = models.DecimalField(max_digits=7, decimal_places=6, help_text="Fraction of the award, 0 to 1.")
+    basis = models.CharField(
+        max_length=400, help_text="The funder's money available at award time and the rates used to value it."
+    )
+
+    class Meta:
+        ordering = ["award", "-amount"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "funder"], name="one_attribution_per_funder_and_award"),
+            models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="attribution_in_gbp"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="attribution_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder}: {self.amount} of {self.award.reference}"
+
+
+class Disbursement(models.Model):
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="disbursements")
+    milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, related_name="disbursement")
+    amount = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=80, unique=True, help_text="The payment's bank reference.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="disbursement_in_gbp"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} to {self.award.reference} on {self.paid_on:%d %b %Y}"

@@ -1,0 +1,203 @@
+"""Reference exchange rates: a dated history with provenance.
+
+Rates are stored as the ECB quotes them, units of a currency per euro. Every other pair (GBP/USD, USD→GBP...) is
+a cross rate derived from two of those, and says which two. "The rate on D" is the latest one published on or
+before D, never a later one.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from alignment_fund.money import convert, cross_rate, invert, round_rate
+
+ECB_BASE = "EUR"
+
+
+class RateUnavailable(LookupError):
+    """No reference rate is known on or before the date asked for."""
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Weekdays after `start` up to and including `end` (0 when end <= start)."""
+    days = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+@dataclass(frozen=True)
+class QuotedRate:
+    """A rate between two currencies, with where it came from and the date it was published for."""
+
+    source_currency: str
+    target_currency: str
+    rate: Decimal
+    rate_date: date | None
+    source: str
+    derived_from: str = ""
+
+    def convert(self, amount: Decimal) -> Decimal:
+        return convert(amount, self.rate)
+
+    def is_stale(self, today: date) -> bool:
+        if self.rate_date is None:  # identity: a pound is always a pound
+            return False
+        return business_days_between(self.rate_date, today) > settings.RATES_STALE_AFTER_BUSINESS_DAYS
+
+    @property
+    def pair(self) -> str:
+        return f"{self.source_currency}/{self.target_currency}"
+
+    def describe(self) -> str:
+        if self.rate_date is None:
+            return "same currency"
+        return f"{self.pair} {self.rate.normalize():f}, {self.source_label} rate of {self.rate_date:%d %b %Y}"
+
+    @property
+    def source_label(self) -> str:
+        return ExchangeRate.Source(self.source).label if self.source in ExchangeRate.Source.values else self.source
+
+
+@dataclass(frozen=True)
+class _EurRate:
+    currency: str
+    rate_date: date
+    rate: Decimal
+    source: str
+
+
+class RateBook:
+    """Rates loaded once and answered from memory, so a page converting many amounts costs one query."""
+
+    def __init__(self, rows: Iterable[_EurRate]):
+        self._dates: dict[str, list[date]] = {}
+        self._rows: dict[str, list[_EurRate]] = {}
+        for row in sorted(rows, key=lambda r: (r.currency, r.rate_date)):
+            self._dates.setdefault(row.currency, []).append(row.rate_date)
+            self._rows.setdefault(row.currency, []).append(row)
+
+    @classmethod
+    def load(cls, currencies: Iterable[str] | None = None, since: date | None = None, until: date | None = None):
+        qs = ExchangeRate.objects.all()
+        if currencies is not None:
+            qs = qs.filter(currency__in=[c for c in currencies if c != ECB_BASE])
+        if since is not None:
+            # A value on `since` may need the last rate before it (weekends, holidays): reach back a fortnight.
+            qs = qs.filter(rate_date__gte=since - timedelta(days=14))
+        if until is not None:
+            qs = qs.filter(rate_date__lte=until)
+        return cls(
+            _EurRate(currency, rate_date, rate, source)
+            for currency, rate_date, rate, source in qs.values_list("currency", "rate_date", "rate", "source")
+        )
+
+    def _eur_rate(self, currency: str, on: date) -> _EurRate:
+        dates = self._dates.get(currency, [])
+        index = bisect.bisect_right(dates, on)
+        if index == 0:
+            raise RateUnavailable(f"No EUR/{currency} reference rate on or before {on:%d %b %Y}.")
+        return self._rows[currency][index - 1]
+
+    def latest_date(self, currency: str) -> date | None:
+        dates = self._dates.get(currency)
+        return dates[-1] if dates else None
+
+    def quote(self, source_currency: str, target_currency: str, on: date) -> QuotedRate:
+        if source_currency == target_currency:
+            return QuotedRate(source_currency, target_currency, Decimal(1), None, "identity")
+        if source_currency == ECB_BASE:
+            leg = self._eur_rate(target_currency, on)
+            return QuotedRate(
+                ECB_BASE,
+                target_currency,
+                round_rate(leg.rate),
+                leg.rate_date,
+                leg.source,
+                f"EUR/{target_currency} {leg.rate.normalize():f} ({leg.rate_date:%Y-%m-%d})",
+            )
+        if target_currency == ECB_BASE:
+            leg = self._eur_rate(source_currency, on)
+            return QuotedRate(
+                source_currency,
+                ECB_BASE,
+                invert(leg.rate),
+                leg.rate_date,
+                leg.source,
+                f"1 / EUR/{source_currency} {leg.rate.normalize():f} ({leg.rate_date:%Y-%m-%d})",
+            )
+        from_leg = self._eur_rate(source_currency, on)
+        to_leg = self._eur_rate(target_currency, on)
+        return QuotedRate(
+            source_currency,
+            target_currency,
+            cross_rate(from_leg.rate, to_leg.rate),
+            min(from_leg.rate_date, to_leg.rate_date),
+            from_leg.source if from_leg.source == to_leg.source else f"{from_leg.source}+{to_leg.source}",
+            f"EUR/{target_currency} {to_leg.rate.normalize():f} ({to_leg.rate_date:%Y-%m-%d}) ÷ "
+            f"EUR/{source_currency} {from_leg.rate.normalize():f} ({from_leg.rate_date:%Y-%m-%d})",
+        )
+
+
+class ExchangeRateQuerySet(models.QuerySet):
+    def quote(self, source_currency: str, target_currency: str, on: date) -> QuotedRate:
+        """The reference rate from one currency to another on `on`: the latest published on or before it."""
+        needed = {source_currency, target_currency} - {ECB_BASE}
+        if source_currency == target_currency:
+            needed = set()
+        rows = []
+        for currency in needed:
+            row = (
+                self.filter(currency=currency, rate_date__lte=on)
+                .order_by("-rate_date")
+                .values_list("currency", "rate_date", "rate", "source")
+                .first()
+            )
+            if row:
+                rows.append(_EurRate(*row))
+        return RateBook(rows).quote(source_currency, target_currency, on)
+
+    def newest_date(self) -> date | None:
+        return self.aggregate(newest=models.Max("rate_date"))["newest"]
+
+
+class ExchangeRate(models.Model):
+    """One ECB-style reference rate: `rate` units of `currency` per euro on `rate_date`."""
+
+    class Source(models.TextChoices):
+        ECB_HISTORY = "ecb-history", "ECB reference (history file)"
+        ECB_LIVE = "ecb-live", "ECB reference (daily feed)"
+        MANUAL = "manual", "Entered by an administrator"
+
+    currency = models.CharField(max_length=3)
+    rate_date = models.DateField()
+    rate = models.DecimalField(max_digits=20, decimal_places=10, help_text="Units of the currency per euro.")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ExchangeRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-rate_date", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "rate_date"], name="one_rate_per_currency_and_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="rate_positive"),
+        ]
+        indexes = [models.Index(fields=["currency", "-rate_date"], name="rate_lookup")]
+
+    def __str__(self) -> str:
+        return f"EUR/{self.currency} {self.rate} on {self.rate_date:%d %b %Y} ({self.get_source_display()})"

@@ -1,0 +1,189 @@
+"""The fund's money position on a date: what it holds, owes and can still award.
+
+Headroom policy (also in the README): the fund can award its GBP cash, plus its non-GBP cash valued at the reference
+rate of the day, less what it has awarded and not yet paid (committed). Pledges not yet received are shown beside
+headroom, never in it; cash given for compute only is never in it. A round can award the lesser of the fund's
+headroom and what is left of its own budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Max, Q, Sum
+
+from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, total
+
+from .models import Account, Award, Disbursement, LedgerLine, LedgerTransaction, Round
+from .models.rates import QuotedRate, RateBook
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Valued:
+    """An amount in its own currency with its value in GBP and USD, and the rates behind them."""
+
+    currency: str
+    amount: Decimal
+    gbp: Decimal
+    usd: Decimal
+    to_gbp: QuotedRate
+    to_usd: QuotedRate
+
+
+def value(amount: Decimal, currency: str, on: date, book: RateBook) -> Valued:
+    to_gbp = book.quote(currency, "GBP", on)
+    to_usd = book.quote(currency, "USD", on)
+    return Valued(currency, amount, to_gbp.convert(amount), to_usd.convert(amount), to_gbp, to_usd)
+
+
+@dataclass(frozen=True)
+class PoolPosition:
+    on: date
+    cash: dict[str, Decimal]
+    compute_cash: dict[str, Decimal]
+    receivable: dict[str, Decimal]
+    committed_gbp: Decimal
+    awarded_gbp: Decimal
+    disbursed_gbp: Decimal
+    cash_valued: list[Valued] = field(default_factory=list)
+    receivable_valued: list[Valued] = field(default_factory=list)
+    gbp_usd: QuotedRate | None = None
+    ledger_version: int = 0
+
+    @property
+    def cash_gbp(self) -> Decimal:
+        return total(v.gbp for v in self.cash_valued)
+
+    @property
+    def cash_usd(self) -> Decimal:
+        return total(v.usd for v in self.cash_valued)
+
+    @property
+    def receivable_gbp(self) -> Decimal:
+        return total(v.gbp for v in self.receivable_valued)
+
+    @property
+    def receivable_usd(self) -> Decimal:
+        return total(v.usd for v in self.receivable_valued)
+
+    @property
+    def headroom_gbp(self) -> Decimal:
+        return self.cash_gbp - self.committed_gbp
+
+    @property
+    def headroom_usd(self) -> Decimal:
+        return self.gbp_usd.convert(self.headroom_gbp) if self.gbp_usd else ZERO
+
+    @property
+    def pool_gbp(self) -> Decimal:
+        """All the fund's money: cash held plus pledges still to arrive (compute-only cash excluded)."""
+        return self.cash_gbp + self.receivable_gbp
+
+    @property
+    def pool_usd(self) -> Decimal:
+        return self.cash_usd + self.receivable_usd
+
+    @property
+    def foreign_cash(self) -> list[Valued]:
+        return [v for v in self.cash_valued if v.currency != BASE_CURRENCY]
+
+    def rates_used(self) -> list[QuotedRate]:
+        seen = {}
+        for v in [*self.cash_valued, *self.receivable_valued]:
+            for quote in (v.to_gbp, v.to_usd):
+                if quote.rate_date is not None:
+                    seen[quote.pair] = quote
+        if self.gbp_usd is not None:
+            seen[self.gbp_usd.pair] = self.gbp_usd
+        return sorted(seen.values(), key=lambda q: q.pair)
+
+
+def _nonzero(balances: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {c: v for c, v in sorted(balances.items()) if v != 0}
+
+
+def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
+    """The fund's position from the ledger, counting every movement that occurred on or before `on`."""
+    lines = LedgerLine.objects.filter(transaction__occurred_on__lte=on)
+    balances = lines.balances()
+
+    def by_currency(account: str) -> dict[str, Decimal]:
+        return _nonzero({c: v for (a, c), v in balances.items() if a == account})
+
+    cash = by_currency(Account.CASH)
+    receivable = by_currency(Account.PLEDGES_RECEIVABLE)
+    committed_gbp = -balances.get((Account.GRANTS_COMMITTED, BASE_CURRENCY), ZERO)
+    awarded_gbp = balances.get((Account.GRANTS_AWARDED, BASE_CURRENCY), ZERO)
+    disbursed_gbp = awarded_gbp - committed_gbp
+    if book is None:
+        book = RateBook.load(set(cash) | set(receivable) | set(REPORTING_CURRENCIES), until=on)
+    version = LedgerTransaction.objects.aggregate(v=Max("pk"))["v"] or 0
+    return PoolPosition(
+        on=on,
+        cash=cash,
+        compute_cash=by_currency(Account.COMPUTE_CASH),
+        receivable=receivable,
+        committed_gbp=committed_gbp,
+        awarded_gbp=awarded_gbp,
+        disbursed_gbp=disbursed_gbp,
+        cash_valued=[value(a, c, on, book) for c, a in cash.items()],
+        receivable_valued=[value(a, c, on, book) for c, a in receivable.items()],
+        gbp_usd=book.quote("GBP", "USD", on),
+        ledger_version=version,
+    )
+
+
+@dataclass(frozen=True)
+class RoundPosition:
+    round: Round
+    budget_gbp: Decimal
+    awarded_gbp: Decimal
+    disbursed_gbp: Decimal
+    fund_headroom_gbp: Decimal
+
+    @property
+    def committed_gbp(self) -> Decimal:
+        return self.awarded_gbp - self.disbursed_gbp
+
+    @property
+    def budget_left_gbp(self) -> Decimal:
+        return self.budget_gbp - self.awarded_gbp
+
+    @property
+    def headroom_gbp(self) -> Decimal:
+        return max(ZERO, min(self.budget_left_gbp, self.fund_headroom_gbp))
+
+
+def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
+    """Each round's budget, awarded, disbursed and headroom, in two queries whatever the number of rounds."""
+    rounds = list(rounds if rounds is not None else Round.objects.all())
+    gbp = Q(amount_currency=BASE_CURRENCY)
+    awarded = dict(
+        Award.objects.live()
+        .filter(awarded_on__lte=pool.on)
+        .values("round")
+        .annotate(t=Sum("amount", filter=gbp))
+        .values_list("round", "t")
+        .order_by()
+    )
+    disbursed = dict(
+        Disbursement.objects.filter(paid_on__lte=pool.on)
+        .values("award__round")
+        .annotate(t=Sum("amount", filter=gbp))
+        .values_list("award__round", "t")
+        .order_by()
+    )
+    return [
+        RoundPosition(
+            round=r,
+            budget_gbp=r.budget.amount,
+            awarded_gbp=awarded.get(r.pk) or ZERO,
+            disbursed_gbp=disbursed.get(r.pk) or ZERO,
+            fund_headroom_gbp=pool.headroom_gbp,
+        )
+        for r in rounds
+    ]

