@@ -6,6 +6,8 @@ app_name = "grants"
 
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
+    path("waitlist/", views.waitlist, name="waitlist"),
+    path("calendar/", views.calendar, name="calendar"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("projects/<int:pk>/", views.project_detail, name="project"),
     path("awards/<int:pk>/", views.award_detail, name="award"),
