@@ -22,11 +22,15 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
-demo: migrate ## Load (or refresh) the demo fund; safe to run again
-	$(PY) manage.py seed_demo
+# The embedded default is offline: the demo lives on the date of its newest shipped ECB rate unless FUND_TODAY is set.
+DEMO_ENV = FUND_TODAY=$${FUND_TODAY-$$($(PY) -m alignment_fund.demo_date)} DEBUG=$${DEBUG:-1}
 
-run: demo ## Set up everything and start the web app, a worker and the scheduler (Ctrl-C stops them)
-	@DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho -f Procfile.dev start
+demo: migrate ## Load the demo fund (safe to run again) and print the sign-ins
+	@$(DEMO_ENV) $(PY) manage.py seed_demo
+
+run: demo ## Set up everything, then start the web app, a worker and the scheduler (Ctrl-C stops them)
+	@echo "Starting the web app on http://127.0.0.1:8000/ and a Celery worker with its beat scheduler (Ctrl-C stops both)."
+	@$(DEMO_ENV) $(VENV)/bin/honcho -f Procfile.dev start
 
 worker: install ## Start a Celery worker with the beat scheduler beside it
 	$(VENV)/bin/celery -A alignment_fund worker --beat --loglevel=info --pool=solo

@@ -132,7 +132,7 @@ def post_pledge(pledge: Pledge, actor=None) -> LedgerTransaction:
 
 
 def outstanding_on_pledge(pledge: Pledge) -> Decimal:
-    received = pledge.receipts.aggregate(t=Sum("amount"))["t"] or Decimal("0.00")
+    received = round_money(pledge.receipts.aggregate(t=Sum("amount"))["t"] or 0)
     return pledge.amount.amount - received
 
 
@@ -181,7 +181,7 @@ def post_receipt(receipt: Receipt, actor=None) -> LedgerTransaction:
 
 
 def unconverted_on_receipt(receipt: Receipt) -> Decimal:
-    sold = receipt.conversions.aggregate(t=Sum("amount_sold"))["t"] or Decimal("0.00")
+    sold = round_money(receipt.conversions.aggregate(t=Sum("amount_sold"))["t"] or 0)
     return receipt.amount.amount - sold
 
 

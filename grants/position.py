@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Max, Q, Sum
 
-from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, total
+from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money, total
 
 from .models import Account, Award, Disbursement, LedgerLine, LedgerTransaction, Round
 from .models.rates import QuotedRate, RateBook
@@ -181,8 +181,8 @@ def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
         RoundPosition(
             round=r,
             budget_gbp=r.budget.amount,
-            awarded_gbp=awarded.get(r.pk) or ZERO,
-            disbursed_gbp=disbursed.get(r.pk) or ZERO,
+            awarded_gbp=round_money(awarded.get(r.pk) or 0),
+            disbursed_gbp=round_money(disbursed.get(r.pk) or 0),
             fund_headroom_gbp=pool.headroom_gbp,
         )
         for r in rounds

@@ -13,7 +13,7 @@ from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
 from djmoney.money import Money
 
-from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY
+from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, round_money
 
 from .fund import GBP_ONLY
 
@@ -60,7 +60,7 @@ class AwardQuerySet(models.QuerySet):
         return self.exclude(status=Award.Status.TERMINATED)
 
     def total_gbp(self) -> Decimal:
-        return self.aggregate(total=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)))["total"] or Decimal("0.00")
+        return round_money(self.aggregate(total=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)))["total"] or 0)
 
 
 class Award(models.Model):

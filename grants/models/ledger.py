@@ -169,7 +169,8 @@ class LedgerLineQuerySet(models.QuerySet):
     def balances(self) -> dict[tuple[str, str], Decimal]:
         """{(account, currency): balance}, one GROUP BY: never a sum across currencies."""
         rows = self.values("account", "amount_currency").annotate(total=Sum("amount")).order_by()
-        return {(r["account"], r["amount_currency"]): r["total"] or Decimal("0.00") for r in rows}
+        # SQLite's SUM comes back with stray precision; quantize so every balance is pounds and pence.
+        return {(r["account"], r["amount_currency"]): round_money(r["total"] or 0) for r in rows}
 
     def balance_by_currency(self, account: str) -> dict[str, Decimal]:
         return {

@@ -63,7 +63,7 @@ class QuotedRate:
     def describe(self) -> str:
         if self.rate_date is None:
             return "same currency"
-        return f"{self.pair} {self.rate.normalize():f}, {self.source_label} rate of {self.rate_date:%d %b %Y}"
+        return f"{self.pair} {self.rate.normalize():f}, {self.source_label} rate of {self.rate_date:%-d %b %Y}"
 
     @property
     def source_label(self) -> str:

@@ -1,0 +1,600 @@
+"""The demo fund: The Alignment Project, built through the same operations administrators use.
+
+Public facts (see the product brief) are followed where they exist: the fund and its administrator, the backers,
+OpenAI's USD 7,500,000 pledge of 19 Feb 2026 administered by Renaissance Philanthropy, Microsoft's undisclosed
+amount, a total above £27M, Round 1's dates and its 60 projects in 8 countries, awards of £50k-£1M paid monthly in
+arrears against milestones. Everything else (other backers' amounts, projects, people, institutions, payments) is
+invented and marked illustrative. Random choices come from a fixed seed, so every run builds the same fund.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from alignment_fund.models import User
+from alignment_fund.money import split_pro_rata
+from funders.models import Funder, FunderContact
+from projects.models import Project, ResearchArea
+
+from . import actions
+from .models import Award, ExchangeRate, Fund, Milestone, Round
+from .rate_sources import ShippedHistory, store
+
+ILLUSTRATIVE = "Illustrative: invented for the demo; no public figure exists."
+
+
+@dataclass(frozen=True)
+class DemoFunder:
+    slug: str
+    name: str
+    kind: str
+    country: str
+    currency: str
+    amount: str
+    pledged_on: date
+    received: tuple[tuple[date, str], ...]
+    converted: tuple[tuple[date, str], ...] = ()
+    illustrative: bool = True
+    disclose: bool = True
+    administered_by: str = ""
+    gives_compute: bool = False
+    website: str = ""
+
+
+LAUNCH = date(2025, 7, 30)
+
+FUNDERS = [
+    DemoFunder(
+        "uk-aisi",
+        "UK AI Security Institute",
+        "government",
+        "GB",
+        "GBP",
+        "8500000.00",
+        LAUNCH,
+        ((date(2025, 8, 29), "6500000.00"), (date(2026, 4, 30), "2000000.00")),
+        website="https://www.aisi.gov.uk/",
+    ),
+    DemoFunder(
+        "canadian-aisi",
+        "Canadian AI Safety Institute",
+        "government",
+        "CA",
+        "CAD",
+        "2000000.00",
+        LAUNCH,
+        ((date(2025, 9, 15), "2000000.00"),),
+        ((date(2025, 9, 22), "2000000.00"),),
+    ),
+    DemoFunder(
+        "schmidt-sciences",
+        "Schmidt Sciences",
+        "philanthropy",
+        "US",
+        "USD",
+        "3000000.00",
+        LAUNCH,
+        ((date(2025, 9, 1), "3000000.00"),),
+        ((date(2025, 9, 8), "3000000.00"),),
+        website="https://www.schmidtsciences.org/",
+    ),
+    DemoFunder(
+        "aws",
+        "Amazon Web Services",
+        "industry",
+        "US",
+        "USD",
+        "2500000.00",
+        LAUNCH,
+        ((date(2025, 9, 5), "2500000.00"),),
+        ((date(2025, 10, 6), "2500000.00"),),
+        gives_compute=True,
+    ),
+    DemoFunder(
+        "anthropic",
+        "Anthropic",
+        "industry",
+        "US",
+        "USD",
+        "2500000.00",
+        LAUNCH,
+        ((date(2025, 9, 5), "2500000.00"),),
+        ((date(2025, 10, 6), "1500000.00"),),
+        gives_compute=True,
+        website="https://www.anthropic.com/",
+    ),
+    DemoFunder(
+        "halcyon-futures",
+        "Halcyon Futures",
+        "philanthropy",
+        "US",
+        "USD",
+        "1000000.00",
+        date(2025, 10, 1),
+        ((date(2025, 11, 3), "1000000.00"),),
+    ),
+    DemoFunder(
+        "ukri",
+        "UK Research and Innovation",
+        "government",
+        "GB",
+        "GBP",
+        "2000000.00",
+        date(2025, 10, 1),
+        ((date(2025, 11, 28), "1000000.00"),),
+        website="https://www.ukri.org/",
+    ),
+    DemoFunder(
+        "cifar",
+        "CIFAR",
+        "academic",
+        "CA",
+        "CAD",
+        "1500000.00",
+        date(2025, 10, 15),
+        ((date(2025, 12, 1), "1500000.00"),),
+        ((date(2025, 12, 8), "1500000.00"),),
+    ),
+    DemoFunder(
+        "australian-aisi",
+        "Australian AI Safety Institute",
+        "government",
+        "AU",
+        "AUD",
+        "2000000.00",
+        date(2025, 11, 3),
+        ((date(2026, 1, 15), "1000000.00"),),
+    ),
+    DemoFunder(
+        "openai",
+        "OpenAI",
+        "industry",
+        "US",
+        "USD",
+        "7500000.00",
+        date(2026, 2, 19),
+        ((date(2026, 3, 20), "7500000.00"),),
+        ((date(2026, 4, 2), "4000000.00"),),
+        illustrative=False,
+        administered_by="Renaissance Philanthropy",
+        website="https://openai.com/",
+    ),
+    DemoFunder(
+        "microsoft",
+        "Microsoft",
+        "industry",
+        "US",
+        "USD",
+        "2500000.00",
+        date(2026, 2, 20),
+        ((date(2026, 4, 15), "2500000.00"),),
+        ((date(2026, 5, 4), "2500000.00"),),
+        disclose=False,
+    ),
+]
+
+AREAS = {
+    "computational-complexity": (
+        "Computational complexity theory",
+        [
+            "Hardness of verifying learned circuits",
+            "Complexity limits of scalable oversight",
+            "Proof systems for model behaviour",
+            "Interactive proofs for AI debate",
+        ],
+    ),
+    "economics-game-theory": (
+        "Economic theory and game theory",
+        [
+            "Mechanism design for cooperative AI agents",
+            "Incentive-compatible reward reporting",
+            "Bargaining between principals and AI agents",
+            "Equilibria of multi-agent training",
+        ],
+    ),
+    "cognitive-science": (
+        "Cognitive science",
+        [
+            "Concept formation in humans and language models",
+            "Theory of mind probes for assistants",
+            "Human oversight under cognitive load",
+            "Metacognition and calibrated uncertainty",
+        ],
+    ),
+    "information-theory-cryptography": (
+        "Information theory and cryptography",
+        [
+            "Steganography detection in model outputs",
+            "Cryptographic commitments for model audits",
+            "Information bottlenecks and honest reporting",
+            "Watermarks that survive fine-tuning",
+        ],
+    ),
+    "interpretability": (
+        "Interpretability",
+        [
+            "Sparse feature circuits at scale",
+            "Causal scrubbing of planning behaviour",
+            "Mechanistic signatures of deception",
+            "Automated interpretability agents",
+        ],
+    ),
+    "benchmarks-evaluation": (
+        "Benchmark design and evaluation",
+        [
+            "Evaluations for sabotage propensity",
+            "Measuring situational awareness",
+            "Robust benchmarks against contamination",
+            "Red-team evaluation protocols",
+        ],
+    ),
+    "learning-theory": (
+        "Learning theory",
+        [
+            "Generalisation of reward models under shift",
+            "Sample complexity of value learning",
+            "Goal misgeneralisation in theory",
+            "Provable guarantees for safe exploration",
+        ],
+    ),
+}
+
+COUNTRIES = [  # Round 1 funded projects in eight countries.
+    ("GB", ["University of Oxford", "University of Cambridge", "Imperial College London", "University of Edinburgh"]),
+    ("US", ["Stanford University", "MIT", "UC Berkeley", "Carnegie Mellon University"]),
+    ("CA", ["University of Toronto", "Mila - Quebec AI Institute", "University of British Columbia"]),
+    ("DE", ["Max Planck Institute for Intelligent Systems", "University of Tübingen"]),
+    ("FR", ["Inria", "École normale supérieure"]),
+    ("NL", ["University of Amsterdam"]),
+    ("CH", ["ETH Zurich", "EPFL"]),
+    ("AU", ["Australian National University", "University of Melbourne"]),
+]
+GIVEN = [
+    "Amara",
+    "Ben",
+    "Chen",
+    "Dana",
+    "Elif",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kiran",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yusuf",
+    "Zoe",
+]
+FAMILY = [
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Novak",
+    "Haddad",
+    "Fischer",
+    "Mensah",
+    "Kowalski",
+    "Rossi",
+    "Duarte",
+    "Nguyen",
+    "Baker",
+    "Ivanova",
+    "Costa",
+    "Larsen",
+    "Patel",
+    "Schmidt",
+    "Walsh",
+    "Yilmaz",
+]
+MENTORS = ["AISI alignment team", "AISI interpretability team", "AISI evaluations team", "AISI theory team"]
+COMPUTE = [("Amazon Web Services", "20,000 GPU-hours", "60000.00"), ("Anthropic", "API credits", "25000.00")]
+
+DEMO_USERS = [
+    # username, display name, role note
+    ("admin", "Fund administrator", "fund administrator: /portfolio/ and /admin/"),
+    ("openai", "OpenAI grants team", "OpenAI's contact: /funder/"),
+    ("aisi", "UK AISI funding team", "UK AISI's contact: /funder/"),
+    ("researcher", "Dr Amara Okafor", "lead of a Round 1 award: /awards/"),
+    ("researcher2", "Dr Mateo Duarte", "lead of a Round 2 award: /awards/"),
+]
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class DemoBuilder:
+    def __init__(self, today: date, stdout=None):
+        self.today = today
+        self.rng = random.Random(2025)
+        self.stdout = stdout
+        self.admin: User | None = None
+
+    def say(self, message: str) -> None:
+        if self.stdout is not None:
+            self.stdout.write(message)
+
+    @transaction.atomic
+    def build(self) -> Fund:
+        self.say("Loading ECB reference rates (shipped history, from 2025)…")
+        store(ShippedHistory(since=date(2025, 1, 1)).fetch(), ExchangeRate.Source.ECB_HISTORY)
+        self.admin = self._user("admin", "Fund administrator", staff=True)
+        fund = Fund.objects.create(
+            name="The Alignment Project",
+            administered_by="UK AI Security Institute",
+            website="https://alignmentproject.aisi.gov.uk/",
+            description="A global fund for independent AI-alignment research, created by the UK AI Security "
+            "Institute and co-funded by governments, philanthropies and companies.",
+        )
+        round1 = Round.objects.create(
+            fund=fund,
+            number=1,
+            name="Round 1 (2025)",
+            opens_on=date(2025, 7, 30),
+            closes_on=date(2025, 9, 10),
+            decisions_from=date(2025, 11, 5),
+            decisions_to=date(2025, 11, 19),
+            budget=("15000000.00", "GBP"),
+            status=Round.Status.CLOSED,
+        )
+        round2 = Round.objects.create(
+            fund=fund,
+            number=2,
+            name="Round 2 (2026)",
+            opens_on=date(2026, 3, 16),
+            closes_on=date(2026, 5, 15),
+            decisions_from=date(2026, 7, 1),
+            decisions_to=date(2026, 7, 31),
+            budget=("6000000.00", "GBP"),
+            status=Round.Status.AWARDING,
+        )
+        areas = {
+            slug: ResearchArea.objects.create(slug=slug, name=name, description=f"Research in {name.lower()}.")
+            for slug, (name, _) in AREAS.items()
+        }
+        funders = self._funders()
+        self._contact("openai", "OpenAI grants team", funders["openai"])
+        self._contact("aisi", "UK AISI funding team", funders["uk-aisi"])
+
+        # Money arrives and is converted in date order, interleaved with the awards it pays for.
+        events = []
+        for spec in FUNDERS:
+            events.append((spec.pledged_on, 0, "pledge", spec))
+            for n, (day, amount) in enumerate(spec.received):
+                events.append((day, 1, "receipt", (spec, n, amount)))
+            for n, (day, amount) in enumerate(spec.converted):
+                events.append((day, 2, "conversion", (spec, n, amount)))
+        researcher = self._user("researcher", "Dr Amara Okafor")
+        researcher2 = self._user("researcher2", "Dr Mateo Duarte")
+        r1_projects = self._projects(
+            round1,
+            areas,
+            count=60,
+            vetted_on=date(2025, 11, 3),
+            prefix="R1",
+            leads={0: researcher},
+            countries=COUNTRIES,
+        )
+        r2_projects = self._projects(
+            round2,
+            areas,
+            count=30,
+            vetted_on=date(2026, 6, 26),
+            prefix="R2",
+            leads={0: researcher2},
+            countries=COUNTRIES,
+        )
+        for i, project in enumerate(r1_projects):
+            events.append((date(2025, 11, 5) + timedelta(days=i % 15), 3, "award", project))
+        # Round 2: the sixteen best-scored projects are awarded in July; the rest wait for money.
+        for i, project in enumerate(sorted(r2_projects, key=lambda p: -p.panel_score)[:16]):
+            events.append((date(2026, 7, 6) + timedelta(days=2 * i), 3, "award", project))
+        receipts, pledges = {}, {}
+        for day, _, kind, payload in sorted(events, key=lambda e: (e[0], e[1])):
+            if day > self.today:
+                continue
+            if kind == "pledge":
+                pledges[payload.slug] = self._pledge(payload, funders[payload.slug])
+            elif kind == "receipt":
+                spec, n, amount = payload
+                receipts[(spec.slug, n)] = actions.do_record_receipt(
+                    self.admin,
+                    pledge=pledges[spec.slug],
+                    amount=amount,
+                    currency=spec.currency,
+                    received_on=day,
+                    bank_reference=f"DEMO-{spec.slug.upper()}-R{n + 1}",
+                )
+            elif kind == "conversion":
+                spec, n, amount = payload
+                receipt = receipts[(spec.slug, 0)]
+                quote = ExchangeRate.objects.quote(spec.currency, "GBP", day)
+                # The bank deals a little worse than the ECB reference rate (illustrative spread of 0.3%).
+                credited = quote.convert(Decimal(amount) * Decimal("0.997"))
+                actions.do_record_conversion(
+                    self.admin,
+                    receipt=receipt,
+                    amount_sold=amount,
+                    gbp_credited=credited,
+                    converted_on=day,
+                    bank_reference=f"DEMO-FX-{spec.slug.upper()}-{n + 1}",
+                )
+            else:
+                self._award(payload, day)
+        self._milestone_progress()
+        return fund
+
+    # People
+
+    def _user(self, username: str, display_name: str, staff: bool = False) -> User:
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "display_name": display_name,
+                "email": f"{username}@demo.alignment-fund.invalid",
+                "is_staff": staff,
+                "is_superuser": staff,
+            },
+        )
+        return user
+
+    def _contact(self, username: str, display_name: str, funder: Funder) -> User:
+        user = self._user(username, display_name)
+        FunderContact.objects.get_or_create(user=user, defaults={"funder": funder})
+        return user
+
+    # Funders and money
+
+    def _funders(self) -> dict[str, Funder]:
+        funders = {}
+        for spec in FUNDERS:
+            notes = [ILLUSTRATIVE + " (amounts)"] if spec.illustrative else []
+            if spec.slug == "openai":
+                notes.append("USD 7.5M (about £5.6M) committed 19 Feb 2026; administered by Renaissance Philanthropy.")
+            if not spec.disclose:
+                notes.append("Amount not disclosed publicly; shown here only to administrators.")
+            funders[spec.slug] = Funder.objects.create(
+                slug=spec.slug,
+                name=spec.name,
+                kind=spec.kind,
+                country=spec.country,
+                currency=spec.currency,
+                disclose_amounts=spec.disclose,
+                publicly_named=True,
+                administered_by=spec.administered_by,
+                gives_compute=spec.gives_compute,
+                website=spec.website,
+                notes=" ".join(notes),
+            )
+        return funders
+
+    def _pledge(self, spec: DemoFunder, funder: Funder):
+        return actions.do_record_pledge(
+            self.admin,
+            funder=funder,
+            amount=spec.amount,
+            currency=spec.currency,
+            pledged_on=spec.pledged_on,
+            reference=f"PL-{spec.slug.upper()}-1",
+            illustrative=spec.illustrative,
+            note="" if not spec.illustrative else ILLUSTRATIVE,
+        )
+
+    # Projects and awards
+
+    def _projects(self, round_, areas, *, count, vetted_on, prefix, leads, countries) -> list[Project]:
+        slugs = list(AREAS)
+        projects = []
+        for i in range(count):
+            slug = slugs[i % len(slugs)]
+            titles = AREAS[slug][1]
+            country, institutions = countries[i % len(countries)]
+            independent = i % 11 == 5
+            lead = leads.get(i)
+            name = (
+                lead.display_name.removeprefix("Dr ")
+                if lead
+                else (f"{self.rng.choice(GIVEN)} {self.rng.choice(FAMILY)}")
+            )
+            requested = self._requested_amount()
+            projects.append(
+                Project.objects.create(
+                    reference=f"{prefix}-{i + 1:04d}",
+                    title=f"{titles[(i // len(slugs)) % len(titles)]}" + ("" if i < 28 else f" ({prefix} strand {i})"),
+                    summary="Illustrative project for the demo fund.",
+                    lead=lead,
+                    lead_name=f"Dr {name}",
+                    institution="" if independent else institutions[i % len(institutions)],
+                    country=country,
+                    research_area=areas[slug],
+                    round=round_,
+                    amount_requested=(requested, "GBP"),
+                    status=Project.Status.VETTED,
+                    panel_score=Decimal(self.rng.randrange(600, 980)) / Decimal(100),
+                    vetted_on=vetted_on,
+                    compute_requested=i % 3 == 0,
+                    expert_support_requested=i % 2 == 0,
+                )
+            )
+        return projects
+
+    def _requested_amount(self) -> Decimal:
+        """Most projects are small, a few large: £50k-£250k (70%), £250k-£450k (25%), £500k-£900k (5%)."""
+        roll = self.rng.random()
+        low, high = (50, 250) if roll < 0.70 else (250, 450) if roll < 0.95 else (500, 900)
+        return Decimal(self.rng.randrange(low, high + 1, 5)) * Decimal(1000)
+
+    def _award(self, project: Project, day: date) -> Award:
+        compute = COMPUTE[project.pk % 2] if project.compute_requested else ("", "", None)
+        award = actions.do_award_project(
+            self.admin,
+            project=project,
+            amount=project.amount_requested.amount,
+            awarded_on=day,
+            reference=f"AP-{project.reference}",
+            compute_provider=compute[0],
+            compute_quantity=compute[1],
+            compute_value=compute[2],
+            mentor=MENTORS[project.pk % len(MENTORS)] if project.expert_support_requested else "",
+            status=Award.Status.ACCEPTED,
+        )
+        months = 12 if award.amount.amount <= Decimal("400000") else 18
+        parts = split_pro_rata(award.amount.amount, [Decimal(1)] * 4)
+        for n, part in enumerate(parts, start=1):
+            due = add_months(day, months * n // 4)
+            Milestone.objects.create(
+                award=award,
+                number=n,
+                title=["Inception report", "Interim results", "Draft paper", "Final report"][n - 1],
+                due_on=month_end(due.year, due.month),
+                amount=(part, "GBP"),
+            )
+        return award
+
+    def _milestone_progress(self) -> None:
+        """Reports arrive around their due date, are approved a week later and paid in the monthly run after."""
+        for milestone in Milestone.objects.select_related("award").order_by("due_on", "pk"):
+            received = milestone.due_on + timedelta(days=self.rng.randrange(-5, 10))
+            if received > self.today - timedelta(days=7):
+                continue
+            actions.do_receive_milestone_report(self.admin, milestone=milestone, received_on=received)
+            approved = received + timedelta(days=7)
+            actions.do_approve_milestone(self.admin, milestone=milestone, approved_on=approved)
+            pay_on = milestone.expected_payment_on
+            if pay_on <= self.today:
+                actions.do_record_disbursement(
+                    self.admin,
+                    milestone=milestone,
+                    paid_on=pay_on,
+                    reference=f"PAY-{milestone.award.reference}-{milestone.number}",
+                )
+        for award in Award.objects.prefetch_related("milestones", "disbursements"):
+            paid = award.disbursements.count()
+            status = Award.Status.COMPLETED if paid == 4 else Award.Status.ACTIVE if paid else award.status
+            if status != award.status:
+                award.status = status
+                award.save(update_fields=["status"])

@@ -1,0 +1,53 @@
+import secrets
+
+from django.core.management.base import BaseCommand
+
+from alignment_fund.clock import fund_today
+from alignment_fund.models import User
+from grants.demo import DEMO_USERS, DemoBuilder
+from grants.models import Award, Fund
+from grants.position import pool_position
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo fund (The Alignment Project) if it is not there yet, set the demo accounts' password "
+        "(DEMO_PASSWORD, or a generated one), and print the sign-ins. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Print only the sign-ins.")
+
+    def handle(self, *args, quiet=False, **options):
+        today = fund_today()
+        if Fund.objects.exists():
+            self.stdout.write("The demo fund is already loaded; leaving its data as it is.")
+        else:
+            self.stdout.write(f"Building the demo fund as of {today:%d %b %Y}…")
+            DemoBuilder(today, stdout=None if quiet else self.stdout).build()
+        password = settings_password()
+        for username, _, _ in DEMO_USERS:
+            user = User.objects.get(username=username)
+            user.set_password(password["value"])
+            user.save(update_fields=["password"])
+        pool = pool_position(today)
+        lines = [
+            "",
+            f"The Alignment Project, as of {today:%d %b %Y}: pool £{pool.pool_gbp:,.0f} "
+            f"(${pool.pool_usd:,.0f}), {Award.objects.count()} awards, headroom £{pool.headroom_gbp:,.0f}.",
+            "",
+            "Open http://127.0.0.1:8000/ and sign in as:",
+        ]
+        lines += [f"  {username:<12} {note}" for username, _, note in DEMO_USERS]
+        lines.append(
+            f"  password     {password['value']}"
+            + ("" if password["given"] else "  (generated; set DEMO_PASSWORD to choose one)")
+        )
+        self.stdout.write("\n".join(lines))
+
+
+def settings_password() -> dict:
+    import os
+
+    given = os.environ.get("DEMO_PASSWORD", "")
+    return {"value": given or secrets.token_urlsafe(10), "given": bool(given)}
