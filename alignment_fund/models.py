@@ -37,3 +37,29 @@ class User(AbstractUser):
             contact = getattr(self, "funder_contact", None) if self.pk else None
             self._funder_id_cache = contact.funder_id if contact is not None else None
         return self._funder_id_cache
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful answer to an API write that carried an `Idempotency-Key`, so that a client retrying
+    the same request (after a timeout, say) gets that answer back instead of recording the money twice.
+
+    Written in the same transaction as the write it remembers: either both exist or neither does. Keys are scoped
+    per user, and a key belongs to one request: `request_hash` covers the method, the path and the body.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the method, path and canonical JSON body.")
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} with key {self.key}"
