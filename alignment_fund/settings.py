@@ -141,12 +141,17 @@ USE_THOUSAND_SEPARATOR = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Outside production whitenoise serves straight from the source folders, so the demo and the browser tests need no
+# collectstatic; production serves the collected, compressed, hashed files.
+WHITENOISE_USE_FINDERS = not env_bool("PRODUCTION", False)
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and env_bool("MANIFEST_STATIC", False)
+            if env_bool("PRODUCTION", False)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
