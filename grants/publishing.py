@@ -1,0 +1,350 @@
+"""Publishing the fund's awards as 360Giving open data (https://standard.threesixtygiving.org/).
+
+One grant per award that stands (terminated awards are left out). The package is built once, as plain data, and
+written either as 360Giving JSON or as a flat CSV with the standard's column titles, so the two can never disagree
+about what is published.
+
+What is published, and why:
+
+- `id` is `<GRANTNAV_PREFIX>-<award reference>`; the prefix is the publisher's registered 360G- prefix.
+- The recipient is the lead's institution, with its org-id when known and otherwise a stable identifier under our
+  prefix. An independent researcher is a `recipientIndividual` with a pseudonymous identifier and the generic name
+  the standard recommends ("Individual Recipient"): a person's name is personal data and is never published.
+- `fundingOrganization` lists the organisation that administers the fund, then the co-funders behind the award's
+  attribution that have agreed to both public naming and disclosure of their amounts. Nothing about the others is
+  written, not even that they exist.
+- `plannedDates` runs from the award date to the last milestone's due date; one `disbursementTransaction` per payment.
+- No `regrantType`: the codes describe grants made *to* a grantmaker for onward granting (FRG040 "Funder
+  collaboration" fits the funders' contributions to this pool), and publishers use it to set such grants aside so
+  money is not counted twice. These awards go to end recipients, so they carry none.
+
+Money is exact: amounts are `Decimal` and are written as JSON numbers with the same digits (300000.00), never via
+float.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils.text import slugify
+
+from alignment_fund.clock import fund_today
+from alignment_fund.countries import country_name, is_country_code
+from alignment_fund.money import BASE_CURRENCY, round_money
+
+from .models import Award, AwardAttribution, Fund
+
+SCHEMA_VERSION = "1.4"
+OPEN_GOVERNMENT_LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+INDIVIDUAL_NAME = "Individual Recipient"
+
+
+class NothingToPublish(Exception):
+    """A 360Giving package needs at least one grant."""
+
+
+def prefix() -> str:
+    """The publisher's 360Giving prefix, e.g. 360G-alignmentfund (the settings value may omit the '360G-')."""
+    value = settings.GRANTNAV_PREFIX.strip().rstrip("-")
+    return value if value.startswith("360G-") else f"360G-{value}"
+
+
+def grant_identifier(award: Award) -> str:
+    return f"{prefix()}-{award.reference}"
+
+
+def _local_org_id(kind: str, name: str) -> str:
+    return f"{prefix()}-{kind}-{slugify(name) or 'unnamed'}"
+
+
+def awards_to_publish():
+    """Every award that stands, with everything a grant needs in a fixed number of queries."""
+    disclosed = AwardAttribution.objects.filter(
+        funder__disclose_amounts=True, funder__publicly_named=True
+    ).select_related("funder")
+    return (
+        Award.objects.live()
+        .select_related("project__research_area", "round__fund")
+        .prefetch_related(
+            "milestones",
+            "disbursements__milestone",
+            Prefetch("attributions", queryset=disclosed, to_attr="disclosed_attributions"),
+        )
+        .order_by("awarded_on", "reference")
+    )
+
+
+def build_package(awards: Iterable[Award] | None = None) -> dict[str, Any]:
+    """The 360Giving data package: metadata and one grant per award. Dates are the fund's today, so an export is
+    reproducible."""
+    grants = [build_grant(award) for award in (awards_to_publish() if awards is None else awards)]
+    if not grants:
+        raise NothingToPublish("There are no awards to publish yet.")
+    fund = Fund.current()
+    today = fund_today().isoformat()
+    publisher: dict[str, Any] = {"name": fund.administered_by}
+    if fund.administrator_org_id:
+        publisher["identifier"] = fund.administrator_org_id
+    if fund.website:
+        publisher["website"] = fund.website
+    return {
+        "version": SCHEMA_VERSION,
+        "title": f"{fund.name}: grants awarded",
+        "description": (
+            f"Grants awarded by {fund.name}, a pooled research fund administered by {fund.administered_by}. "
+            "Co-funders are named where they have agreed to public disclosure. Amounts are in pounds sterling."
+        ),
+        "identifier": f"{prefix()}-{today}",
+        "issued": today,
+        "modified": today,
+        "publisher": publisher,
+        "license": getattr(settings, "GRANTNAV_LICENSE", OPEN_GOVERNMENT_LICENCE),
+        "grants": grants,
+    }
+
+
+def build_grant(award: Award) -> dict[str, Any]:
+    project = award.project
+    round_ = award.round
+    fund = round_.fund
+    identifier = grant_identifier(award)
+    milestones = sorted(award.milestones.all(), key=lambda m: (m.due_on, m.number))
+    payments = sorted(award.disbursements.all(), key=lambda d: (d.paid_on, d.pk))
+    grant: dict[str, Any] = {
+        "id": identifier,
+        "title": project.title,
+        "description": project.summary
+        or f"Research in {project.research_area.name.lower()} funded by {fund.name} ({round_.name}).",
+        "currency": BASE_CURRENCY,
+        "amountAppliedFor": project.amount_requested.amount,
+        "amountAwarded": award.amount.amount,
+        "amountDisbursed": round_money(sum((p.amount.amount for p in payments), Decimal("0"))),
+        "awardDate": award.awarded_on.isoformat(),
+    }
+    if project.is_independent:
+        grant["recipientIndividual"] = {"id": f"{prefix()}-IND-{project.reference}", "name": INDIVIDUAL_NAME}
+    else:
+        grant["recipientOrganization"] = [
+            {
+                "id": project.institution_org_id or _local_org_id("ORG", project.institution),
+                "name": project.institution,
+            }
+        ]
+    grant["fundingOrganization"] = _funding_organisations(award, fund)
+    grant["grantProgramme"] = [{"code": f"{prefix()}-R{round_.number}", "title": round_.name}]
+    planned = {"startDate": award.awarded_on.isoformat()}
+    if milestones:
+        planned["endDate"] = milestones[-1].due_on.isoformat()
+    grant["plannedDates"] = [planned]
+    if payments:
+        grant["disbursementTransaction"] = [
+            {
+                "id": f"{identifier}-P{payment.milestone.number}",
+                "transactionDate": payment.paid_on.isoformat(),
+                "valueDate": payment.paid_on.isoformat(),
+                "value": payment.amount.amount,
+                "currency": BASE_CURRENCY,
+                "description": f"Payment for milestone {payment.milestone.number}: {payment.milestone.title}",
+            }
+            for payment in payments
+        ]
+    grant["classifications"] = [
+        {
+            "vocabulary": f"{prefix()}-research-area",
+            "code": project.research_area.slug,
+            "title": project.research_area.name,
+        }
+    ]
+    if is_country_code(project.country):
+        grant["beneficiaryLocation"] = [{"countryCode": project.country, "name": country_name(project.country)}]
+    grant["fromOpenCall"] = "Yes"
+    return grant
+
+
+def _funding_organisations(award: Award, fund: Fund) -> list[dict[str, str]]:
+    administrator = {
+        "id": fund.administrator_org_id or _local_org_id("ORG", fund.administered_by),
+        "name": fund.administered_by,
+    }
+    organisations = [administrator]
+    attributions = getattr(award, "disclosed_attributions", None)
+    if attributions is None:  # not prefetched: apply the same rule here
+        attributions = award.attributions.filter(funder__disclose_amounts=True, funder__publicly_named=True)
+    for attribution in sorted(attributions, key=lambda a: (-a.amount.amount, a.funder.name)):
+        funder = attribution.funder
+        if not (funder.disclose_amounts and funder.publicly_named):
+            continue
+        entry = {"id": funder.org_id or _local_org_id("FUNDER", funder.slug), "name": funder.name}
+        if entry["id"] not in {o["id"] for o in organisations}:
+            organisations.append(entry)
+    return organisations
+
+
+# JSON, with exact decimals
+
+
+def to_json(value: Any, indent: int = 2) -> str:
+    """JSON text in which a Decimal is written as the number it is (300000.00), not through float; floats are
+    refused, since no amount here should ever have been one."""
+    return _encode(value, 0, indent) + "\n"
+
+
+def _encode(value: Any, level: int, indent: int) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written as a JSON number")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise TypeError("a float reached the 360Giving export: amounts must be Decimal")
+    inner = "\n" + " " * indent * (level + 1)
+    outer = "\n" + " " * indent * level
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v, level + 1, indent)}" for k, v in value.items()]
+        return "{" + inner + ("," + inner).join(items) + outer + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return "[" + inner + ("," + inner).join(_encode(v, level + 1, indent) for v in value) + outer + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+# CSV, with the standard's flat column titles
+
+# Single-valued groups use the standard's rolled-up titles ("Recipient Org:Identifier"); funding organisations
+# repeat, so they are numbered ("Funding Org:0:Identifier", "Funding Org:1:Identifier", ...).
+_FIXED_COLUMNS = [
+    ("Identifier", lambda g: g["id"]),
+    ("Title", lambda g: g["title"]),
+    ("Description", lambda g: g["description"]),
+    ("Currency", lambda g: g["currency"]),
+    ("Amount Applied For", lambda g: g.get("amountAppliedFor")),
+    ("Amount Awarded", lambda g: g["amountAwarded"]),
+    ("Amount Disbursed", lambda g: g.get("amountDisbursed")),
+    ("Award Date", lambda g: g["awardDate"]),
+    ("Planned Dates:Start Date", lambda g: _first(g, "plannedDates", "startDate")),
+    ("Planned Dates:End Date", lambda g: _first(g, "plannedDates", "endDate")),
+    ("Recipient Org:Identifier", lambda g: _first(g, "recipientOrganization", "id")),
+    ("Recipient Org:Name", lambda g: _first(g, "recipientOrganization", "name")),
+    ("Recipient Ind:Identifier", lambda g: g.get("recipientIndividual", {}).get("id")),
+    ("Recipient Ind:Name", lambda g: g.get("recipientIndividual", {}).get("name")),
+    ("Beneficiary Location:Name", lambda g: _first(g, "beneficiaryLocation", "name")),
+    ("Beneficiary Location:Country Code", lambda g: _first(g, "beneficiaryLocation", "countryCode")),
+    ("Grant Programme:Code", lambda g: _first(g, "grantProgramme", "code")),
+    ("Grant Programme:Title", lambda g: _first(g, "grantProgramme", "title")),
+    ("Classifications:0:Vocabulary", lambda g: _first(g, "classifications", "vocabulary")),
+    ("Classifications:0:Code", lambda g: _first(g, "classifications", "code")),
+    ("Classifications:0:Title", lambda g: _first(g, "classifications", "title")),
+    ("From An Open Call?", lambda g: g.get("fromOpenCall")),
+]
+
+
+def _first(grant: dict, key: str, field: str):
+    items = grant.get(key) or [{}]
+    return items[0].get(field)
+
+
+def csv_table(package: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    grants = package["grants"]
+    funders = max(len(g["fundingOrganization"]) for g in grants)
+    headers = [title for title, _ in _FIXED_COLUMNS]
+    for i in range(funders):
+        headers += [f"Funding Org:{i}:Identifier", f"Funding Org:{i}:Name"]
+    rows = []
+    for grant in grants:
+        row = [_cell(get(grant)) for _, get in _FIXED_COLUMNS]
+        for i in range(funders):
+            org = grant["fundingOrganization"][i] if i < len(grant["fundingOrganization"]) else {}
+            row += [_cell(org.get("id")), _cell(org.get("name"))]
+        rows.append(row)
+    return headers, rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def to_csv(package: dict[str, Any]) -> str:
+    headers, rows = csv_table(package)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def render(package: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return to_json(package)
+    if fmt == "csv":
+        return to_csv(package)
+    raise ValueError(f"Unknown format {fmt!r}: use json or csv.")
+
+
+# Validation against the official schemas, from local copies (never fetched over the network)
+
+PACKAGE_SCHEMA = "360-giving-package-schema.json"
+GRANT_SCHEMA = "360-giving-schema.json"
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _is_date_time(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _RFC3339.match(value):
+        return False
+    datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return True
+
+
+def _is_uri(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme and (parts.netloc or parts.path))
+
+
+def schema_errors(data: Any, schema_dir: str | Path, schema: str = PACKAGE_SCHEMA) -> list[str]:
+    """Validate `data` (a package, or one grant with schema=GRANT_SCHEMA) against the 360Giving schemas in
+    `schema_dir`. Returns the problems found, as readable lines; empty means valid.
+
+    The schemas say dates are `oneOf` a date-time or a YYYY-MM-DD pattern, which only works when the "date-time"
+    format is asserted (otherwise a plain date matches both branches), so formats are checked here. The package
+    schema refers to the grant schema by a URL; a local registry resolves it to the local file.
+    """
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    directory = Path(schema_dir)
+    grant_schema = json.loads((directory / GRANT_SCHEMA).read_text(encoding="utf-8"))
+    package_schema = json.loads((directory / PACKAGE_SCHEMA).read_text(encoding="utf-8"))
+    grant_resource = Resource(contents=grant_schema, specification=DRAFT202012)
+    # The package names the grant schema by a URL that may differ in version from the grant schema's own $id.
+    grant_urls = {grant_schema["$id"], package_schema["properties"]["grants"]["items"]["$ref"]}
+    registry = Registry().with_resources((url, grant_resource) for url in grant_urls)
+    checker = FormatChecker()
+    checker.checks("date-time", raises=ValueError)(_is_date_time)
+    checker.checks("uri")(_is_uri)
+    root = package_schema if schema == PACKAGE_SCHEMA else grant_schema
+    validator = Draft202012Validator(root, registry=registry, format_checker=checker)
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(package)'}: {error.message}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
