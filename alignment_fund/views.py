@@ -34,6 +34,12 @@ def healthz(request):
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy, and we say which
         checks["database"] = {"ok": False, "error": str(exc)[:200]}
     checks["broker"] = broker_status()
-    checks["rates"] = rates_status() if checks["database"]["ok"] else {"ok": False, "error": "no database"}
+    if checks["database"]["ok"]:
+        try:
+            checks["rates"] = rates_status()
+        except Exception as exc:  # noqa: BLE001 - e.g. migrations not applied: unhealthy, not a 500
+            checks["rates"] = {"ok": False, "error": str(exc)[:200]}
+    else:
+        checks["rates"] = {"ok": False, "error": "no database"}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks}, status=200 if healthy else 503)
