@@ -1,0 +1,343 @@
+"""Importing the review panel's spreadsheet of vetted projects.
+
+One implementation, used by `manage.py import_projects` and by the admin's Import button (`ProjectResource`). Every
+row is checked before anything is written; one bad row means nothing is written. A project is matched by its
+reference: a row identical to the stored project is "unchanged", a row that differs from it is an error (an import
+never overwrites a project; correct it in the admin). Projects carry no money movements, so they are created in
+bulk; lookups are loaded once for the whole file, not per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+from djmoney.money import Money
+
+from alignment_fund.countries import is_country_code
+from alignment_fund.money import BASE_CURRENCY
+from alignment_fund.spreadsheets import (
+    Action,
+    CellProblem,
+    Column,
+    ImportReport,
+    Progress,
+    RowOutcome,
+    SpreadsheetResource,
+    Table,
+    is_empty,
+    match_columns,
+    no_progress,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_text,
+    run_all_or_nothing,
+    show,
+)
+from alignment_fund.templatetags.money import format_money
+
+from .models import Project, ResearchArea
+
+COLUMNS = [
+    Column("reference", "reference", ("application reference", "project reference", "ref"), required=True),
+    Column("title", "title", ("project title",), required=True),
+    Column("summary", "summary", ("description", "abstract")),
+    Column("lead_name", "lead name", ("lead", "lead researcher", "principal investigator"), required=True),
+    Column("lead_email", "lead email", ("lead e-mail", "email")),
+    Column("institution", "institution", ("organisation", "organization")),
+    Column("institution_org_id", "institution org-id", ("org-id", "institution orgid", "org id")),
+    Column("country", "country", ("country code",), required=True),
+    Column("research_area", "research area", ("area",), required=True),
+    Column("amount_requested", "amount requested GBP", ("amount requested", "requested"), required=True),
+    Column("panel_score", "panel score", ("score",), required=True),
+    Column("vetted_on", "date vetted", ("vetted on", "vetted"), required=True),
+    Column("round", "round number", ("round",), required=True),
+    Column("compute_requested", "compute requested", ("compute",)),
+    Column("expert_support_requested", "expert support requested", ("expert support", "mentoring requested")),
+]
+
+# What is compared with a stored project to decide "unchanged": the model field and the column it comes from.
+COMPARED = {
+    "title": "title",
+    "summary": "summary",
+    "lead_name": "lead_name",
+    "lead_id": "lead_email",
+    "institution": "institution",
+    "institution_org_id": "institution_org_id",
+    "country": "country",
+    "research_area_id": "research_area",
+    "round_id": "round",
+    "amount_requested": "amount_requested",
+    "panel_score": "panel_score",
+    "vetted_on": "vetted_on",
+    "compute_requested": "compute_requested",
+    "expert_support_requested": "expert_support_requested",
+}
+BATCH = 500
+
+
+@dataclass
+class _Lookups:
+    """Everything rows are checked against, loaded once for the whole file."""
+
+    areas: dict[str, ResearchArea]
+    rounds: dict[int, object]
+    users_by_email: dict[str, list]
+    existing: dict[str, Project]
+
+    @classmethod
+    def load(cls, references: list[str], emails: list[str]) -> _Lookups:
+        from grants.models import Fund
+
+        areas: dict[str, ResearchArea] = {}
+        for area in ResearchArea.objects.all():
+            areas[area.slug.lower()] = area
+            areas[area.name.lower()] = area
+        fund = Fund.current()
+        rounds = {r.number: r for r in fund.rounds.all()} if fund else {}
+        users_by_email: dict[str, list] = {}
+        User = get_user_model()
+        for chunk in _chunks(sorted(set(emails))):
+            for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk):
+                users_by_email.setdefault(user.email_lower, []).append(user)
+        existing = {}
+        for chunk in _chunks(sorted(set(references))):
+            existing.update(
+                {
+                    p.reference: p
+                    for p in Project.objects.filter(reference__in=chunk).select_related(
+                        "research_area", "round", "lead"
+                    )
+                }
+            )
+        return cls(areas, rounds, users_by_email, existing)
+
+
+def _chunks(items: list, size: int = 900):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def import_projects(
+    table: Table, *, actor=None, dry_run: bool = False, progress: Progress = no_progress
+) -> ImportReport:
+    """Check every row of `table`, then (unless this is a dry run or a row is wrong) create the new projects, all in
+    one transaction. Returns the report of what happened or would happen."""
+    report = ImportReport(what="vetted projects", dry_run=dry_run, headers=table.headers)
+    mapping, report.file_errors, report.ignored_columns = match_columns(table.headers, COLUMNS)
+    if report.file_errors:
+        return report
+    if not table.rows:
+        report.file_errors.append("The file has no rows to import.")
+        return report
+
+    def cell(row, key):
+        header = mapping.get(key)
+        return row.values.get(header) if header else None
+
+    lookups = _Lookups.load(
+        [show(cell(r, "reference")) for r in table.rows if not is_empty(cell(r, "reference"))],
+        [show(cell(r, "lead_email")).lower() for r in table.rows if not is_empty(cell(r, "lead_email"))],
+    )
+    seen: dict[str, int] = {}
+    new_projects: list[tuple[RowOutcome, Project]] = []
+    for row in progress(table.rows, total=len(table.rows), desc="Checking rows"):
+        outcome = RowOutcome(row)
+        report.rows.append(outcome)
+        project = _project_from_row(outcome, lambda key, row=row: cell(row, key), mapping, lookups)
+        if project is None:
+            continue
+        if project.reference in seen:
+            outcome.error(mapping["reference"], f"'{project.reference}' is also on row {seen[project.reference]}")
+            continue
+        seen[project.reference] = row.number
+        stored = lookups.existing.get(project.reference)
+        if stored is None:
+            outcome.action = Action.NEW
+            outcome.description = _describe(project)
+            email = cell(row, "lead_email")
+            if project.lead is None and not is_empty(email):
+                outcome.description += f" (no account uses {show(email)} yet: link the lead later in the admin)"
+            new_projects.append((outcome, project))
+        else:
+            _compare(outcome, project, stored, mapping)
+            if not outcome.errors:
+                outcome.action = Action.UNCHANGED
+                outcome.description = _describe(stored)
+
+    def apply() -> None:
+        projects = [p for _, p in new_projects]
+        for start in progress(range(0, len(projects), BATCH), total=-(-len(projects) // BATCH), desc=_writing(dry_run)):
+            Project.objects.bulk_create(projects[start : start + BATCH])
+        for outcome, project in new_projects:
+            outcome.instance = project
+        report.created = {"projects": len(projects)}
+
+    return run_all_or_nothing(report, apply)
+
+
+def _writing(dry_run: bool) -> str:
+    return "Trying the writes (rolled back)" if dry_run else "Writing"
+
+
+def _project_from_row(outcome: RowOutcome, cell, mapping: dict[str, str], lookups: _Lookups) -> Project | None:
+    """Parse and check one row; record every problem on `outcome`. Returns the unsaved project, or None."""
+    values = {}
+
+    def take(key: str, parse, *, required: bool = False, missing: str = ""):
+        raw = cell(key)
+        if is_empty(raw):
+            if required:
+                outcome.error(mapping.get(key), missing)
+            return None
+        try:
+            return parse(raw)
+        except CellProblem as exc:
+            outcome.error(mapping[key], str(exc))
+            return None
+
+    values["reference"] = take(
+        "reference", lambda v: parse_text(v, 40), required=True, missing="a project reference is required"
+    )
+    values["title"] = take("title", lambda v: parse_text(v, 300), required=True, missing="a title is required")
+    values["summary"] = take("summary", parse_text) or ""
+    values["lead_name"] = take(
+        "lead_name", lambda v: parse_text(v, 200), required=True, missing="the lead researcher's name is required"
+    )
+    values["institution"] = take("institution", lambda v: parse_text(v, 200)) or ""
+    values["institution_org_id"] = take("institution_org_id", lambda v: parse_text(v, 80)) or ""
+    values["country"] = take("country", _country, required=True, missing="a country code (e.g. GB) is required")
+    values["research_area"] = take(
+        "research_area", lambda v: _area(v, lookups), required=True, missing="a research area is required"
+    )
+    values["amount_requested"] = take(
+        "amount_requested",
+        lambda v: parse_amount(v, symbols=("£",)),
+        required=True,
+        missing="the amount requested (in pounds) is required",
+    )
+    values["panel_score"] = take(
+        "panel_score",
+        lambda v: parse_number(v, Decimal("0"), Decimal("10"), places=2),
+        required=True,
+        missing="a vetted project needs its panel score (0–10)",
+    )
+    values["vetted_on"] = take(
+        "vetted_on", parse_date, required=True, missing="a vetted project needs the date it was vetted"
+    )
+    values["round"] = take("round", lambda v: _round(v, lookups), required=True, missing="the round number is required")
+    values["compute_requested"] = take("compute_requested", parse_bool) or False
+    values["expert_support_requested"] = take("expert_support_requested", parse_bool) or False
+    lead = take("lead_email", lambda v: _lead(v, lookups))
+    if values["institution_org_id"] and not values["institution"]:
+        outcome.error(mapping["institution_org_id"], "an org-id is given but no institution")
+    if outcome.errors:
+        return None
+    return Project(
+        reference=values["reference"],
+        title=values["title"],
+        summary=values["summary"],
+        lead=lead,
+        lead_name=values["lead_name"],
+        institution=values["institution"],
+        institution_org_id=values["institution_org_id"],
+        country=values["country"],
+        research_area=values["research_area"],
+        round=values["round"],
+        amount_requested=Money(values["amount_requested"], BASE_CURRENCY),
+        status=Project.Status.VETTED,
+        panel_score=values["panel_score"],
+        vetted_on=values["vetted_on"],
+        compute_requested=values["compute_requested"],
+        expert_support_requested=values["expert_support_requested"],
+    )
+
+
+def _country(value) -> str:
+    code = show(value).upper()
+    if code == "UK":
+        raise CellProblem("'UK' is not an ISO 3166 country code: the United Kingdom is GB")
+    if not is_country_code(code):
+        raise CellProblem(f"'{show(value)}' is not an ISO 3166 two-letter country code (e.g. GB, US, CA)")
+    return code
+
+
+def _area(value, lookups: _Lookups) -> ResearchArea:
+    area = lookups.areas.get(show(value).lower())
+    if area is None:
+        known = ", ".join(sorted({a.name for a in lookups.areas.values()})) or "none yet"
+        raise CellProblem(f"'{show(value)}' is not a research area (the areas are: {known})")
+    return area
+
+
+def _round(value, lookups: _Lookups):
+    try:
+        number = int(parse_number(value, Decimal("1"), Decimal("999"), places=0))
+    except CellProblem as exc:
+        raise CellProblem(f"'{show(value)}' is not a round number") from exc
+    if number not in lookups.rounds:
+        raise CellProblem(f"there is no round {number}")
+    return lookups.rounds[number]
+
+
+def _lead(value, lookups: _Lookups):
+    """The user with this email, to link as the project's lead; no one yet is fine (they can be linked later)."""
+    email = show(value).lower()
+    if "@" not in email:
+        raise CellProblem(f"'{show(value)}' is not an email address")
+    users = lookups.users_by_email.get(email, [])
+    if len(users) > 1:
+        raise CellProblem(f"{len(users)} accounts use {email}: link the lead in the admin instead")
+    return users[0] if users else None
+
+
+def _describe(project: Project) -> str:
+    return f"{project.reference} '{project.title}', {format_money(project.amount_requested.amount, BASE_CURRENCY)}"
+
+
+def _compare(outcome: RowOutcome, new: Project, stored: Project, mapping: dict[str, str]) -> None:
+    for name, key in COMPARED.items():
+        if key not in mapping:
+            continue  # the file does not have this optional column: nothing to compare
+        if name == "lead_id" and (new.lead_id is None or stored.lead_id is None):
+            continue  # linking a lead to an account is done in the admin; the import neither links nor unlinks
+        if getattr(new, name) != getattr(stored, name):
+            outcome.error(
+                mapping[key],
+                f"{stored.reference} is already recorded with {_shown(stored, name)}: an import never changes an "
+                f"existing project (correct it in the admin, or fix the file)",
+            )
+
+
+def _shown(project: Project, name: str) -> str:
+    if name == "amount_requested":
+        return format_money(project.amount_requested.amount, BASE_CURRENCY)
+    if name == "research_area_id":
+        return f"research area '{project.research_area.name}'"
+    if name == "round_id":
+        return f"round {project.round.number}"
+    if name == "lead_id":
+        return f"lead {project.lead.email if project.lead else 'not linked'}"
+    value = getattr(project, name)
+    if isinstance(value, date):
+        return f"{value:%-d %b %Y}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"'{value}'"
+
+
+class ProjectResource(SpreadsheetResource):
+    """The admin's import of the review panel's spreadsheet."""
+
+    columns = COLUMNS
+
+    class Meta:
+        name = "Vetted projects (review panel spreadsheet)"
+
+    def run(self, table: Table, *, actor, dry_run: bool) -> ImportReport:
+        return import_projects(table, actor=actor, dry_run=dry_run)
