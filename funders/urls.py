@@ -6,4 +6,5 @@ app_name = "funders"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("statement.csv", views.statement, name="statement"),
 ]
