@@ -225,14 +225,18 @@ class EcbFeed:
 OFFLINE_RECENT_DAYS = 90
 
 
+def rate_source(name: str) -> RateSource:
+    """The refresh source called `name`: "ecb" (the live feed) or "offline" (the shipped history's last 90 days)."""
+    if name == "ecb":
+        return EcbFeed()
+    if name == "offline":
+        return ShippedHistory(recent_days=OFFLINE_RECENT_DAYS)
+    raise ImproperlyConfigured(f'RATES_SOURCE must be "ecb" or "offline", not {name!r}.')
+
+
 def default_source() -> RateSource:
     """The source the scheduled refresh uses, by `RATES_SOURCE`: "ecb" (production) or "offline" (the default)."""
-    choice = settings.RATES_SOURCE
-    if choice == "ecb":
-        return EcbFeed()
-    if choice == "offline":
-        return ShippedHistory(recent_days=OFFLINE_RECENT_DAYS)
-    raise ImproperlyConfigured(f'RATES_SOURCE must be "ecb" or "offline", not {choice!r}.')
+    return rate_source(settings.RATES_SOURCE)
 
 
 def store(
