@@ -1,0 +1,15 @@
+"""What every endpoint of the JSON API shares: money fields, strict request bodies, permissions, pagination,
+idempotent writes.
+
+Who may do what (the same rules as the pages; an object that is not yours answers 404 like one that does not exist):
+
+| endpoints | anonymous | administrator | funder's contact | researcher | anyone else signed in |
+| --- | --- | --- | --- | --- | --- |
+| funders, pledges, receipts, conversions, attributions, pool (read) | 401 | all | their own funder's | 403 | 403 |
+| rounds, research areas (read) | 401 | all | all | all | all |
+| projects, awards, milestones, disbursements (read) | 401 | all | projects they lead | projects they lead | none |
+| every write (POST) | 401 | yes | 403 | 403 | 403 |
+
+Each app keeps its endpoints beside its models (`funders/api.py`, `grants/api.py`, `projects/api.py`);
+`alignment_fund/api_urls.py` routes them.
+"""

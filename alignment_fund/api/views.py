@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import render
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from .pagination import Pagination
+from .serializers import field_errors
+
+
+class APIViewSet(viewsets.GenericViewSet):
+    """The base of every endpoint: JSON in and out, token or session sign-in, pages of 50.
+
+    Token authentication comes first so that a request without credentials is answered 401 with a
+    `WWW-Authenticate: Token` challenge (session authentication alone can only answer 403).
+    """
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    pagination_class = Pagination
+    lookup_value_regex = "[0-9]+"
+
+    def validated(self, input_serializer: type[serializers.Serializer]) -> dict:
+        """The request body checked by `input_serializer`: its validated data, or a 400 with field errors."""
+        serializer = input_serializer(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def created(self, obj) -> Response:
+        """201 with the new record as a reader sees it, read back through the same scoped query as the list."""
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    def updated(self, obj) -> Response:
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(fresh).data)
+
+
+def run_action(action: Callable, *args, rename: Mapping[str, str] | None = None, **kwargs):
+    """Call one of the fund's operations (grants.actions.do_*) and turn its refusal into a 400 with field errors.
+
+    The operations raise `ActionError`, a Django ValidationError with a message per field, and have then written
+    nothing; DRF would answer a Django ValidationError with a 500.
+    """
+    try:
+        return action(*args, **kwargs)
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise serializers.ValidationError(field_errors(exc.message_dict, rename)) from exc
+        raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
+
+
+WRITE_ERRORS = {
+    400: OpenApiResponse(description="Field errors: `{field: [message, ...]}`. Nothing was recorded."),
+    401: OpenApiResponse(description="Not signed in: send `Authorization: Token <key>` or a session cookie."),
+    403: OpenApiResponse(description="Only fund administrators can record this."),
+    422: OpenApiResponse(description="The Idempotency-Key was already used for a different request."),
+}
+READ_ERRORS = {
+    401: OpenApiResponse(description="Not signed in."),
+    403: OpenApiResponse(description="This role cannot see these records."),
+}
+
+
+def docs(request):
+    """Swagger UI for the schema, from our own static files and with no inline script, so the CSP holds."""
+    return render(request, "api/swagger_ui.html", {"schema_url": reverse("api-schema")})
