@@ -1,7 +1,40 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""The JSON API, mounted at /api/. What each role may see and do: alignment_fund/api/__init__.py."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from alignment_fund.api.views import docs
+from funders.api import (
+    AttributionViewSet,
+    ConversionViewSet,
+    FunderViewSet,
+    PledgeViewSet,
+    PoolView,
+    ReceiptViewSet,
+)
+from grants.api import AwardViewSet, DisbursementViewSet, MilestoneViewSet, RoundViewSet
+from projects.api import ProjectViewSet, ResearchAreaViewSet
+
+# A SimpleRouter: no browsable root and no format suffixes (the API speaks JSON only).
+router = SimpleRouter()
+router.register("funders", FunderViewSet, basename="api-funder")
+router.register("pledges", PledgeViewSet, basename="api-pledge")
+router.register("receipts", ReceiptViewSet, basename="api-receipt")
+router.register("conversions", ConversionViewSet, basename="api-conversion")
+router.register("attributions", AttributionViewSet, basename="api-attribution")
+router.register("rounds", RoundViewSet, basename="api-round")
+router.register("research-areas", ResearchAreaViewSet, basename="api-research-area")
+router.register("projects", ProjectViewSet, basename="api-project")
+router.register("awards", AwardViewSet, basename="api-award")
+router.register("milestones", MilestoneViewSet, basename="api-milestone")
+router.register("disbursements", DisbursementViewSet, basename="api-disbursement")
 
 urlpatterns = [
+    path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", docs, name="api-docs"),
+    path("pool/", PoolView.as_view(), name="api-pool"),
+    path("", include(router.urls)),
 ]
