@@ -186,7 +186,8 @@ def _funding_organisations(award: Award, fund: Fund) -> list[dict[str, str]]:
         if not (funder.disclose_amounts and funder.publicly_named):
             continue
         entry = {"id": funder.org_id or _local_org_id("FUNDER", funder.slug), "name": funder.name}
-        if entry["id"] not in {o["id"] for o in organisations}:
+        # The administrator may also be a funder (UK AISI runs the fund and pays into it): list it once.
+        if not any(o["id"] == entry["id"] or o["name"].casefold() == entry["name"].casefold() for o in organisations):
             organisations.append(entry)
     return organisations
 

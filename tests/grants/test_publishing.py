@@ -19,7 +19,7 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from grants import actions
-from grants.models import Milestone
+from grants.models import Award, Milestone
 from grants.publishing import GRANT_SCHEMA, build_package, schema_errors, to_csv, to_json
 from tests.conftest import IN_CI
 from tests.factories import ProjectFactory
@@ -167,6 +167,15 @@ def test_a_funder_that_discloses_amounts_but_is_not_publicly_named_is_left_out(f
     assert "Open Funder A" not in to_csv(build_package())
 
 
+def test_an_administrator_that_is_also_a_funder_is_listed_once(fund):
+    fund.funder_a.name = "UK AI Security Institute"
+    fund.funder_a.save()
+
+    grant = exported_json(fund)["grants"][0]
+
+    assert [o["name"] for o in grant["fundingOrganization"]] == ["UK AI Security Institute"]
+
+
 def test_the_csv_uses_360giving_column_titles(fund):
     rows = exported_csv(fund)
     row = next(r for r in rows if r["Identifier"].endswith(fund.award_a.reference))
@@ -240,3 +249,18 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, fund):
 
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_the_demo_funds_export_validates_and_never_mentions_microsofts_undisclosed_money(
+    db, settings, monkeypatch, schema_dir
+):
+    settings.FUND_TODAY = "2026-10-30"
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-Password-1")
+    call_command("seed_demo", quiet=True, stdout=io.StringIO())
+
+    package = json.loads(to_json(build_package()), parse_float=Decimal)
+
+    assert schema_errors(package, schema_dir) == []
+    assert len(package["grants"]) == Award.objects.count()
+    assert "Microsoft" not in to_json(build_package()) + to_csv(build_package())
+    assert any(o["name"] == "OpenAI" for g in package["grants"] for o in g["fundingOrganization"])
