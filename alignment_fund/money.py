@@ -118,5 +118,18 @@ def share(part: Decimal, whole: Decimal) -> Decimal:
     return (part / whole).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
+SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "CAD": "CA$", "AUD": "A$"}
+
+
+def format_money(amount: Decimal | int | str | None, currency: str, places: int = 2) -> str:
+    """'£1,234.56', '−$7,500,000.00': the house style for showing an amount with its currency."""
+    if amount is None or amount == "":
+        return "—"
+    amount = to_decimal(amount)
+    sign = "−" if amount < 0 else ""
+    symbol = SYMBOLS.get(currency, f"{currency} ")
+    return f"{sign}{symbol}{abs(amount):,.{places}f}"
+
+
 def within_award_limits(amount_gbp: Decimal) -> bool:
     return AWARD_MINIMUM_GBP <= to_decimal(amount_gbp) <= AWARD_MAXIMUM_GBP

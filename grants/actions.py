@@ -21,6 +21,7 @@ from alignment_fund.money import (
     AWARD_MINIMUM_GBP,
     BASE_CURRENCY,
     CURRENCIES,
+    format_money,
     round_money,
     share,
     split_pro_rata,
@@ -151,7 +152,7 @@ def do_record_receipt(actor, *, pledge: Pledge, amount, currency: str, received_
     outstanding = outstanding_on_pledge(pledge)
     if money.amount > outstanding:
         raise ActionError(
-            {"amount": f"Only {Money(outstanding, pledge.amount_currency)} of this pledge is still to arrive."}
+            {"amount": f"Only {format_money(outstanding, pledge.amount_currency)} of this pledge is still to arrive."}
         )
     receipt = Receipt(
         pledge=pledge, amount=money, received_on=received_on, bank_reference=bank_reference, recorded_by=actor
@@ -201,7 +202,7 @@ def do_record_conversion(
     left = unconverted_on_receipt(receipt)
     if sold.amount > left:
         raise ActionError(
-            {"amount_sold": f"Only {Money(left, receipt.amount_currency)} of this receipt is unconverted."}
+            {"amount_sold": f"Only {format_money(left, receipt.amount_currency)} of this receipt is unconverted."}
         )
     if Conversion.objects.filter(bank_reference=bank_reference).exists():
         raise ActionError({"bank_reference": f"A conversion with bank reference {bank_reference} is already recorded."})

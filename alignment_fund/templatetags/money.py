@@ -6,18 +6,9 @@ from decimal import Decimal
 from django import template
 from djmoney.money import Money
 
+from alignment_fund.money import SYMBOLS, format_money  # noqa: F401  (re-exported for templates and admin)
+
 register = template.Library()
-
-SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "CAD": "CA$", "AUD": "A$"}
-
-
-def format_money(amount: Decimal | None, currency: str, places: int = 2) -> str:
-    if amount is None or amount == "":
-        return "—"
-    amount = Decimal(amount)
-    sign = "−" if amount < 0 else ""
-    symbol = SYMBOLS.get(currency, f"{currency} ")
-    return f"{sign}{symbol}{abs(amount):,.{places}f}"
 
 
 @register.filter
