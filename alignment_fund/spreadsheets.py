@@ -459,6 +459,10 @@ class SpreadsheetResource(resources.Resource):
     def run(self, table: Table, *, actor, dry_run: bool) -> ImportReport:
         raise NotImplementedError
 
+    @classmethod
+    def get_display_name(cls) -> str:
+        return getattr(cls._meta, "name", None) or cls.__name__
+
     def get_import_fields(self):
         return [fields.Field(column_name=c.title) for c in self.columns]
 

@@ -11,12 +11,16 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import path, reverse
 from djmoney.money import Money
 from openpyxl import Workbook
 
-from alignment_fund.spreadsheets import read_csv
+from alignment_fund import urls as site_urls
+from alignment_fund.spreadsheets import SpreadsheetImportMixin, read_csv
+from projects.admin import ProjectAdmin
 from projects.imports import ProjectResource, import_projects
 from projects.models import Project
 from tests.factories import FundFactory, ResearchAreaFactory, RoundFactory, UserFactory
@@ -291,3 +295,41 @@ def test_five_thousand_rows_dry_run_with_errors_then_all_or_nothing_then_a_repea
     assert again.counts == {"new": 0, "unchanged": 5000, "error": 0}
     assert Project.objects.count() == 5000
     assert time.monotonic() - started < 60
+
+
+# The admin's Import button, end to end: the real ProjectAdmin with the import mixin, on a site of its own (the
+# project's admin wires the same two lines).
+
+
+class ProjectImportAdmin(SpreadsheetImportMixin, ProjectAdmin):
+    resource_classes = [ProjectResource]
+
+
+test_site = admin.AdminSite(name="admin")
+test_site.register(Project, ProjectImportAdmin)
+urlpatterns = [path("admin/", test_site.urls)] + [
+    pattern for pattern in site_urls.urlpatterns if getattr(pattern, "namespace", None) != "admin"
+]
+
+
+@pytest.mark.urls(__name__)
+def test_the_admin_previews_then_imports_a_file_and_refuses_a_bad_one(panel, client, tmp_path, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:projects_project_import")
+    good = write_csv(tmp_path / "good.csv", [project_row(1), project_row(2)])
+    bad = write_csv(tmp_path / "bad.csv", [project_row(1), project_row(2, **{"Panel score": "eleven"})])
+
+    with open(bad, "rb") as f:
+        refused = client.post(url, {"import_file": f, "format": "0"})
+    assert refused.status_code == 200
+    assert "&#x27;eleven&#x27; is not a number" in refused.content.decode()
+    assert refused.context.get("confirm_form") is None
+    with open(good, "rb") as f:
+        preview = client.post(url, {"import_file": f, "format": "0"})
+    confirm = preview.context["confirm_form"]
+    assert Project.objects.count() == 0
+    done = client.post(reverse("admin:projects_project_process_import"), confirm.initial, follow=True)
+
+    assert done.status_code == 200
+    assert "Imported: 2 new rows, 0 unchanged." in done.content.decode()
+    assert Project.objects.count() == 2
