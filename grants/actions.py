@@ -479,3 +479,35 @@ def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, refere
         award.save(update_fields=["status"])
     _refresh_summaries_on_commit()
     return payment
+
+
+@transaction.atomic
+def do_terminate_award(actor, *, award: Award, terminated_on: date, reason: str = "") -> Award:
+    """End an award early. What has been paid stays paid; what is unpaid is released back to the headroom by a
+    reversing ledger entry, posted once."""
+    _lock_fund(award.round.fund)
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    if award.status in (Award.Status.TERMINATED, Award.Status.COMPLETED):
+        raise ActionError({"status": f"This award is already {award.get_status_display().lower()}."})
+    if terminated_on < award.awarded_on:
+        raise ActionError({"terminated_on": "An award cannot end before it was made."})
+    paid = round_money(award.disbursements.aggregate(t=Sum("amount"))["t"] or 0)
+    unpaid = award.amount.amount - paid
+    award.status = Award.Status.TERMINATED
+    award.save(update_fields=["status"])
+    if unpaid > 0:
+        LedgerTransaction.objects.post(
+            key=f"termination:{award.pk}",
+            kind=Kind.REVERSAL,
+            occurred_on=terminated_on,
+            posted_by=actor,
+            memo=(
+                f"Award {award.reference} terminated: {format_money(unpaid, BASE_CURRENCY)} unpaid released. {reason}"
+            ).strip(),
+            lines=[
+                Line(Account.GRANTS_COMMITTED, gbp(unpaid), round_id=award.round_id, award_id=award.pk),
+                Line(Account.GRANTS_AWARDED, -gbp(unpaid), round_id=award.round_id, award_id=award.pk),
+            ],
+        )
+    _refresh_summaries_on_commit()
+    return award

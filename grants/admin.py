@@ -230,8 +230,31 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
     date_hierarchy = "awarded_on"
     list_select_related = ("project", "round")
     inlines = [MilestoneInline, DisbursementInline, AttributionInline]
+    actions = ["terminate"]
 
     amount_shown = money_display("amount", "amount")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # Termination releases money through the ledger, so it is an action of its own, not a status edit.
+        if db_field.name == "status":
+            kwargs["choices"] = [c for c in Award.Status.choices if c[0] != Award.Status.TERMINATED]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status == Award.Status.TERMINATED:
+            return (*fields, "status")
+        return fields
+
+    @admin.action(description="Terminate the selected awards today (the unpaid part returns to the headroom)")
+    def terminate(self, request, queryset):
+        today = fund_today()
+        for award in queryset.select_related("round__fund"):
+            try:
+                actions.do_terminate_award(request.user, award=award, terminated_on=today)
+                self.message_user(request, f"{award.reference} terminated on {today:%-d %b %Y}.")
+            except ActionError as exc:
+                self.message_user(request, f"{award.reference}: {' '.join(exc.messages)}", level=messages.ERROR)
 
     def get_queryset(self, request):
         return (

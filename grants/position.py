@@ -16,7 +16,7 @@ from django.db.models import Max, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money, total
 
-from .models import Account, Award, Disbursement, LedgerLine, LedgerTransaction, Round
+from .models import Account, Disbursement, LedgerLine, LedgerTransaction, Round
 from .models.rates import QuotedRate, RateBook
 
 ZERO = Decimal("0.00")
@@ -162,9 +162,11 @@ def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
     """Each round's budget, awarded, disbursed and headroom, in two queries whatever the number of rounds."""
     rounds = list(rounds if rounds is not None else Round.objects.all())
     gbp = Q(amount_currency=BASE_CURRENCY)
+    # Awarded per round comes from the ledger, so a terminated award counts for what was paid, not what was offered.
     awarded = dict(
-        Award.objects.live()
-        .filter(awarded_on__lte=pool.on)
+        LedgerLine.objects.filter(
+            account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=pool.on, round__isnull=False
+        )
         .values("round")
         .annotate(t=Sum("amount", filter=gbp))
         .values_list("round", "t")
