@@ -6,4 +6,5 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.my_awards, name="my_awards"),
+    path("<int:pk>/", views.award_detail, name="award"),
 ]
