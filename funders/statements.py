@@ -181,12 +181,14 @@ def _totals(d: FunderDashboard) -> Iterator[dict[str, str]]:
             yield {
                 "record": "total converted",
                 "date": on,
+                "description": "Sold for pounds, with the GBP the bank credited for it",
                 "amount": _amount(total(c.amount_sold for c in sold)),
                 "currency": t.currency,
                 "gbp_then": _amount(total(c.gbp_credited for c in sold)),
                 "rate_source": "dealt by the bank (GBP credited)",
             }
     for record, value in (
+        # An award that ended early stays in the attributed total, but nothing more is committed to it.
         ("total attributed", total(a.amount for a in d.awards)),
         ("total attributed payments", total(a.disbursed for a in d.awards)),
         ("total attributed committed", total(a.committed for a in d.awards)),

@@ -124,7 +124,17 @@
           indexAxis: "y",
           scales: {
             x: { beginAtZero: true, ticks: { callback: function (v) { return compact.format(v); } } },
-            y: { grid: { display: false } },
+            y: {
+              grid: { display: false },
+              ticks: {
+                // Long area names are cut short on a narrow screen; the table beside the chart has them in full.
+                callback: function (value) {
+                  var label = this.getLabelForValue(value);
+                  var room = canvas.clientWidth < 520 ? 16 : 36;
+                  return label.length > room ? label.slice(0, room - 1) + "…" : label;
+                },
+              },
+            },
           },
           plugins: {
             legend: { display: false },
