@@ -255,18 +255,22 @@ def pool_overview(on: date, viewer: Funder, book: RateBook | None = None) -> Poo
         .order_by()
     )
     awards = list(
-        Award.objects.live()
-        .filter(awarded_on__lte=on)
-        .values_list("pk", "round_id", "project__research_area_id", "amount")
+        Award.objects.filter(awarded_on__lte=on)
+        .values_list("pk", "round_id", "project__research_area_id", "amount", "status")
         .order_by()
     )
-    award_keys = {pk: (round_id, area_id, round_money(amount)) for pk, round_id, area_id, amount in awards}
+    award_keys = {pk: (round_id, area_id, round_money(amount)) for pk, round_id, area_id, amount, _s in awards}
+    ended = {pk for pk, *_rest, status in awards if status == Award.Status.TERMINATED}
     attributions = list(
         AwardAttribution.objects.filter(award_id__in=award_keys.keys())
         .values_list("funder_id", "award_id", "amount")
         .order_by()
     )
     disbursed = _disbursed_by_award(on)
+    # An award that ended early counts for what was paid on it, as in the ledger; nothing of it stays committed.
+    awarded_gbp = {
+        pk: disbursed.get(pk, ZERO) if pk in ended else amount for pk, (_r, _a, amount) in award_keys.items()
+    }
     rounds = list(Round.objects.all())
     areas = list(ResearchArea.objects.all())
 
@@ -292,7 +296,7 @@ def pool_overview(on: date, viewer: Funder, book: RateBook | None = None) -> Poo
         paid = attributed_disbursed(disbursed.get(award_id, ZERO), round_money(amount), award_amount)
         if paid:
             disbursed_keys.add((funder_id, round_id, area_id))
-        if round_money(amount) - paid:
+        if round_money(amount) - paid and award_id not in ended:
             committed_keys.add((funder_id, round_id, area_id))
     facts = _PoolFacts(
         # A funder owes money on its pledges if it pledged more than it has paid, in any currency.
@@ -328,12 +332,11 @@ def pool_overview(on: date, viewer: Funder, book: RateBook | None = None) -> Poo
         "Pledged", _merge(outstanding_row, received_row), total(pledged_gbp.values()) if have_rates else None
     )
     value_figure = figure("Pool value", _merge(cash_row, outstanding_row), position.pool_gbp if have_rates else None)
-    awarded = figure(
-        "Awarded", _merge(committed_row, disbursed_row), sum((a for _r, _a, a in award_keys.values()), ZERO)
-    )
-    paid_total = sum(disbursed.get(pk, ZERO) for pk in award_keys)
+    awarded_total = sum(awarded_gbp.values(), ZERO)
+    paid_total = sum((disbursed.get(pk, ZERO) for pk in award_keys), ZERO)
+    awarded = figure("Awarded", _merge(committed_row, disbursed_row), awarded_total)
     disbursed_figure = figure("Disbursed", disbursed_row, paid_total)
-    committed = figure("Committed", committed_row, sum((a for _r, _a, a in award_keys.values()), ZERO) - paid_total)
+    committed = figure("Committed", committed_row, awarded_total - paid_total)
     headroom = figure(
         "Headroom",
         _merge(cash_row, {k: -c for k, c in committed_row.items()}),
@@ -347,7 +350,7 @@ def pool_overview(on: date, viewer: Funder, book: RateBook | None = None) -> Poo
             if not ids:
                 continue
             scope = {"round_id": item.pk} if kind == "round" else {"area_id": item.pk}
-            amount = sum((award_keys[pk][2] for pk in ids), ZERO)
+            amount = sum((awarded_gbp[pk] for pk in ids), ZERO)
             paid = sum((disbursed.get(pk, ZERO) for pk in ids), ZERO)
             c_row = _award_atoms("committed", facts.committed, v, **scope)
             d_row = _award_atoms("disbursed", facts.disbursed, v, **scope)
@@ -492,6 +495,11 @@ class AttributedAward:
         """Attributed and not yet paid; nothing more is owed on an award that ended early."""
         return self.amount - self.disbursed if self.live else ZERO
 
+    @property
+    def supported(self) -> Decimal:
+        """What the funder's money pays for: its part, or only what was paid if the award ended early."""
+        return self.amount if self.live else self.disbursed
+
 
 @dataclass(frozen=True)
 class AllocationGroup:
@@ -510,7 +518,7 @@ def _group(label: str, awards: list[AttributedAward]) -> AllocationGroup:
     return AllocationGroup(
         label=label,
         award_count=len(awards),
-        amount=total(a.amount for a in awards),
+        amount=total(a.supported for a in awards),
         disbursed=total(a.disbursed for a in awards),
         committed=total(a.committed for a in awards),
     )
@@ -670,7 +678,6 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
     )
 
     awards = _attributed_awards(funder, on)
-    live = [a for a in awards if a.live]
     pool = pool_overview(on, funder, book)
     own_pledged = _sum_valued(t.pledged_today for t in currency_totals)
     own_received = _sum_valued(t.received_today for t in currency_totals)
@@ -701,9 +708,9 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         ),
         converted_gbp=converted_gbp,
         awards=tuple(awards),
-        by_round=_grouped(live, lambda a: a.round_name),
-        by_area=tuple(sorted(_grouped(live, lambda a: a.research_area), key=lambda g: (-g.amount, g.label))),
-        attributed=_group("All awards", live),
+        by_round=_grouped(awards, lambda a: a.round_name),
+        by_area=tuple(sorted(_grouped(awards, lambda a: a.research_area), key=lambda g: (-g.amount, g.label))),
+        attributed=_group("All awards", awards),
         share_of_pledged=share(own_pledged.gbp, pool.pledged.gbp)
         if own_pledged and not pool.pledged.withheld
         else None,

@@ -269,3 +269,16 @@ def test_its_query_count_does_not_grow_with_pledges_or_awards(client, world):
 
 def test_today_is_the_funds_today(client, world):
     assert _get(client, world.contact_a).context["d"].on == TODAY
+
+
+def test_an_award_that_ended_early_counts_for_what_was_paid_and_commits_nothing_more(client, world):
+    _pay_a_milestone(world, world.award_a, "60000.00")
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 1))
+    d = _get(client, world.contact_b).context["d"]
+    assert d.pool.awarded.gbp == Decimal("150000.00") + Decimal("60000.00")
+    assert d.pool.committed.gbp == Decimal("150000.00")
+    assert d.pool.headroom.gbp == d.pool.value.gbp - Decimal("150000.00")
+    (ended,) = [a for a in d.awards if a.award_id == world.award_a.pk]
+    assert ended.status_label == "Terminated" and ended.committed == 0
+    interpretability = next(g for g in d.by_area if g.label == "Interpretability")
+    assert interpretability.amount == interpretability.disbursed == ended.disbursed > 0
