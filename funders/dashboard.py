@@ -700,9 +700,11 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         receipts=tuple(receipt_lines),
         by_currency=currency_totals,
         pledged_at_pledge=_sum_valued(p.at_pledge for p in pledge_lines),
-        pledged_today=_sum_valued(p.today for p in pledge_lines),
+        # Today's values convert each currency's total once, so a pledge paid in full is worth the same as its
+        # receipts (converting line by line could differ by a penny); dated values add up the lines.
+        pledged_today=own_pledged,
         received_at_receipt=_sum_valued(r.at_receipt for r in receipt_lines),
-        received_today=_sum_valued(r.today for r in receipt_lines),
+        received_today=own_received,
         outstanding_today=_sum_valued(
             _valued(t.outstanding, t.currency, on, book) for t in currency_totals if t.outstanding
         ),
