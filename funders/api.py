@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alignment_fund.api.fields import (
+    FundDateField,
     GBPMoneyField,
     IdField,
     MoneyField,
@@ -29,6 +30,7 @@ from alignment_fund.api.fields import (
     rate_json,
     valued_json,
 )
+from alignment_fund.api.filters import BooleanChoiceFilter, ISODateFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators, is_administrator
 from alignment_fund.api.serializers import InputSerializer
@@ -199,7 +201,7 @@ class PledgeSerializer(ValuedModelSerializer):
 class PledgeInput(InputSerializer):
     funder = IdField("funder", queryset=Funder.objects.all())
     amount = MoneyField(help_text="In the funder's currency.")
-    pledged_on = serializers.DateField()
+    pledged_on = FundDateField()
     reference = serializers.CharField(max_length=40)
     restricted_to_round = IdField("round", queryset=Round.objects.all(), required=False, allow_null=True)
     restricted_to_area = IdField("research area", queryset=ResearchArea.objects.all(), required=False, allow_null=True)
@@ -211,10 +213,10 @@ class PledgeInput(InputSerializer):
 class PledgeFilter(filters.FilterSet):
     funder = filters.ModelChoiceFilter(queryset=_funders_for_filter)
     currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
-    pledged_from = filters.DateFilter(field_name="pledged_on", lookup_expr="gte", label="Pledged on or after")
-    pledged_to = filters.DateFilter(field_name="pledged_on", lookup_expr="lte", label="Pledged on or before")
+    pledged_from = ISODateFilter(field_name="pledged_on", lookup_expr="gte", label="Pledged on or after")
+    pledged_to = ISODateFilter(field_name="pledged_on", lookup_expr="lte", label="Pledged on or before")
     round = filters.ModelChoiceFilter(field_name="restricted_to_round", queryset=Round.objects.all())
-    compute_only = filters.BooleanFilter()
+    compute_only = BooleanChoiceFilter()
 
     class Meta:
         model = Pledge
@@ -291,7 +293,7 @@ class ReceiptSerializer(ValuedModelSerializer):
 class ReceiptInput(InputSerializer):
     pledge = IdField("pledge", queryset=Pledge.objects.all())
     amount = MoneyField(help_text="In the pledge's currency.")
-    received_on = serializers.DateField()
+    received_on = FundDateField()
     bank_reference = serializers.CharField(max_length=80)
 
 
@@ -299,8 +301,8 @@ class ReceiptFilter(filters.FilterSet):
     funder = filters.ModelChoiceFilter(field_name="pledge__funder", queryset=_funders_for_filter)
     pledge = filters.NumberFilter(field_name="pledge_id")
     currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
-    received_from = filters.DateFilter(field_name="received_on", lookup_expr="gte", label="Received on or after")
-    received_to = filters.DateFilter(field_name="received_on", lookup_expr="lte", label="Received on or before")
+    received_from = ISODateFilter(field_name="received_on", lookup_expr="gte", label="Received on or after")
+    received_to = ISODateFilter(field_name="received_on", lookup_expr="lte", label="Received on or before")
 
     class Meta:
         model = Receipt
@@ -385,7 +387,7 @@ class ConversionInput(InputSerializer):
         help_text="In the receipt's currency.",
     )
     gbp_credited = GBPMoneyField(help_text="What the bank credited, in pounds.")
-    converted_on = serializers.DateField()
+    converted_on = FundDateField()
     bank_reference = serializers.CharField(max_length=80)
 
     def validate(self, data):
@@ -401,8 +403,8 @@ class ConversionFilter(filters.FilterSet):
     funder = filters.ModelChoiceFilter(field_name="receipt__pledge__funder", queryset=_funders_for_filter)
     receipt = filters.NumberFilter(field_name="receipt_id")
     currency = filters.ChoiceFilter(field_name="amount_sold_currency", choices=CURRENCY_CHOICES)
-    converted_from = filters.DateFilter(field_name="converted_on", lookup_expr="gte", label="Converted on or after")
-    converted_to = filters.DateFilter(field_name="converted_on", lookup_expr="lte", label="Converted on or before")
+    converted_from = ISODateFilter(field_name="converted_on", lookup_expr="gte", label="Converted on or after")
+    converted_to = ISODateFilter(field_name="converted_on", lookup_expr="lte", label="Converted on or before")
 
     class Meta:
         model = Conversion
@@ -506,8 +508,8 @@ class AttributionFilter(filters.FilterSet):
         field_name="award__project__research_area", queryset=ResearchArea.objects.all()
     )
     status = filters.ChoiceFilter(field_name="award__status", choices=Award.Status.choices)
-    awarded_from = filters.DateFilter(field_name="award__awarded_on", lookup_expr="gte", label="Awarded on or after")
-    awarded_to = filters.DateFilter(field_name="award__awarded_on", lookup_expr="lte", label="Awarded on or before")
+    awarded_from = ISODateFilter(field_name="award__awarded_on", lookup_expr="gte", label="Awarded on or after")
+    awarded_to = ISODateFilter(field_name="award__awarded_on", lookup_expr="lte", label="Awarded on or before")
 
     class Meta:
         model = AwardAttribution
@@ -583,7 +585,7 @@ class PoolSerializer(serializers.Serializer):
 
 
 class PoolQuery(serializers.Serializer):
-    on = serializers.DateField(required=False, help_text="Value the pool on this date (default: today).")
+    on = FundDateField(required=False, help_text="Value the pool on this date (default: today).")
 
 
 def _administrators_pool(on, book) -> PoolOverview:

@@ -11,7 +11,8 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 
-from alignment_fund.api.fields import GBPMoneyField, IdField, MoneyField
+from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
+from alignment_fund.api.filters import ISODateFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from alignment_fund.api.permissions import AdministratorsWrite, is_administrator
 from alignment_fund.api.serializers import InputSerializer
@@ -129,8 +130,8 @@ class MilestoneSerializer(serializers.ModelSerializer):
 class MilestoneFilter(filters.FilterSet):
     award = filters.NumberFilter(field_name="award_id")
     status = filters.ChoiceFilter(choices=Milestone.ReportStatus.choices, method="filter_status")
-    due_from = filters.DateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after")
-    due_to = filters.DateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
+    due_from = ISODateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after")
+    due_to = ISODateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
 
     class Meta:
         model = Milestone
@@ -150,11 +151,11 @@ class MilestoneFilter(filters.FilterSet):
 
 
 class ReportReceivedInput(InputSerializer):
-    received_on = serializers.DateField()
+    received_on = FundDateField()
 
 
 class ApprovalInput(InputSerializer):
-    approved_on = serializers.DateField()
+    approved_on = FundDateField()
 
 
 @extend_schema(tags=["awards"], responses={200: MilestoneSerializer, **READ_ERRORS})
@@ -222,15 +223,15 @@ class DisbursementSerializer(serializers.ModelSerializer):
 
 class DisbursementInput(InputSerializer):
     milestone = IdField("milestone", queryset=Milestone.objects.all())
-    paid_on = serializers.DateField()
+    paid_on = FundDateField()
     reference = serializers.CharField(max_length=80, help_text="The payment's bank reference.")
 
 
 class DisbursementFilter(filters.FilterSet):
     award = filters.NumberFilter(field_name="award_id")
     round = filters.NumberFilter(field_name="award__round_id")
-    paid_from = filters.DateFilter(field_name="paid_on", lookup_expr="gte", label="Paid on or after")
-    paid_to = filters.DateFilter(field_name="paid_on", lookup_expr="lte", label="Paid on or before")
+    paid_from = ISODateFilter(field_name="paid_on", lookup_expr="gte", label="Paid on or after")
+    paid_to = ISODateFilter(field_name="paid_on", lookup_expr="lte", label="Paid on or before")
 
     class Meta:
         model = Disbursement
@@ -333,7 +334,7 @@ class AwardInput(InputSerializer):
         currency_message="Awards are made in pounds sterling (GBP), not {currency}.",
         help_text="In GBP, £50,000 to £1,000,000 inclusive.",
     )
-    awarded_on = serializers.DateField()
+    awarded_on = FundDateField()
     reference = serializers.CharField(max_length=40, required=False, help_text="Default AP-R<round>-<project>.")
     compute_provider = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     compute_quantity = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
@@ -352,8 +353,8 @@ class AwardFilter(filters.FilterSet):
     round = filters.NumberFilter(field_name="round_id")
     research_area = filters.ModelChoiceFilter(field_name="project__research_area", queryset=ResearchArea.objects.all())
     status = filters.ChoiceFilter(choices=Award.Status.choices)
-    awarded_from = filters.DateFilter(field_name="awarded_on", lookup_expr="gte", label="Awarded on or after")
-    awarded_to = filters.DateFilter(field_name="awarded_on", lookup_expr="lte", label="Awarded on or before")
+    awarded_from = ISODateFilter(field_name="awarded_on", lookup_expr="gte", label="Awarded on or after")
+    awarded_to = ISODateFilter(field_name="awarded_on", lookup_expr="lte", label="Awarded on or before")
 
     class Meta:
         model = Award

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 
 from djmoney.money import Money
@@ -90,7 +91,8 @@ class MoneyField(serializers.Field):
 
     def __init__(self, *, currencies: Iterable[str] = CURRENCIES, currency_message: str = "", **kwargs):
         self.currencies = tuple(currencies)
-        self.currency_message = currency_message or "{currency} is not a currency the fund accepts ({accepted})."
+        # What to say about a currency the fund deals in but this amount cannot be in (dollars for an award).
+        self.currency_message = currency_message or "This amount cannot be in {currency}: use {accepted}."
         super().__init__(**kwargs)
 
     def to_representation(self, value: Money) -> dict:
@@ -112,8 +114,10 @@ class MoneyField(serializers.Field):
         if "currency" in data:
             if not isinstance(currency, str) or not currency:
                 errors.append('The currency must be a code such as "GBP".')
+            elif currency not in CURRENCIES:
+                errors.append(f"{currency[:12]} is not a currency the fund accepts ({', '.join(self.currencies)}).")
             elif currency not in self.currencies:
-                errors.append(self.currency_message.format(currency=currency[:12], accepted=", ".join(self.currencies)))
+                errors.append(self.currency_message.format(currency=currency, accepted=", ".join(self.currencies)))
         amount = None
         if "amount" in data:
             try:
@@ -165,6 +169,28 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+class FundDateField(serializers.DateField):
+    """A date the fund could have done business on: YYYY-MM-DD, from 2000 to 2099.
+
+    Year 1 or year 9999 is always a typo, and arithmetic on it (a fortnight before, to find the last published rate)
+    would overflow Python's dates and answer 500."""
+
+    EARLIEST = date(2000, 1, 1)
+    LATEST = date(2099, 12, 31)
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not self.EARLIEST <= day <= self.LATEST:
+            raise serializers.ValidationError(
+                f"Give a date from {_day(self.EARLIEST)} to {_day(self.LATEST)}, not {_day(day)}."
+            )
+        return day
 
 
 class RateSerializer(serializers.Serializer):
