@@ -173,6 +173,15 @@ def test_a_token_signs_in_and_writes_like_a_session(world, client):
     assert "token" not in refused.json()
 
 
+def test_the_token_endpoint_shares_the_sign_in_lockout(world, client, settings):
+    # Guessing passwords through the API is stopped by the same django-axes lockout as the sign-in page.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert client.post("/api/token/", {"username": "alice-admin", "password": "guess"}).status_code == 400
+    locked = client.post("/api/token/", {"username": "alice-admin", "password": "correct-horse-battery-staple"})
+    assert locked.status_code == 400
+    assert "token" not in locked.json()
+
+
 def test_a_session_write_needs_the_csrf_token(world):
     from rest_framework.test import APIClient
 
