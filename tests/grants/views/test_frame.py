@@ -54,3 +54,42 @@ def test_signing_out_is_a_post_that_ends_the_session(client, admin_user):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("grants:portfolio")).status_code == 302
+
+
+def test_a_wrong_password_is_refused_on_the_styled_sign_in_page(client, admin_user):
+    response = client.post(reverse("login"), {"username": "alice-admin", "password": "wrong"})
+    assert response.status_code == 200
+    assert b"errorlist nonfield" in response.content
+
+
+def test_signing_in_through_the_form_takes_the_administrator_home(client, admin_user, rates):
+    response = client.post(
+        reverse("login"), {"username": "alice-admin", "password": "correct-horse-battery-staple"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("grants:portfolio")
+
+
+@pytest.mark.parametrize("name", ["password_reset", "password_reset_done", "password_reset_complete"])
+@pytest.mark.django_db
+def test_the_password_reset_pages_use_the_frame(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert b"css/app.css" in response.content
+
+
+def test_the_password_change_page_uses_the_frame(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 200
+    assert b'name="new_password1"' in response.content
+
+
+def test_a_password_reset_email_links_to_the_confirm_page(client, admin_user, mailoutbox):
+    client.post(reverse("password_reset"), {"email": admin_user.email})
+    (message,) = mailoutbox
+    assert message.subject == "Reset your Alignment Fund password"
+    assert "/accounts/reset/" in message.body
+    link = next(word for word in message.body.split() if "/accounts/reset/" in word)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    assert b"Choose a new password" in response.content
