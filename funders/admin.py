@@ -16,11 +16,13 @@ from alignment_fund.admin import (
     money_display,
 )
 from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES
+from alignment_fund.spreadsheets import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
 from grants.models import ExchangeRate
 from grants.models.rates import QuotedRate, RateBook, RateUnavailable
 
 from .forms import ConversionAddForm, PledgeAddForm, ReceiptAddForm
+from .imports import PledgeResource
 from .models import Conversion, Funder, FunderContact, Pledge, Receipt
 
 _NOT_PREPARED = object()
@@ -119,7 +121,8 @@ class PledgeReceiptInline(ReadOnlyTabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+    resource_classes = [PledgeResource]
     add_form = PledgeAddForm
     add_fields = PledgeAddForm._meta.fields
     change_fields = (

@@ -68,8 +68,14 @@ def _money(amount, currency: str) -> Money:
 
 
 def _refresh_summaries_on_commit() -> None:
+    """Ask for one summary refresh when the outermost transaction commits, however many writes it holds (an import
+    of a thousand rows queues one task, not a thousand). A savepoint rolled back takes its request with it."""
+    from django.db import connection
+
     from .tasks import enqueue_summary_refresh
 
+    if any(func is enqueue_summary_refresh for _, func, _ in connection.run_on_commit):
+        return
     transaction.on_commit(enqueue_summary_refresh)
 
 

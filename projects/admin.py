@@ -5,7 +5,9 @@ from django.contrib import admin
 from django.db.models import Count
 
 from alignment_fund.admin import money_display
+from alignment_fund.spreadsheets import SpreadsheetImportMixin
 
+from .imports import ProjectResource
 from .models import Project, ResearchArea
 
 
@@ -60,7 +62,8 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+    resource_classes = [ProjectResource]
     form = ProjectForm
     list_display = (
         "reference",

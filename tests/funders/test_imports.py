@@ -9,17 +9,13 @@ from datetime import date
 
 import pytest
 import tablib
-from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.urls import path, reverse
+from django.urls import reverse
 from djmoney.money import Money
 from openpyxl import Workbook
 
-from alignment_fund import urls as site_urls
-from alignment_fund.spreadsheets import SpreadsheetImportMixin
-from funders.admin import PledgeAdmin
 from funders.imports import PledgeResource
 from funders.models import Pledge, Receipt
 from grants.models import LedgerTransaction
@@ -386,22 +382,9 @@ def test_a_large_file_dry_run_with_errors_then_all_or_nothing_then_a_repeat_that
     assert money_rows() == after
 
 
-# The admin's Import button, end to end, on the real PledgeAdmin with the import mixin (the project's admin wires
-# the same two lines), on a site of its own.
+# The admin's Import button, end to end, on the real admin site.
 
 
-class PledgeImportAdmin(SpreadsheetImportMixin, PledgeAdmin):
-    resource_classes = [PledgeResource]
-
-
-test_site = admin.AdminSite(name="admin")
-test_site.register(Pledge, PledgeImportAdmin)
-urlpatterns = [path("admin/", test_site.urls)] + [
-    pattern for pattern in site_urls.urlpatterns if getattr(pattern, "namespace", None) != "admin"
-]
-
-
-@pytest.mark.urls(__name__)
 def test_the_admin_previews_then_records_pledges_through_the_actions(world, client, tmp_path):
     client.force_login(world.admin)
     url = reverse("admin:funders_pledge_import")
