@@ -117,6 +117,7 @@
               data: chart.items.map(function (i) { return parseFloat(i.amount); }),
               backgroundColor: chart.items.map(function (_, n) { return palette[n % palette.length]; }),
               borderRadius: 3,
+              maxBarThickness: 28,
             },
           ],
         },
