@@ -304,6 +304,14 @@ FAMILY = [
     "Walsh",
     "Yilmaz",
 ]
+TITLE_VARIANTS = [
+    "",
+    " in multi-agent settings",
+    " under distribution shift",
+    " for frontier language models",
+    " with formal guarantees",
+    " in reinforcement learning",
+]
 MENTORS = ["AISI alignment team", "AISI interpretability team", "AISI evaluations team", "AISI theory team"]
 COMPUTE = [("Amazon Web Services", "20,000 GPU-hours", "60000.00"), ("Anthropic", "API credits", "25000.00")]
 
@@ -524,7 +532,7 @@ class DemoBuilder:
             projects.append(
                 Project.objects.create(
                     reference=f"{prefix}-{i + 1:04d}",
-                    title=f"{titles[(i // len(slugs)) % len(titles)]}" + ("" if i < 28 else f" ({prefix} strand {i})"),
+                    title=self._title(titles, i, first_variant=0 if prefix == "R1" else 3),
                     summary="Illustrative project for the demo fund.",
                     lead=lead,
                     lead_name=f"Dr {name}",
@@ -541,6 +549,14 @@ class DemoBuilder:
                 )
             )
         return projects
+
+    @staticmethod
+    def _title(titles: list[str], i: int, first_variant: int) -> str:
+        """Seven areas with four topics each give 28 titles; later projects study the same topic in another setting,
+        and Round 2 starts from settings Round 1 did not use, so no two demo projects share a title."""
+        topic = titles[(i // len(AREAS)) % len(titles)]
+        variant = TITLE_VARIANTS[(first_variant + i // (len(AREAS) * len(titles))) % len(TITLE_VARIANTS)]
+        return f"{topic}{variant}"
 
     def _requested_amount(self) -> Decimal:
         """Most projects are small, a few large: £50k-£250k (70%), £250k-£450k (25%), £500k-£900k (5%)."""
