@@ -602,12 +602,6 @@ def _administrators_pool(on, book) -> PoolOverview:
 
     pledged = Pledge.objects.filter(pledged_on__lte=on).values("amount_currency").annotate(t=Sum("amount"))
     received = Receipt.objects.filter(received_on__lte=on).values("amount_currency").annotate(t=Sum("amount"))
-    awards = list(
-        Award.objects.live()
-        .filter(awarded_on__lte=on)
-        .values_list("pk", "round__name", "project__research_area__name", "amount")
-        .order_by("round__number", "project__research_area__name")
-    )
     paid = dict(
         Disbursement.objects.filter(paid_on__lte=on, amount_currency=BASE_CURRENCY)
         .values("award")
@@ -615,6 +609,14 @@ def _administrators_pool(on, book) -> PoolOverview:
         .values_list("award", "t")
         .order_by()
     )
+    # (id, round, research area, amount awarded). An award that ended early counts for what was paid on it, as in
+    # the ledger and on the funders' pages.
+    awards = [
+        (pk, round_name, area_name, (paid.get(pk) or ZERO) if status == Award.Status.TERMINATED else amount)
+        for pk, round_name, area_name, amount, status in Award.objects.filter(awarded_on__lte=on)
+        .values_list("pk", "round__name", "project__research_area__name", "amount", "status")
+        .order_by("round__number", "project__research_area__name")
+    ]
 
     def groups(index: int) -> tuple[PoolGroup, ...]:
         buckets: dict[str, list[tuple]] = {}

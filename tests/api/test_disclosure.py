@@ -129,3 +129,18 @@ def test_the_administrators_note_on_a_pledge_is_not_shown_to_the_funder(world, c
     )
     assert client_for(world.admin).get(f"/api/pledges/{pledge.pk}/").json()["note"] == "Chase in March"
     assert "note" not in client_for(world.contact_a).get(f"/api/pledges/{pledge.pk}/").json()
+
+
+def test_an_award_that_ended_early_counts_for_what_was_paid(world, schedule, client_for):
+    from datetime import date
+
+    from grants import actions
+
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 10), reason="Withdrawn")
+    pool = client_for(world.admin).get("/api/pool/", {"on": "2026-02-20"}).json()
+    assert {k: pool[k]["gbp"]["amount"] for k in ("awarded", "committed", "disbursed")} == {
+        "awarded": "250000.00",
+        "committed": "150000.00",
+        "disbursed": "100000.00",
+    }
+    assert pool["award_count"] == 2
