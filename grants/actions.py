@@ -39,6 +39,7 @@ from .models import (
     Milestone,
     Round,
 )
+from .models.awards import add_months, month_end
 from .models.ledger import Line
 from .models.rates import RateBook, RateUnavailable
 from .position import pool_position, round_positions
@@ -274,8 +275,11 @@ def do_award_project(
     compute_value=None,
     mentor: str = "",
     status: str = Award.Status.OFFERED,
+    plan_milestones: bool = False,
 ) -> Award:
-    """Award a vetted project from its round, if the headroom allows; fix the funders' attribution."""
+    """Award a vetted project from its round, if the headroom allows; fix the funders' attribution. With
+    `plan_milestones`, give it the standard schedule (see `standard_schedule`), which the back office can adjust
+    until a report is approved."""
     if isinstance(amount, Money):
         if amount.currency.code != BASE_CURRENCY:
             raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
@@ -308,7 +312,7 @@ def do_award_project(
             }
         )
     award = Award(
-        reference=reference or f"AP-R{round_.number}-{project.reference}",
+        reference=reference or f"AP-{project.reference}",
         project=project,
         round=round_,
         amount=gbp(amount_gbp),
@@ -329,6 +333,11 @@ def do_award_project(
     project.status = Project.Status.AWARDED
     project.save(update_fields=["status"])
     attribute_award(award)
+    if plan_milestones:
+        Milestone.objects.bulk_create(
+            Milestone(award=award, number=n, title=title, due_on=due_on, amount=gbp(amount))
+            for n, (title, due_on, amount) in enumerate(standard_schedule(amount_gbp, awarded_on), start=1)
+        )
     LedgerTransaction.objects.post(
         key=f"award:{award.pk}",
         kind=Kind.AWARD,
@@ -342,6 +351,21 @@ def do_award_project(
     )
     _refresh_summaries_on_commit()
     return award
+
+
+STANDARD_MILESTONES = ("Inception report", "Interim results", "Draft paper", "Final report")
+
+
+def standard_schedule(amount_gbp: Decimal, awarded_on: date) -> list[tuple[str, date, Decimal]]:
+    """Four milestones at month ends, equal to the penny, over 12 months (18 above £400,000): each paid monthly in
+    arrears once its report is approved."""
+    months = 12 if amount_gbp <= Decimal("400000") else 18
+    parts = split_pro_rata(amount_gbp, [Decimal(1)] * len(STANDARD_MILESTONES))
+    schedule = []
+    for n, (title, part) in enumerate(zip(STANDARD_MILESTONES, parts, strict=True), start=1):
+        due = add_months(awarded_on, months * n // len(STANDARD_MILESTONES))
+        schedule.append((title, month_end(due.year, due.month), part))
+    return schedule
 
 
 def _eligible_pledges(award: Award):

@@ -392,6 +392,7 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
             actions.do_award_project,
             request.user,
             compute_value=compute_value.amount if compute_value is not None else None,
+            plan_milestones=True,
             **data,
         )
         return self.created(award)

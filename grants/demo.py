@@ -9,7 +9,6 @@ invented and marked illustrative. Random choices come from a fixed seed, so ever
 
 from __future__ import annotations
 
-import calendar
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +17,6 @@ from decimal import Decimal
 from django.db import transaction
 
 from alignment_fund.models import User
-from alignment_fund.money import split_pro_rata
 from funders.models import Funder, FunderContact
 from projects.models import Project, ResearchArea
 
@@ -325,16 +323,6 @@ DEMO_USERS = [
 ]
 
 
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 class DemoBuilder:
     def __init__(self, today: date, stdout=None):
         self.today = today
@@ -577,18 +565,8 @@ class DemoBuilder:
             compute_value=compute[2],
             mentor=MENTORS[project.pk % len(MENTORS)] if project.expert_support_requested else "",
             status=Award.Status.ACCEPTED,
+            plan_milestones=True,
         )
-        months = 12 if award.amount.amount <= Decimal("400000") else 18
-        parts = split_pro_rata(award.amount.amount, [Decimal(1)] * 4)
-        for n, part in enumerate(parts, start=1):
-            due = add_months(day, months * n // 4)
-            Milestone.objects.create(
-                award=award,
-                number=n,
-                title=["Inception report", "Interim results", "Draft paper", "Final report"][n - 1],
-                due_on=month_end(due.year, due.month),
-                amount=(part, "GBP"),
-            )
         return award
 
     def _milestone_progress(self) -> None:

@@ -174,6 +174,7 @@ class AwardForm(forms.Form):
         data = dict(self.cleaned_data)
         data["amount"] = Money(data["amount"], data.pop("currency"))
         data["reference"] = data["reference"] or None
+        data["plan_milestones"] = True
         return data
 
 

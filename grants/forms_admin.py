@@ -121,6 +121,7 @@ class AwardAddForm(ActionForm):
             compute_quantity=data.get("compute_quantity", ""),
             compute_value=data["compute_value"].amount if data.get("compute_value") else None,
             mentor=data.get("mentor", ""),
+            plan_milestones=True,
         )
 
 

@@ -37,6 +37,16 @@ def last_business_day(year: int, month: int) -> date:
     return day
 
 
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def payment_run_for(day: date) -> date:
     """Payments are monthly in arrears: the payment run on the last business day of the month after `day`'s month."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)

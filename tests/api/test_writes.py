@@ -113,7 +113,7 @@ def test_it_awards_a_vetted_project_and_fixes_its_attribution(world, admin):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["reference"] == "AP-R1-R1-0003"
+    assert body["reference"] == "AP-R1-0003"
     assert body["amount"] == {"amount": "120000.00", "currency": "GBP"}
     assert body["compute"] == {
         "provider": "AWS",

@@ -111,7 +111,7 @@ def test_an_award_made_in_the_admin_posts_the_ledger_and_fixes_the_attribution(b
     assert award.round == world.round
     assert award.awarded_by == world.admin
     assert award.mentor == "Dr Mentor"
-    assert award.reference == "AP-R1-R1-0003"
+    assert award.reference == "AP-R1-0003"
     assert LedgerTransaction.objects.get(key=f"award:{award.pk}").kind == LedgerTransaction.Kind.AWARD
     assert LedgerTransaction.objects.count() == transactions + 1
     parts = award.attributions.all()

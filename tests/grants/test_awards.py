@@ -79,3 +79,28 @@ def test_attribution_is_pro_rata_and_adds_up_to_the_penny(world):
     assert {p.funder for p in parts} == {world.funder_a, world.funder_b}
     assert sum(p.amount.amount for p in parts) == Decimal("300000.00")
     assert all(p.basis for p in parts)
+
+
+def test_an_award_can_come_with_the_standard_milestone_schedule(world):
+    award = actions.do_award_project(
+        world.admin, project=world.waiting, amount="200000.01", awarded_on=date(2025, 11, 20), plan_milestones=True
+    )
+    milestones = list(award.milestones.order_by("number"))
+    assert [m.title for m in milestones] == ["Inception report", "Interim results", "Draft paper", "Final report"]
+    assert sum(m.amount.amount for m in milestones) == Decimal("200000.01")
+    assert [m.due_on for m in milestones] == [
+        date(2026, 2, 28),
+        date(2026, 5, 31),
+        date(2026, 8, 31),
+        date(2026, 11, 30),
+    ]
+    assert award.reference == f"AP-{world.waiting.reference}"
+
+
+def test_a_large_award_is_scheduled_over_eighteen_months(world):
+    world.round.budget = Money("5000000.00", "GBP")
+    world.round.save()
+    award = actions.do_award_project(
+        world.admin, project=world.waiting, amount="900000.00", awarded_on=date(2025, 11, 20), plan_milestones=True
+    )
+    assert award.milestones.order_by("-number").first().due_on == date(2027, 5, 31)
