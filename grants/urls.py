@@ -20,4 +20,5 @@ urlpatterns = [
     path("milestones/<int:pk>/pay/", views.record_disbursement, name="record_disbursement"),
     path("exports/360giving.json", views_exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", views_exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
+    path("exports/ledger.csv", views_exports.export_ledger, name="export_ledger"),
 ]
