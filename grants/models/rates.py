@@ -67,7 +67,12 @@ class QuotedRate:
 
     @property
     def source_label(self) -> str:
-        return ExchangeRate.Source(self.source).label if self.source in ExchangeRate.Source.values else self.source
+        """The source in words; a cross rate whose two legs came from different sources names both."""
+        labels = [
+            ExchangeRate.Source(part).label if part in ExchangeRate.Source.values else part
+            for part in self.source.split("+")
+        ]
+        return " and ".join(labels)
 
 
 @dataclass(frozen=True)

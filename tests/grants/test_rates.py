@@ -192,3 +192,13 @@ def test_store_accepts_manual_rates_and_records_who_entered_them(db):
     row = ExchangeRate.objects.get(currency="AUD")
     assert (row.source, row.entered_by) == (ExchangeRate.Source.MANUAL, admin)
     assert ExchangeRate.objects.quote("AUD", "EUR", date(2026, 11, 2)).source == ExchangeRate.Source.MANUAL
+
+
+def test_a_cross_rate_from_two_sources_names_both_in_words():
+    from datetime import date
+    from decimal import Decimal
+
+    from grants.models.rates import QuotedRate
+
+    quote = QuotedRate("USD", "GBP", Decimal("0.75"), date(2026, 2, 19), "manual+ecb-history")
+    assert quote.source_label == "Entered by an administrator and ECB reference (history file)"
