@@ -17,7 +17,7 @@ from alignment_fund.templatetags.money import money
 from funders.models import FunderContact
 from projects.models import Project
 
-from .models import User
+from .models import IdempotencyRecord, User
 
 admin.site.site_header = "Alignment Fund back office"
 admin.site.site_title = "Alignment Fund back office"
@@ -196,4 +196,21 @@ class ActionAdminMixin:
             super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """What the API answered to each Idempotency-Key: read-only, for tracing a client's retries."""
+
+    list_display = ("created_at", "user", "method", "path", "key", "response_status")
+    list_filter = ("method", "response_status")
+    search_fields = ("key", "path", "user__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

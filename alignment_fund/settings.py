@@ -170,6 +170,9 @@ RATES_STALE_AFTER_BUSINESS_DAYS = int(os.environ.get("RATES_STALE_AFTER_BUSINESS
 # A fixed "today" for the demo and for reproducible reports (YYYY-MM-DD); unset means the real date.
 FUND_TODAY = os.environ.get("FUND_TODAY", "")
 
+# How long the API remembers an Idempotency-Key's answer.
+IDEMPOTENCY_KEY_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_DAYS", "30"))
+
 # 360Giving publishing.
 GRANTNAV_PREFIX = os.environ.get("GRANTNAV_PREFIX", "360G-alignmentfund")
 

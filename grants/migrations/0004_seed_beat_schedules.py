@@ -33,11 +33,11 @@ SCHEDULES = [
 ]
 
 
-def seed(apps, schema_editor):
+def seed(apps, schema_editor, schedules=SCHEDULES):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    for entry in SCHEDULES:
+    for entry in schedules:
         when = {**entry["crontab"], "day_of_month": "*", "month_of_year": "*", "timezone": LONDON}
         crontab = CrontabSchedule.objects.filter(**when).first() or CrontabSchedule.objects.create(**when)
         PeriodicTask.objects.update_or_create(
@@ -56,11 +56,11 @@ def seed(apps, schema_editor):
     PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
-def unseed(apps, schema_editor):
+def unseed(apps, schema_editor, schedules=SCHEDULES):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    tasks = PeriodicTask.objects.filter(name__in=[entry["name"] for entry in SCHEDULES])
+    tasks = PeriodicTask.objects.filter(name__in=[entry["name"] for entry in schedules])
     crontab_ids = set(tasks.exclude(crontab=None).values_list("crontab", flat=True))
     tasks.delete()
     CrontabSchedule.objects.filter(pk__in=crontab_ids, periodictask__isnull=True).delete()
