@@ -349,6 +349,11 @@ class AwardInput(InputSerializer):
         return amount
 
 
+class TerminationInput(InputSerializer):
+    terminated_on = FundDateField()
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
 class AwardFilter(filters.FilterSet):
     round = filters.NumberFilter(field_name="round_id")
     research_area = filters.ModelChoiceFilter(field_name="project__research_area", queryset=ResearchArea.objects.all())
@@ -396,3 +401,17 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
             **data,
         )
         return self.created(award)
+
+    @extend_schema(
+        request=TerminationInput,
+        responses={200: AwardSerializer, **WRITE_ERRORS, 404: None},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def termination(self, request, pk=None):
+        """End the award early: what is paid stays paid, what is unpaid returns to the headroom."""
+        award = self.get_object()
+        data = self.validated(TerminationInput)
+        award = run_action(actions.do_terminate_award, request.user, award=award, **data)
+        return self.updated(award)

@@ -161,13 +161,14 @@ WRITES = [
     "/api/disbursements/",
     "/api/milestones/{a2}/report-received/",
     "/api/milestones/{a2}/approval/",
+    "/api/awards/{award}/termination/",
 ]
 
 
 def test_only_administrators_write(world, schedule, client_for):
     answers = {
         (url, role): client_for(user_for(world, role))
-        .post(url.format(a2=schedule["a2"].pk), {}, format="json")
+        .post(url.format(a2=schedule["a2"].pk, award=world.award_a.pk), {}, format="json")
         .status_code
         for url in WRITES
         for role in ROLES

@@ -59,7 +59,7 @@ def test_every_write_documents_its_body_its_errors_and_the_idempotency_key(schem
         for method, operation in operations.items()
         if method == "post" and path != "/api/token/"
     ]
-    assert len(writes) == 7
+    assert len(writes) == 8
     for path, operation in writes:
         assert "requestBody" in operation, path
         assert {"400", "401", "403", "422"} <= set(operation["responses"]), path

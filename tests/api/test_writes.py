@@ -463,3 +463,19 @@ def test_an_error_message_is_written_for_a_person(world, admin):
         "project": ["There is no project with id 424242."],
         "awarded_on": ["This field is required."],
     }
+
+
+def test_an_award_is_terminated_through_the_api_and_its_unpaid_part_released(world, admin):
+    from grants.position import pool_position
+
+    on = date(2026, 3, 10)
+    before = pool_position(on).headroom_gbp
+    response = admin.post(
+        f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-03-10"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "terminated"
+    assert pool_position(on).headroom_gbp - before == Decimal("300000.00")
+    again = admin.post(f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-03-11"}, format="json")
+    assert again.status_code == 400
+    assert "already terminated" in again.content.decode()
