@@ -1,11 +1,12 @@
 import secrets
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 
 from alignment_fund.clock import fund_today
 from alignment_fund.models import User
 from grants.demo import DEMO_USERS, DemoBuilder
-from grants.models import Award, Fund
+from grants.models import Account, Award, ExchangeRate, Fund, LedgerLine
 from grants.position import pool_position
 
 
@@ -31,10 +32,21 @@ class Command(BaseCommand):
             user.set_password(password["value"])
             user.save(update_fields=["password"])
         pool = pool_position(today)
+        pledged = LedgerLine.objects.filter(transaction__occurred_on__lte=today).balance_by_currency(
+            Account.FUNDER_CAPITAL
+        )
+        pledged_gbp = sum(
+            (
+                ExchangeRate.objects.quote(currency, "GBP", today).convert(-amount)
+                for currency, amount in pledged.items()
+            ),
+            Decimal("0.00"),
+        )
         lines = [
             "",
-            f"The Alignment Project, as of {today:%d %b %Y}: pool £{pool.pool_gbp:,.0f} "
-            f"(${pool.pool_usd:,.0f}), {Award.objects.count()} awards, headroom £{pool.headroom_gbp:,.0f}.",
+            f"The Alignment Project, as of {today:%-d %b %Y}: £{pledged_gbp:,.0f} pledged in all, "
+            f"{Award.objects.count()} awards, headroom £{pool.headroom_gbp:,.0f} "
+            f"(pool now £{pool.pool_gbp:,.0f} or ${pool.pool_usd:,.0f}; at today's reference rates).",
             "",
             "Open http://127.0.0.1:8000/ and sign in as:",
         ]
