@@ -43,7 +43,7 @@ from alignment_fund.clock import fund_today
 from alignment_fund.countries import country_name, is_country_code
 from alignment_fund.money import BASE_CURRENCY, round_money
 
-from .models import Award, AwardAttribution, Fund
+from .models import Award, AwardAttribution, Disbursement, Fund
 
 SCHEMA_VERSION = "1.4"
 OPEN_GOVERNMENT_LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -78,7 +78,9 @@ def awards_to_publish():
         .select_related("project__research_area", "round__fund")
         .prefetch_related(
             "milestones",
-            "disbursements__milestone",
+            # A join, not a prefetch: Django prefetches a forward one-to-one as one OR per row on SQLite, which
+            # fails past about a thousand payments ("Expression tree is too large").
+            Prefetch("disbursements", queryset=Disbursement.objects.select_related("milestone")),
             Prefetch("attributions", queryset=disclosed, to_attr="disclosed_attributions"),
         )
         .order_by("awarded_on", "reference")
