@@ -1,0 +1,265 @@
+"""Every page a user reaches costs a fixed number of queries: the same for the demo fund and for a fund ten times its
+size (ten times the money, projects and awards, with the same shape). An N+1 shows up here as a failing test, not as
+a slow page.
+
+Each size is built once per class, through the fund's own operations (grants.demo.DemoBuilder), inside a transaction
+that is rolled back afterwards; each test runs in its own savepoint on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test.utils import override_settings
+from django.urls import reverse
+
+from alignment_fund.models import User
+from funders.models import Funder, Pledge, Receipt
+from grants.demo import DemoBuilder
+from grants.models import Award, Milestone, Round
+from projects.models import Project
+
+DEMO_TODAY = date(2026, 10, 30)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo's records the pages are asked about, found by what they are (the same at both sizes)."""
+
+    round1: int
+    round2: int
+    award: int  # the researcher's Round 1 award
+    award2: int  # researcher2's Round 2 award
+    awarded_project: int
+    waiting_project: int  # first on the waitlist
+    milestone_to_report: int
+    milestone_to_pay: int
+    openai_funder: int
+    openai_pledge: int
+    openai_receipt: int
+
+    @classmethod
+    def find(cls) -> Demo:
+        award = Award.objects.get(project__lead__username="researcher")
+        awaited = Milestone.objects.filter(report_received_on__isnull=True).order_by("due_on", "pk")
+        approved_unpaid = Milestone.objects.filter(approved_on__isnull=False, disbursement__isnull=True)
+        return cls(
+            round1=Round.objects.get(number=1).pk,
+            round2=Round.objects.get(number=2).pk,
+            award=award.pk,
+            award2=Award.objects.get(project__lead__username="researcher2").pk,
+            awarded_project=award.project_id,
+            waiting_project=Project.objects.vetted_waiting().first().pk,
+            milestone_to_report=awaited.first().pk,
+            # An approved report waiting for its payment run if there is one, else the next report awaited.
+            milestone_to_pay=(approved_unpaid.order_by("approved_on", "pk").first() or awaited.first()).pk,
+            openai_funder=Funder.objects.get(slug="openai").pk,
+            openai_pledge=Pledge.objects.get(funder__slug="openai").pk,
+            openai_receipt=Receipt.objects.filter(pledge__funder__slug="openai").order_by("pk").first().pk,
+        )
+
+
+Url = Callable[[Demo], str]
+
+
+def page(name: str, *args: str) -> Url:
+    return lambda d: reverse(name, args=[getattr(d, a) for a in args])
+
+
+def with_query(name: str, **params: str) -> Url:
+    return lambda d: reverse(name) + "?" + "&".join(f"{k}={getattr(d, v, v)}" for k, v in params.items())
+
+
+# (who asks, where). Who is a demo sign-in, or None for a visitor who is not signed in.
+PAGES: dict[str, tuple[str | None, Url]] = {
+    # The administrator's pages and forms
+    "home (administrator)": ("admin", page("home")),
+    "portfolio": ("admin", page("grants:portfolio")),
+    "waitlist": ("admin", page("grants:waitlist")),
+    "calendar": ("admin", page("grants:calendar")),
+    "round 1": ("admin", page("grants:round", "round1")),
+    "round 2": ("admin", page("grants:round", "round2")),
+    "awarded project": ("admin", page("grants:project", "awarded_project")),
+    "waiting project": ("admin", page("grants:project", "waiting_project")),
+    "award": ("admin", page("grants:award", "award")),
+    "award form": ("admin", page("grants:award_project", "waiting_project")),
+    "pledge form": ("admin", page("grants:record_pledge")),
+    "pledge form for a funder": ("admin", with_query("grants:record_pledge", funder="openai_funder", currency="USD")),
+    "receipt form": ("admin", page("grants:record_receipt")),
+    "receipt form for a pledge": ("admin", with_query("grants:record_receipt", pledge="openai_pledge")),
+    "conversion form": ("admin", page("grants:record_conversion")),
+    "conversion form for a receipt": ("admin", with_query("grants:record_conversion", receipt="openai_receipt")),
+    "report received form": ("admin", page("grants:milestone_received", "milestone_to_report")),
+    "approval form": ("admin", page("grants:milestone_approve", "milestone_to_report")),
+    "payment form": ("admin", page("grants:record_disbursement", "milestone_to_pay")),
+    "360Giving JSON": ("admin", page("grants:export_360giving_json")),
+    "360Giving CSV": ("admin", page("grants:export_360giving_csv")),
+    "ledger CSV": ("admin", page("grants:export_ledger")),
+    "back office index": ("admin", page("admin:index")),
+    # Funders' contacts: OpenAI discloses its amounts, UK AISI is the largest backer
+    "home (funder)": ("openai", page("home")),
+    "funder dashboard (openai)": ("openai", page("funders:dashboard")),
+    "funder statement (openai)": ("openai", page("funders:statement")),
+    "funder dashboard (aisi)": ("aisi", page("funders:dashboard")),
+    "funder statement (aisi)": ("aisi", page("funders:statement")),
+    # Researchers
+    "home (researcher)": ("researcher", page("home")),
+    "my awards (researcher)": ("researcher", page("projects:my_awards")),
+    "my award (researcher)": ("researcher", page("projects:award", "award")),
+    "my awards (researcher2)": ("researcher2", page("projects:my_awards")),
+    "my award (researcher2)": ("researcher2", page("projects:award", "award2")),
+    # Everyone
+    "healthz": (None, page("healthz")),
+    "sign-in page": (None, page("login")),
+    "password change page": ("researcher", page("password_change")),
+    # The API's lists, as each role that may read them
+    "api pool (administrator)": ("admin", page("api-pool")),
+    "api pool (openai)": ("openai", page("api-pool")),
+}
+for _endpoint in ["funder", "pledge", "receipt", "conversion", "attribution"]:
+    PAGES[f"api {_endpoint}s (administrator)"] = ("admin", page(f"api-{_endpoint}-list"))
+    PAGES[f"api {_endpoint}s (openai)"] = ("openai", page(f"api-{_endpoint}-list"))
+for _endpoint in ["round", "research-area", "project", "award", "milestone", "disbursement"]:
+    PAGES[f"api {_endpoint}s (administrator)"] = ("admin", page(f"api-{_endpoint}-list"))
+    PAGES[f"api {_endpoint}s (researcher)"] = ("researcher", page(f"api-{_endpoint}-list"))
+# Every list of the fund's own models in the back office
+for _model in admin.site._registry:
+    if _model._meta.app_label not in {"alignment_fund", "funders", "grants", "projects"}:
+        continue
+    _label = f"{_model._meta.app_label}_{_model._meta.model_name}"
+    PAGES[f"admin {_label}"] = ("admin", page(f"admin:{_label}_changelist"))
+
+
+# What each page costs, at either size. A signed-in page starts with two (the session and the user); the API's lists
+# add a COUNT for the page of results.
+EXPECTED: dict[str, int] = {
+    "home (administrator)": 2,
+    "portfolio": 19,
+    "waitlist": 9,
+    "calendar": 6,
+    "round 1": 11,
+    "round 2": 11,
+    "awarded project": 3,
+    "waiting project": 3,
+    "award": 8,
+    "award form": 8,
+    "pledge form": 5,
+    "pledge form for a funder": 5,
+    "receipt form": 4,
+    "receipt form for a pledge": 5,
+    "conversion form": 4,
+    "conversion form for a receipt": 5,
+    "report received form": 3,
+    "approval form": 3,
+    "payment form": 3,
+    "360Giving JSON": 7,
+    "360Giving CSV": 7,
+    "ledger CSV": 3,
+    "back office index": 3,
+    "home (funder)": 3,
+    "funder dashboard (openai)": 21,
+    "funder statement (openai)": 20,
+    "funder dashboard (aisi)": 21,
+    "funder statement (aisi)": 20,
+    "home (researcher)": 4,
+    "my awards (researcher)": 8,
+    "my award (researcher)": 7,
+    "my awards (researcher2)": 8,
+    "my award (researcher2)": 7,
+    "healthz": 2,
+    "sign-in page": 0,
+    "password change page": 4,
+    "api pool (administrator)": 10,
+    "api pool (openai)": 16,
+    "api funders (administrator)": 4,
+    "api funders (openai)": 5,
+    "api pledges (administrator)": 5,
+    "api pledges (openai)": 6,
+    "api receipts (administrator)": 5,
+    "api receipts (openai)": 6,
+    "api conversions (administrator)": 4,
+    "api conversions (openai)": 5,
+    "api attributions (administrator)": 4,
+    "api attributions (openai)": 5,
+    "api rounds (administrator)": 4,
+    "api rounds (researcher)": 4,
+    "api research-areas (administrator)": 4,
+    "api research-areas (researcher)": 4,
+    "api projects (administrator)": 4,
+    "api projects (researcher)": 4,
+    "api awards (administrator)": 5,
+    "api awards (researcher)": 5,
+    "api milestones (administrator)": 4,
+    "api milestones (researcher)": 4,
+    "api disbursements (administrator)": 4,
+    "api disbursements (researcher)": 4,
+    "admin alignment_fund_user": 5,
+    "admin alignment_fund_idempotencyrecord": 9,
+    "admin projects_researcharea": 5,
+    "admin projects_project": 10,
+    "admin funders_funder": 7,
+    "admin funders_fundercontact": 6,
+    "admin funders_pledge": 11,
+    "admin funders_receipt": 9,
+    "admin funders_conversion": 9,
+    "admin grants_fund": 5,
+    "admin grants_round": 11,
+    "admin grants_exchangerate": 8,
+    "admin grants_award": 11,
+    "admin grants_milestone": 8,
+    "admin grants_disbursement": 8,
+    "admin grants_awardattribution": 7,
+    "admin grants_ledgertransaction": 8,
+    "admin grants_ledgerline": 9,
+    "admin grants_summarysnapshot": 7,
+}
+
+
+def build(scale: int, django_db_blocker):
+    """The demo fund at `scale` times its size, for one class of tests, rolled back afterwards."""
+    with django_db_blocker.unblock(), override_settings(FUND_TODAY=DEMO_TODAY.isoformat()):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            DemoBuilder(DEMO_TODAY, scale=scale).build()
+            yield Demo.find()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_every_page_has_a_pinned_count():
+    assert sorted(set(PAGES) - set(EXPECTED)) == []
+    assert sorted(set(EXPECTED) - set(PAGES)) == []
+
+
+class TestAtDemoSize:
+    scale = 1
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def demo(cls, django_db_setup, django_db_blocker):
+        yield from build(cls.scale, django_db_blocker)
+
+    @pytest.fixture(autouse=True)
+    def _fund_today(self, settings):
+        settings.FUND_TODAY = DEMO_TODAY.isoformat()
+
+    @pytest.mark.parametrize("name", PAGES)
+    def test_the_page_costs_its_pinned_queries(self, demo, db, client, django_assert_num_queries, name):
+        who, url = PAGES[name]
+        if who is not None:
+            client.force_login(User.objects.get(username=who))
+        path = url(demo)
+        with django_assert_num_queries(EXPECTED[name]):
+            response = client.get(path)
+        assert response.status_code in (200, 302), (path, response.status_code)
+
+
+class TestAtTenTimesDemoSize(TestAtDemoSize):
+    scale = 10
