@@ -29,9 +29,9 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # Only good for local development and tests; production sets SECRET_KEY (see the README).
+    if env_bool("PRODUCTION", False):
+        raise ImproperlyConfigured("SECRET_KEY must be set when PRODUCTION is on.")
+    # Only good for local development and tests; production must set SECRET_KEY (see the README).
     SECRET_KEY = "insecure-development-key-change-me-" + "x" * 20
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

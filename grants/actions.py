@@ -7,15 +7,17 @@ understands, and then has written nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from djmoney.money import Money
 
+from alignment_fund.clock import fund_today
 from alignment_fund.money import (
     AWARD_MAXIMUM_GBP,
     AWARD_MINIMUM_GBP,
@@ -34,7 +36,9 @@ from .models import (
     Award,
     AwardAttribution,
     Disbursement,
+    ExchangeRate,
     Fund,
+    LedgerLine,
     LedgerTransaction,
     Milestone,
     Round,
@@ -50,6 +54,41 @@ Kind = LedgerTransaction.Kind
 
 class ActionError(ValidationError):
     """A business rule refused the operation; nothing was written."""
+
+
+# Nothing the fund books is older than this; it keeps typing slips such as 0025 for 2025 out of an append-only ledger.
+EARLIEST_DATE = date(2000, 1, 1)
+# A bank's dealt rate further than this from the day's reference rate is almost certainly a typing slip.
+DEALT_RATE_TOLERANCE = Decimal("0.20")
+
+
+def operation(func):
+    """Run a money operation in one transaction, and turn what the database or the rate table refuses into a
+    refusal a person understands, with nothing written."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except RateUnavailable as exc:
+            raise ActionError({NON_FIELD_ERRORS: f"The fund cannot be valued on that date: {exc}"}) from exc
+        except IntegrityError as exc:
+            # Two people recording the same bank reference at the same instant: the second is refused here.
+            raise ActionError(
+                {NON_FIELD_ERRORS: "This would duplicate something already recorded (a reference must be unique)."}
+            ) from exc
+
+    return wrapper
+
+
+def check_date(value: date, field: str, label: str) -> None:
+    """Every booking is dated between 1 Jan 2000 and today: the ledger is append-only, so a slip would stay."""
+    today = fund_today()
+    if value > today:
+        raise ActionError({field: f"{label} cannot be after today ({today:%-d %b %Y})."})
+    if value < EARLIEST_DATE:
+        raise ActionError({field: f"{label} must be on or after {EARLIEST_DATE:%-d %b %Y}."})
 
 
 def gbp(amount: Decimal | str | int) -> Money:
@@ -90,7 +129,7 @@ def _full_clean(obj, exclude=None) -> None:
 # Pledges, receipts and conversions
 
 
-@transaction.atomic
+@operation
 def do_record_pledge(
     actor,
     *,
@@ -105,6 +144,7 @@ def do_record_pledge(
     illustrative: bool = False,
     note: str = "",
 ) -> Pledge:
+    check_date(pledged_on, "pledged_on", "A pledge's date")
     pledge = Pledge(
         reference=reference,
         funder=funder,
@@ -124,6 +164,12 @@ def do_record_pledge(
     return pledge
 
 
+def receivable_account(pledge: Pledge) -> str:
+    """Compute-only money is kept apart from the first pledge to the last receipt: it never counts toward the pool
+    that awards are made from."""
+    return Account.COMPUTE_RECEIVABLE if pledge.compute_only else Account.PLEDGES_RECEIVABLE
+
+
 def post_pledge(pledge: Pledge, actor=None) -> LedgerTransaction:
     txn, _ = LedgerTransaction.objects.post(
         key=f"pledge:{pledge.pk}",
@@ -132,7 +178,7 @@ def post_pledge(pledge: Pledge, actor=None) -> LedgerTransaction:
         posted_by=actor,
         memo=f"Pledge {pledge.reference} from {pledge.funder}",
         lines=[
-            Line(Account.PLEDGES_RECEIVABLE, pledge.amount, funder_id=pledge.funder_id),
+            Line(receivable_account(pledge), pledge.amount, funder_id=pledge.funder_id),
             Line(Account.FUNDER_CAPITAL, -pledge.amount, funder_id=pledge.funder_id),
         ],
     )
@@ -144,9 +190,10 @@ def outstanding_on_pledge(pledge: Pledge) -> Decimal:
     return pledge.amount.amount - received
 
 
-@transaction.atomic
+@operation
 def do_record_receipt(actor, *, pledge: Pledge, amount, currency: str, received_on: date, bank_reference: str):
     money = _money(amount, currency)
+    check_date(received_on, "received_on", "The date money arrived")
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if money.currency.code != pledge.amount_currency:
         raise ActionError(
@@ -182,7 +229,7 @@ def post_receipt(receipt: Receipt, actor=None) -> LedgerTransaction:
         memo=f"Receipt {receipt.bank_reference} against pledge {receipt.pledge.reference}",
         lines=[
             Line(cash, receipt.amount, funder_id=funder_id),
-            Line(Account.PLEDGES_RECEIVABLE, -receipt.amount, funder_id=funder_id),
+            Line(receivable_account(receipt.pledge), -receipt.amount, funder_id=funder_id),
         ],
     )
     return txn
@@ -193,7 +240,7 @@ def unconverted_on_receipt(receipt: Receipt) -> Decimal:
     return receipt.amount.amount - sold
 
 
-@transaction.atomic
+@operation
 def do_record_conversion(
     actor, *, receipt: Receipt, amount_sold, gbp_credited, converted_on: date, bank_reference: str
 ) -> Conversion:
@@ -204,6 +251,7 @@ def do_record_conversion(
     credited = _money(gbp_credited, BASE_CURRENCY)
     if receipt.pledge.compute_only:
         raise ActionError({"receipt": "Cash given for compute only is not converted into the awards pool."})
+    check_date(converted_on, "converted_on", "A conversion's date")
     if converted_on < receipt.received_on:
         raise ActionError({"converted_on": "Cash cannot be converted before it arrived."})
     left = unconverted_on_receipt(receipt)
@@ -213,6 +261,17 @@ def do_record_conversion(
         )
     if Conversion.objects.filter(bank_reference=bank_reference).exists():
         raise ActionError({"bank_reference": f"A conversion with bank reference {bank_reference} is already recorded."})
+    reference = ExchangeRate.objects.quote(receipt.amount_currency, BASE_CURRENCY, converted_on)
+    dealt = credited.amount / sold.amount
+    if abs(dealt - reference.rate) > reference.rate * DEALT_RATE_TOLERANCE:
+        raise ActionError(
+            {
+                "gbp_credited": f"{format_money(credited.amount, BASE_CURRENCY)} for "
+                f"{format_money(sold.amount, receipt.amount_currency)} is a rate of {dealt:.4f}, more than "
+                f"{DEALT_RATE_TOLERANCE:.0%} away from the reference rate of that day ({reference.describe()}): "
+                f"check the amounts."
+            }
+        )
     conversion = Conversion(
         receipt=receipt,
         amount_sold=sold,
@@ -262,7 +321,22 @@ def headroom_for(round_: Round, on: date, book: RateBook | None = None) -> tuple
     return position.headroom_gbp, pool.headroom_gbp
 
 
-@transaction.atomic
+def lowest_headroom(round_: Round, since: date) -> tuple[Decimal, Decimal]:
+    """The lowest (round, fund) headroom from `since` to today.
+
+    An award dated in the past must fit not only on its own date but on every later day: later awards may already
+    have spent what was free then. Headroom falls only when something is awarded (and moves with rates), so the days
+    to check are `since`, each later award date, and today."""
+    today = fund_today()
+    days = {since, today} | set(
+        Award.objects.filter(awarded_on__gt=since, awarded_on__lte=today).values_list("awarded_on", flat=True)
+    )
+    book = RateBook.load(until=today)
+    lows = [headroom_for(round_, day, book) for day in sorted(days)]
+    return min(low[0] for low in lows), min(low[1] for low in lows)
+
+
+@operation
 def do_award_project(
     actor,
     *,
@@ -277,9 +351,9 @@ def do_award_project(
     status: str = Award.Status.OFFERED,
     plan_milestones: bool = False,
 ) -> Award:
-    """Award a vetted project from its round, if the headroom allows; fix the funders' attribution. With
-    `plan_milestones`, give it the standard schedule (see `standard_schedule`), which the back office can adjust
-    until a report is approved."""
+    """Award a vetted project from its round, if the headroom allows and enough money that its funders' restrictions
+    allow is available; fix the funders' attribution. With `plan_milestones`, give it the standard schedule (see
+    `standard_schedule`), which the back office can adjust until a report is approved."""
     if isinstance(amount, Money):
         if amount.currency.code != BASE_CURRENCY:
             raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
@@ -290,6 +364,7 @@ def do_award_project(
         raise ActionError({"amount": str(exc)}) from exc
     if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
         raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
+    check_date(awarded_on, "awarded_on", "An award's date")
     round_ = project.round
     _lock_fund(round_.fund)
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -300,10 +375,7 @@ def do_award_project(
                 f"vetted project without an award can be awarded."
             }
         )
-    try:
-        round_headroom, fund_headroom = headroom_for(round_, awarded_on)
-    except RateUnavailable as exc:
-        raise ActionError({"awarded_on": f"Cannot value the fund on that date: {exc}"}) from exc
+    round_headroom, fund_headroom = lowest_headroom(round_, awarded_on)
     if amount_gbp > round_headroom:
         raise ActionError(
             {
@@ -311,6 +383,7 @@ def do_award_project(
                 f"in {round_} (the fund as a whole has £{fund_headroom:,.2f})."
             }
         )
+    split = plan_attribution(round_, project, awarded_on, amount_gbp)
     award = Award(
         reference=reference or f"AP-{project.reference}",
         project=project,
@@ -325,14 +398,13 @@ def do_award_project(
         awarded_by=actor,
     )
     _full_clean(award, exclude=["project"])
-    try:
-        with transaction.atomic():
-            award.save()
-    except IntegrityError as exc:
-        raise ActionError({"reference": f"The award could not be saved: {exc}"}) from exc
+    award.save()
     project.status = Project.Status.AWARDED
     project.save(update_fields=["status"])
-    attribute_award(award)
+    AwardAttribution.objects.bulk_create(
+        AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=share(part, amount_gbp), basis=basis)
+        for funder_id, part, basis in split
+    )
     if plan_milestones:
         Milestone.objects.bulk_create(
             Milestone(award=award, number=n, title=title, due_on=due_on, amount=gbp(amount))
@@ -368,27 +440,55 @@ def standard_schedule(amount_gbp: Decimal, awarded_on: date) -> list[tuple[str, 
     return schedule
 
 
-def _eligible_pledges(award: Award):
-    project = award.project
+def _eligible_pledges(round_: Round, project: Project):
     return (
         Pledge.objects.filter(compute_only=False)
-        .filter(Q(restricted_to_round__isnull=True) | Q(restricted_to_round=award.round_id))
+        .filter(Q(restricted_to_round__isnull=True) | Q(restricted_to_round=round_.pk))
         .filter(Q(restricted_to_area__isnull=True) | Q(restricted_to_area=project.research_area_id))
     )
 
 
-def attribute_award(award: Award) -> list[AwardAttribution]:
-    """Split the award among the funders whose money was available to it, pro rata, to the penny.
+def attributed_so_far() -> dict[int, Decimal]:
+    """What existing awards have used of each funder's money: their attribution, except that a terminated award used
+    only the part it paid (its unpaid part returned to the pool)."""
+    used: dict[int, Decimal] = {}
+    live = (
+        AwardAttribution.objects.exclude(award__status=Award.Status.TERMINATED)
+        .values("funder")
+        .annotate(t=Sum("amount"))
+        .values_list("funder", "t")
+        .order_by()
+    )
+    for funder_id, amount in live:
+        used[funder_id] = round_money(amount or 0)
+    ended = AwardAttribution.objects.filter(award__status=Award.Status.TERMINATED).select_related("award")
+    paid = dict(
+        Disbursement.objects.filter(award__status=Award.Status.TERMINATED)
+        .values("award")
+        .annotate(t=Sum("amount"))
+        .values_list("award", "t")
+        .order_by()
+    )
+    for attribution in ended:
+        fraction = round_money(paid.get(attribution.award_id) or 0) / attribution.award.amount.amount
+        used[attribution.funder_id] = used.get(attribution.funder_id, Decimal("0.00")) + round_money(
+            attribution.amount.amount * fraction
+        )
+    return used
+
+
+def plan_attribution(round_: Round, project: Project, on: date, amount_gbp: Decimal) -> list[tuple[int, Decimal, str]]:
+    """How an award of `amount_gbp` would be split among the funders whose money is available to it: [(funder id,
+    part, basis)], pro rata to the penny. Refuses when that money falls short: restrictions are honoured, never
+    stretched.
 
     A funder's available money is what it had paid in by the award date against pledges whose restrictions allow
     this award (converted cash at the GBP the bank credited, unconverted cash at the reference rate of the award
-    date), less what earlier awards already attributed to it. If earlier awards have used everything, the split
-    follows the eligible money itself. Fixed once: the rows are never recomputed.
+    date), less what existing awards have already used of it (see `attributed_so_far`).
     """
-    on = award.awarded_on
     receipts = (
-        Receipt.objects.filter(pledge__in=_eligible_pledges(award), received_on__lte=on)
-        .select_related("pledge__funder")
+        Receipt.objects.filter(pledge__in=_eligible_pledges(round_, project), received_on__lte=on)
+        .select_related("pledge")
         .prefetch_related("conversions")
     )
     book = RateBook.load(CURRENCIES, until=on)
@@ -399,7 +499,7 @@ def attribute_award(award: Award) -> list[AwardAttribution]:
         converted = [c for c in receipt.conversions.all() if c.converted_on <= on]
         gbp_value = sum((c.gbp_credited.amount for c in converted), Decimal("0.00"))
         left = receipt.amount.amount - sum((c.amount_sold.amount for c in converted), Decimal("0.00"))
-        note = f"{receipt.amount_currency} {receipt.amount.amount:,.2f} received {receipt.received_on:%d %b %Y}"
+        note = f"{receipt.amount_currency} {receipt.amount.amount:,.2f} received {receipt.received_on:%-d %b %Y}"
         if left > 0:
             quote = book.quote(receipt.amount_currency, BASE_CURRENCY, on)
             gbp_value += quote.convert(left)
@@ -409,52 +509,73 @@ def attribute_award(award: Award) -> list[AwardAttribution]:
             note += f", {len(converted)} conversion(s) at the dealt rate"
         eligible[funder_id] = eligible.get(funder_id, Decimal("0.00")) + gbp_value
         basis.setdefault(funder_id, []).append(note)
-    if not eligible:
-        raise ActionError({"project": "No funder's money is available to this award on that date."})
-    already = dict(
-        AwardAttribution.objects.filter(award__awarded_on__lte=on, award__status__in=Award.LIFECYCLE)
-        .exclude(award=award)
-        .values("funder")
-        .annotate(t=Sum("amount"))
-        .values_list("funder", "t")
-        .order_by()
-    )
+    used = attributed_so_far()
     funder_ids = sorted(eligible)
-    available = [max(Decimal("0.00"), eligible[f] - (already.get(f) or Decimal("0.00"))) for f in funder_ids]
-    weights = available if sum(available) > 0 else [eligible[f] for f in funder_ids]
-    parts = split_pro_rata(award.amount.amount, weights)
-    rows = [
-        AwardAttribution(
-            award=award,
-            funder_id=f,
-            amount=gbp(part),
-            share=share(part, award.amount.amount),
-            basis=("; ".join(basis[f]) + f"; £{weight:,.2f} available")[:400],
+    available = [max(Decimal("0.00"), eligible[f] - used.get(f, Decimal("0.00"))) for f in funder_ids]
+    if sum(available, Decimal("0.00")) < amount_gbp:
+        raise ActionError(
+            {
+                "amount": f"Only £{sum(available, Decimal('0.00')):,.2f} of funders' money received by "
+                f"{on:%-d %b %Y} is free for this project once pledge restrictions (round, research area, compute "
+                f"only) are honoured."
+            }
         )
-        for f, part, weight in zip(funder_ids, parts, weights, strict=True)
+    parts = split_pro_rata(amount_gbp, available)
+    return [
+        (f, part, ("; ".join(basis[f]) + f"; £{free:,.2f} free")[:400])
+        for f, part, free in zip(funder_ids, parts, available, strict=True)
         if part > 0
     ]
-    return AwardAttribution.objects.bulk_create(rows)
 
 
 # Milestones and disbursements
 
 
-@transaction.atomic
+def _refuse_ended(award: Award, field: str) -> None:
+    if award.status == Award.Status.TERMINATED:
+        raise ActionError({field: f"Award {award.reference} was terminated: its unpaid part has been released."})
+
+
+def money_text(money: Money) -> str:
+    return format_money(money.amount, money.currency.code)
+
+
+def lowest_gbp_cash(since: date) -> Decimal:
+    """The least GBP cash held on `since` or any later day up to today. A payment dated in the past must not make the
+    pounds of any later day negative; pounds fall only on payment days, so those are the days to check."""
+    today = fund_today()
+    days = {since, today} | set(
+        Disbursement.objects.filter(paid_on__gt=since, paid_on__lte=today).values_list("paid_on", flat=True)
+    )
+    return min(
+        LedgerLine.objects.filter(transaction__occurred_on__lte=day)
+        .balance_by_currency(Account.CASH)
+        .get(BASE_CURRENCY, Decimal("0.00"))
+        for day in days
+    )
+
+
+@operation
 def do_receive_milestone_report(actor, *, milestone: Milestone, received_on: date) -> Milestone:
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update().select_related("award").get(pk=milestone.pk)
+    _refuse_ended(milestone.award, "received_on")
     if milestone.report_received_on:
         raise ActionError({"received_on": "This milestone's report is already recorded as received."})
+    check_date(received_on, "received_on", "The date the report arrived")
+    if received_on < milestone.award.awarded_on:
+        raise ActionError({"received_on": "A report cannot arrive before its award was made."})
     milestone.report_received_on = received_on
     milestone.save(update_fields=["report_received_on"])
     return milestone
 
 
-@transaction.atomic
+@operation
 def do_approve_milestone(actor, *, milestone: Milestone, approved_on: date) -> Milestone:
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update().select_related("award").get(pk=milestone.pk)
+    _refuse_ended(milestone.award, "approved_on")
     if milestone.approved_on:
         raise ActionError({"approved_on": "This milestone is already approved."})
+    check_date(approved_on, "approved_on", "An approval's date")
     if not milestone.report_received_on:
         raise ActionError({"approved_on": "The milestone report has not been received yet."})
     if approved_on < milestone.report_received_on:
@@ -465,7 +586,7 @@ def do_approve_milestone(actor, *, milestone: Milestone, approved_on: date) -> M
     return milestone
 
 
-@transaction.atomic
+@operation
 def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, reference: str) -> Disbursement:
     """Pay an approved milestone, in arrears, from GBP cash."""
     _lock_fund(milestone.award.round.fund)
@@ -475,14 +596,27 @@ def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, refere
         raise ActionError({"milestone": "Payments are made against approved milestone reports only."})
     if Disbursement.objects.filter(milestone=milestone).exists():
         raise ActionError({"milestone": "This milestone has already been paid."})
+    _refuse_ended(award, "milestone")
+    check_date(paid_on, "paid_on", "A payment's date")
     if paid_on < milestone.approved_on:
         raise ActionError({"paid_on": "Payments are made in arrears, after the report is approved."})
     if Disbursement.objects.filter(reference=reference).exists():
         raise ActionError({"reference": f"A payment with reference {reference} is already recorded."})
-    cash_gbp = pool_position(paid_on).cash.get(BASE_CURRENCY, Decimal("0.00"))
+    paid = round_money(award.disbursements.aggregate(t=Sum("amount"))["t"] or 0)
+    if paid + milestone.amount.amount > award.amount.amount:
+        raise ActionError(
+            {
+                "milestone": f"{format_money(paid, BASE_CURRENCY)} of this {money_text(award.amount)} award is "
+                f"already paid: this payment would take it over the award."
+            }
+        )
+    cash_gbp = lowest_gbp_cash(paid_on)
     if milestone.amount.amount > cash_gbp:
         raise ActionError(
-            {"milestone": f"The fund holds £{cash_gbp:,.2f} in pounds on that date: convert more cash first."}
+            {
+                "milestone": f"The fund holds £{cash_gbp:,.2f} in pounds on that date or a day since: convert more "
+                f"cash first."
+            }
         )
     payment = Disbursement(
         award=award,
@@ -511,7 +645,7 @@ def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, refere
     return payment
 
 
-@transaction.atomic
+@operation
 def do_terminate_award(actor, *, award: Award, terminated_on: date, reason: str = "") -> Award:
     """End an award early. What has been paid stays paid; what is unpaid is released back to the headroom by a
     reversing ledger entry, posted once."""
@@ -519,6 +653,7 @@ def do_terminate_award(actor, *, award: Award, terminated_on: date, reason: str 
     award = Award.objects.select_for_update().get(pk=award.pk)
     if award.status in (Award.Status.TERMINATED, Award.Status.COMPLETED):
         raise ActionError({"status": f"This award is already {award.get_status_display().lower()}."})
+    check_date(terminated_on, "terminated_on", "The date an award ends")
     if terminated_on < award.awarded_on:
         raise ActionError({"terminated_on": "An award cannot end before it was made."})
     paid = round_money(award.disbursements.aggregate(t=Sum("amount"))["t"] or 0)

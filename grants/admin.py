@@ -30,6 +30,7 @@ from .forms_admin import (
     ManualRateForm,
     MilestoneForm,
     MilestoneInlineFormSet,
+    StandaloneMilestoneForm,
 )
 from .models import (
     Award,
@@ -298,7 +299,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
-    form = MilestoneForm
+    form = StandaloneMilestoneForm
     list_display = (
         "award",
         "number",

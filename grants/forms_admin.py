@@ -13,9 +13,17 @@ from datetime import date
 
 from django import forms
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from alignment_fund.clock import fund_today
-from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, MoneyError
+from alignment_fund.money import (
+    AWARD_MAXIMUM_GBP,
+    AWARD_MINIMUM_GBP,
+    BASE_CURRENCY,
+    MoneyError,
+    format_money,
+    round_money,
+)
 from alignment_fund.templatetags.money import money
 from projects.models import Project
 
@@ -92,9 +100,7 @@ class AwardAddForm(ActionForm):
         self.fields["project"].queryset = Project.objects.vetted_waiting().select_related("round")
         self.fields["project"].help_text = "Vetted projects without an award, best review score first."
         self.fields["reference"].required = False
-        self.fields[
-            "reference"
-        ].help_text = "Leave blank for the usual form: AP-R, the round number, a hyphen and the project reference."
+        self.fields["reference"].help_text = "Leave blank for the usual form: AP- followed by the project reference."
         self.fields["awarded_on"].initial = fund_today
         # The currency list offers pounds only; a posted USD is refused with the rule, not "select a valid choice".
         currency = self.fields["amount"].fields[1]
@@ -166,6 +172,26 @@ class MilestoneForm(forms.ModelForm):
                 "amount",
                 f"This milestone's report was approved on {instance.approved_on:%-d %b %Y}: "
                 f"its amount, {money(instance.amount)}, is fixed.",
+            )
+        return cleaned
+
+
+class StandaloneMilestoneForm(MilestoneForm):
+    """A milestone edited on its own page: with its award's other milestones it cannot exceed the award. (Under an
+    award, the inline formset checks the whole set at once instead.)"""
+
+    def clean(self):
+        cleaned = super().clean()
+        award, amount = cleaned.get("award"), cleaned.get("amount")
+        if award is None or amount is None:
+            return cleaned
+        others = award.milestones.exclude(pk=self.instance.pk).aggregate(t=Sum("amount"))["t"] or 0
+        planned = round_money(others) + amount.amount
+        if planned > award.amount.amount:
+            self.add_error(
+                "amount",
+                f"With this one, {award.reference}'s milestones would add up to {format_money(planned, 'GBP')}, "
+                f"more than the award of {money(award.amount)}.",
             )
         return cleaned
 

@@ -242,7 +242,7 @@ def award_project(request, pk):
                 return redirect(award.get_absolute_url())
     else:
         form = AwardForm(initial={"amount": project.amount_requested.amount})
-    form.fields["reference"].help_text = f"Leave blank for the usual AP-R{project.round.number}-{project.reference}."
+    form.fields["reference"].help_text = f"Leave blank for the usual AP-{project.reference}."
     today = fund_today()
     try:
         pool = pool_position(today, reads.rate_book_for(today))

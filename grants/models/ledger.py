@@ -28,6 +28,7 @@ CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
 
 class Account(models.TextChoices):
     PLEDGES_RECEIVABLE = "pledges_receivable", "Pledges receivable"
+    COMPUTE_RECEIVABLE = "compute_receivable", "Pledges for compute only, receivable"
     FUNDER_CAPITAL = "funder_capital", "Funders' contributions"
     CASH = "cash", "Cash"
     COMPUTE_CASH = "compute_cash", "Cash restricted to compute"

@@ -139,7 +139,7 @@ def test_a_milestone_is_reported_approved_and_paid_through_the_api(world, schedu
     assert approved.json()["expected_payment_on"] == "2026-03-31"
     paid = admin.post(
         "/api/disbursements/",
-        {"milestone": milestone.pk, "paid_on": "2026-02-27", "reference": "PAY-A-2"},
+        {"milestone": milestone.pk, "paid_on": "2026-02-20", "reference": "PAY-A-2"},
         format="json",
     )
     assert paid.status_code == 201, paid.content
@@ -259,7 +259,7 @@ def valid_bodies(world, schedule) -> dict[str, tuple[str, dict]]:
         "approval": (f"/api/milestones/{schedule['a2_received'].pk}/approval/", {"approved_on": "2026-02-09"}),
         "disbursement": (
             "/api/disbursements/",
-            {"milestone": schedule["a3_approved"].pk, "paid_on": "2026-02-27", "reference": "PAY-A-9"},
+            {"milestone": schedule["a3_approved"].pk, "paid_on": "2026-02-20", "reference": "PAY-A-9"},
         ),
     }
 
@@ -468,14 +468,14 @@ def test_an_error_message_is_written_for_a_person(world, admin):
 def test_an_award_is_terminated_through_the_api_and_its_unpaid_part_released(world, admin):
     from grants.position import pool_position
 
-    on = date(2026, 3, 10)
+    on = date(2026, 2, 20)
     before = pool_position(on).headroom_gbp
     response = admin.post(
-        f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-03-10"}, format="json"
+        f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-02-20"}, format="json"
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "terminated"
     assert pool_position(on).headroom_gbp - before == Decimal("300000.00")
-    again = admin.post(f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-03-11"}, format="json")
+    again = admin.post(f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-02-20"}, format="json")
     assert again.status_code == 400
     assert "already terminated" in again.content.decode()

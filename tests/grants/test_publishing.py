@@ -40,7 +40,7 @@ def schema_dir() -> Path:
 @pytest.fixture
 def fund(world, settings):
     """The small world, plus a payment schedule with two payments made and an independent researcher's award."""
-    settings.FUND_TODAY = "2026-02-19"
+    settings.FUND_TODAY = "2026-03-02"
     settings.GRANTNAV_PREFIX = "360G-alignmentfund"
     world.fund.administrator_org_id = "GB-GOR-D1418"
     world.fund.website = "https://alignmentproject.aisi.gov.uk/"
@@ -128,7 +128,7 @@ def test_each_award_is_one_grant_with_its_identifier_amount_dates_and_payments(f
         "website": "https://alignmentproject.aisi.gov.uk/",
     }
     assert package["license"].startswith("https://www.nationalarchives.gov.uk/doc/open-government-licence/")
-    assert package["issued"] == "2026-02-19"
+    assert package["issued"] == "2026-03-02"
 
 
 def test_amounts_are_written_as_exact_json_numbers(fund):
@@ -220,7 +220,7 @@ def test_an_administrator_downloads_the_json_and_the_csv(client, fund, django_as
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert 'filename="360G-alignmentfund-2026-02-19.json"' in response["Content-Disposition"]
+    assert 'filename="360G-alignmentfund-2026-03-02.json"' in response["Content-Disposition"]
     assert len(json.loads(response.content)["grants"]) == 3
     assert csv_response.status_code == 200
     assert csv_response.content.decode().startswith("Identifier,")
