@@ -222,15 +222,10 @@ EXPECTED: dict[str, int] = {
 
 def build(scale: int, django_db_blocker):
     """The demo fund at `scale` times its size, for one class of tests, rolled back afterwards."""
-    with django_db_blocker.unblock(), override_settings(FUND_TODAY=DEMO_TODAY.isoformat()):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            DemoBuilder(DEMO_TODAY, scale=scale).build()
-            yield Demo.find()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with django_db_blocker.unblock(), override_settings(FUND_TODAY=DEMO_TODAY.isoformat()), transaction.atomic():
+        DemoBuilder(DEMO_TODAY, scale=scale).build()
+        yield Demo.find()
+        transaction.set_rollback(True)
 
 
 def test_every_page_has_a_pinned_count():

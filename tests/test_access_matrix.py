@@ -1,0 +1,525 @@
+"""Who may see what: every URL the site serves, asked by every role, answers as intended.
+
+The URL configuration is walked (the pages, the API and the admin), and each route must have a rule here saying how
+to fill its path and what each role gets; a new URL without a rule fails the suite. An object that is not yours
+answers exactly like one that does not exist, so every route taking an object is also asked for a missing one.
+
+Answers are written as: "200", "404", ... for a status; "login" and "admin-login" for a redirect to the site's or the
+admin's sign-in page with `?next=`; "→/path/" for a redirect anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client, RequestFactory
+from django.test.utils import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from djmoney.money import Money
+
+from alignment_fund.models import User
+from grants import actions
+from grants.models import AwardAttribution, ExchangeRate, Milestone
+from grants.rate_sources import store
+from tests.conftest import shipped_rates
+from tests.factories import UserFactory, build_world
+
+TODAY = "2026-02-20"
+MISSING_PK = 987654321
+ROLES = ("anonymous", "administrator", "funder_a", "funder_b", "researcher_a", "researcher_b", "outsider")
+# The admin's own pages are asked by these: signed out, the administrator, and someone signed in without staff rights.
+ADMIN_ROLES = ("anonymous", "administrator", "funder_a")
+
+
+# The world: the shared small fund, with a payment schedule, built once for the module and rolled back at its end.
+
+
+@dataclass
+class Fund:
+    world: object
+    users: dict[str, User | None]
+    milestone_a: Milestone  # award A's second milestone: not yet reported
+    milestone_b: Milestone
+    paid_a: Milestone  # award A's first milestone: reported, approved and paid
+
+
+@pytest.fixture(scope="module")
+def fund(django_db_setup, django_db_blocker):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(FUND_TODAY=TODAY, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        store(shipped_rates(date(2025, 1, 1)), ExchangeRate.Source.ECB_HISTORY)
+        world = build_world(UserFactory(username="alice-admin", is_staff=True, is_superuser=True))
+        a1, a2, b1 = (
+            Milestone.objects.create(award=award, number=n, title=title, due_on=due, amount=Money(amount, "GBP"))
+            for award, n, title, due, amount in [
+                (world.award_a, 1, "Probe library", date(2025, 12, 31), "100000"),
+                (world.award_a, 2, "Benchmarks", date(2026, 3, 31), "200000"),
+                (world.award_b, 1, "Bounds paper", date(2026, 1, 31), "150000"),
+            ]
+        )
+        actions.do_receive_milestone_report(world.admin, milestone=a1, received_on=date(2026, 1, 5))
+        actions.do_approve_milestone(world.admin, milestone=a1, approved_on=date(2026, 1, 12))
+        actions.do_record_disbursement(world.admin, milestone=a1, paid_on=date(2026, 1, 30), reference="PAY-A-1")
+        users = {
+            "anonymous": None,
+            "administrator": world.admin,
+            "funder_a": world.contact_a,
+            "funder_b": world.contact_b,
+            "researcher_a": world.researcher_a,
+            "researcher_b": world.researcher_b,
+            "outsider": world.outsider,
+        }
+        yield Fund(world=world, users=users, milestone_a=a2, milestone_b=b1, paid_a=a1)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fund_today(settings):
+    settings.FUND_TODAY = TODAY
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("login") + "?next="):
+            return "login"
+        if location.startswith(reverse("admin:login") + "?next="):
+            return "admin-login"
+        return "→" + location
+    return str(response.status_code)
+
+
+# Rules. Each says how to fill a route for each case worth asking ("a": side A's object, "b": side B's, "missing":
+# an object that does not exist, ...) and what each role gets. `Check` is one request: (method, path).
+
+Check = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    cases: Callable[[Fund], dict[str, Check]]
+    expect: Callable[[str, str, Fund], str]  # (role, case, fund) -> answer
+    roles: tuple[str, ...] = ROLES
+
+
+def get(name: str, **kwargs) -> Check:
+    return ("get", reverse(name, kwargs=kwargs or None))
+
+
+def one(name: str, method: str = "get") -> Callable[[Fund], dict[str, Check]]:
+    return lambda f: {method: (method, reverse(name))}
+
+
+def objects(name: str, **pick: Callable[[Fund], object]) -> Callable[[Fund], dict[str, Check]]:
+    """The route filled with each picked object's pk, and with a pk that does not exist."""
+
+    def cases(f: Fund) -> dict[str, Check]:
+        filled = {case: get(name, pk=choose(f).pk) for case, choose in pick.items()}
+        filled["missing"] = get(name, pk=MISSING_PK)
+        return filled
+
+    return cases
+
+
+def everyone(answer: str) -> Callable[[str, str, Fund], str]:
+    return lambda role, case, f: answer
+
+
+def signed_in(answer: str) -> Callable[[str, str, Fund], str]:
+    """Anonymous visitors are sent to sign in; everyone signed in gets `answer`."""
+    return lambda role, case, f: "login" if role == "anonymous" else answer
+
+
+def administrators_only(role: str, case: str, f: Fund) -> str:
+    """The administrator's pages: 404 to anyone else signed in, as if the page did not exist."""
+    if role == "anonymous":
+        return "login"
+    if role == "administrator" and case != "missing":
+        return "200"
+    return "404"
+
+
+def funders_only(role: str, case: str, f: Fund) -> str:
+    if role == "anonymous":
+        return "login"
+    return "200" if role in ("funder_a", "funder_b") else "404"
+
+
+def lead_only(role: str, case: str, f: Fund) -> str:
+    """A researcher's award page: only its lead, never its funders nor the administrator's own researcher view."""
+    if role == "anonymous":
+        return "login"
+    return "200" if role == f"researcher_{case}" else "404"
+
+
+def home(role: str, case: str, f: Fund) -> str:
+    return {
+        "anonymous": "login",
+        "administrator": "→" + reverse("grants:portfolio"),
+        "funder_a": "→" + reverse("funders:dashboard"),
+        "funder_b": "→" + reverse("funders:dashboard"),
+        "researcher_a": "→" + reverse("projects:my_awards"),
+        "researcher_b": "→" + reverse("projects:my_awards"),
+        "outsider": "200",  # a page that says they have no role yet
+    }[role]
+
+
+def password_reset_cases(f: Fund) -> dict[str, Check]:
+    # Fresh from the database: signing in (in other tests, since rolled back) stamps last_login on the shared object,
+    # and a token made from a stale copy would not match.
+    user = User.objects.get(pk=f.world.researcher_a.pk)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return {
+        "valid": get("password_reset_confirm", uidb64=uid, token=default_token_generator.make_token(user)),
+        "bad token": get("password_reset_confirm", uidb64=uid, token="bad-token"),
+    }
+
+
+def password_reset_answers(role: str, case: str, f: Fund) -> str:
+    # A valid link is swapped for one without the token (kept in the session), whoever follows it.
+    if case == "bad token":
+        return "200"
+    uid = urlsafe_base64_encode(force_bytes(f.world.researcher_a.pk))
+    return "→" + reverse("password_reset_confirm", args=[uid, "set-password"])
+
+
+# The API: JSON, 401 without credentials; a role with no business there gets 403; an object not yours is a 404.
+
+FUNDER_ENDPOINTS = {"funder", "pledge", "receipt", "conversion", "attribution"}
+PUBLIC_ENDPOINTS = {"round", "research-area"}
+
+
+def _attribution(f: Fund, side: str) -> AwardAttribution:
+    funder = getattr(f.world, f"funder_{side}")
+    return AwardAttribution.objects.get(award=f.world.award_a, funder=funder)
+
+
+API_OBJECTS: dict[str, dict[str, Callable[[Fund], object]]] = {
+    "funder": {"a": lambda f: f.world.funder_a, "b": lambda f: f.world.funder_b},
+    "pledge": {"a": lambda f: f.world.pledge_a, "b": lambda f: f.world.pledge_b},
+    "receipt": {"a": lambda f: f.world.receipt_a, "b": lambda f: f.world.receipt_b},
+    "conversion": {"a": lambda f: f.world.receipt_a.conversions.get()},  # funder B converted nothing
+    "attribution": {"a": lambda f: _attribution(f, "a"), "b": lambda f: _attribution(f, "b")},
+    "round": {"any": lambda f: f.world.round},
+    "research-area": {"any": lambda f: f.world.area},
+    "project": {"a": lambda f: f.world.award_a.project, "b": lambda f: f.world.award_b.project},
+    "award": {"a": lambda f: f.world.award_a, "b": lambda f: f.world.award_b},
+    "milestone": {"a": lambda f: f.paid_a, "b": lambda f: f.milestone_b},
+    "disbursement": {"a": lambda f: f.paid_a.disbursement},  # award B has paid nothing yet
+}
+
+
+def api_list(endpoint: str) -> Callable[[str, str, Fund], str]:
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role == "anonymous":
+            return "401"
+        if endpoint in FUNDER_ENDPOINTS:
+            return "200" if role in ("administrator", "funder_a", "funder_b") else "403"
+        return "200"
+
+    return expect
+
+
+def api_detail(endpoint: str) -> Callable[[str, str, Fund], str]:
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role == "anonymous":
+            return "401"
+        if endpoint in FUNDER_ENDPOINTS and role not in ("administrator", "funder_a", "funder_b"):
+            return "403"  # refused before any look-up, whichever object is asked for
+        if case == "missing":
+            return "404"
+        if role == "administrator" or endpoint in PUBLIC_ENDPOINTS:
+            return "200"
+        if endpoint in FUNDER_ENDPOINTS:
+            return "200" if role == f"funder_{case}" else "404"
+        return "200" if role == f"researcher_{case}" else "404"
+
+    return expect
+
+
+def post_action(name: str, pick: Callable[[Fund], object]) -> Rule:
+    """An API action that records something (POST only), asked with GET, with an empty body, and for nothing."""
+
+    def cases(f: Fund) -> dict[str, Check]:
+        return {
+            "GET": get(name, pk=pick(f).pk),
+            "POST nothing": ("post", reverse(name, kwargs={"pk": pick(f).pk})),
+            "POST missing": ("post", reverse(name, kwargs={"pk": MISSING_PK})),
+        }
+
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role == "anonymous":
+            return "401"
+        if case == "GET":
+            return "405"
+        if role != "administrator":
+            return "403"  # only administrators record anything
+        return "404" if case == "POST missing" else "400"  # an empty body records nothing
+
+    return Rule(cases, expect)
+
+
+RULES: dict[str, Rule] = {
+    "home": Rule(one("home"), home),
+    "healthz": Rule(one("healthz"), everyone("200")),
+    # Signing in and out, and passwords
+    "login": Rule(one("login"), everyone("200")),
+    "logout": Rule(
+        lambda f: {"GET": ("get", reverse("logout")), "POST": ("post", reverse("logout"))},
+        lambda role, case, f: "405" if case == "GET" else "→" + reverse("login"),
+    ),
+    "password_change": Rule(one("password_change"), signed_in("200")),
+    "password_change_done": Rule(one("password_change_done"), signed_in("200")),
+    "password_reset": Rule(one("password_reset"), everyone("200")),
+    "password_reset_done": Rule(one("password_reset_done"), everyone("200")),
+    "password_reset_confirm": Rule(password_reset_cases, password_reset_answers),
+    "password_reset_complete": Rule(one("password_reset_complete"), everyone("200")),
+    # The administrator's pages
+    "grants:portfolio": Rule(one("grants:portfolio"), administrators_only),
+    "grants:waitlist": Rule(one("grants:waitlist"), administrators_only),
+    "grants:calendar": Rule(one("grants:calendar"), administrators_only),
+    "grants:round": Rule(objects("grants:round", any=lambda f: f.world.round), administrators_only),
+    "grants:project": Rule(
+        objects(
+            "grants:project",
+            a=lambda f: f.world.award_a.project,
+            b=lambda f: f.world.award_b.project,
+            waiting=lambda f: f.world.waiting,
+        ),
+        administrators_only,
+    ),
+    "grants:award_project": Rule(
+        objects("grants:award_project", waiting=lambda f: f.world.waiting, awarded=lambda f: f.world.award_a.project),
+        administrators_only,
+    ),
+    "grants:award": Rule(
+        objects("grants:award", a=lambda f: f.world.award_a, b=lambda f: f.world.award_b), administrators_only
+    ),
+    "grants:record_pledge": Rule(one("grants:record_pledge"), administrators_only),
+    "grants:record_receipt": Rule(one("grants:record_receipt"), administrators_only),
+    "grants:record_conversion": Rule(one("grants:record_conversion"), administrators_only),
+    "grants:milestone_received": Rule(
+        objects("grants:milestone_received", a=lambda f: f.milestone_a, b=lambda f: f.milestone_b),
+        administrators_only,
+    ),
+    "grants:milestone_approve": Rule(
+        objects("grants:milestone_approve", a=lambda f: f.milestone_a, b=lambda f: f.milestone_b),
+        administrators_only,
+    ),
+    "grants:record_disbursement": Rule(
+        objects("grants:record_disbursement", a=lambda f: f.milestone_a, b=lambda f: f.milestone_b),
+        administrators_only,
+    ),
+    "grants:export_360giving_json": Rule(one("grants:export_360giving_json"), administrators_only),
+    "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
+    "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
+    # Funders' contacts
+    "funders:dashboard": Rule(one("funders:dashboard"), funders_only),
+    "funders:statement": Rule(one("funders:statement"), funders_only),
+    # Researchers
+    "projects:my_awards": Rule(one("projects:my_awards"), signed_in("200")),
+    "projects:award": Rule(
+        objects("projects:award", a=lambda f: f.world.award_a, b=lambda f: f.world.award_b), lead_only
+    ),
+    # The API
+    "api-token": Rule(one("api-token"), everyone("405")),  # POST only: a username and password for a token
+    "api-schema": Rule(one("api-schema"), everyone("200")),
+    "api-docs": Rule(one("api-docs"), everyone("200")),
+    "api-pool": Rule(one("api-pool"), api_list("funder")),
+    "api-milestone-approval": post_action("api-milestone-approval", lambda f: f.milestone_a),
+    "api-milestone-report-received": post_action("api-milestone-report-received", lambda f: f.milestone_a),
+    "api-award-termination": post_action("api-award-termination", lambda f: f.world.award_b),
+}
+for _endpoint, _picks in API_OBJECTS.items():
+    RULES[f"api-{_endpoint}-list"] = Rule(one(f"api-{_endpoint}-list"), api_list(_endpoint))
+    RULES[f"api-{_endpoint}-detail"] = Rule(objects(f"api-{_endpoint}-detail", **_picks), api_detail(_endpoint))
+
+
+# The admin: staff only; anyone else is sent to the admin's own sign-in page.
+
+
+def admin_only(answer: str) -> Callable[[str, str, Fund], str]:
+    return lambda role, case, f: answer if role == "administrator" else "admin-login"
+
+
+def _admin_request(f: Fund):
+    request = RequestFactory().get("/admin/")
+    request.user = f.world.admin
+    return request
+
+
+RULES.update(
+    {
+        "admin:index": Rule(one("admin:index"), admin_only("200")),
+        # Signed in without staff rights, the sign-in page says so and offers another account.
+        "admin:login": Rule(
+            one("admin:login"), lambda role, case, f: "→" + reverse("admin:index") if role == "administrator" else "200"
+        ),
+        "admin:logout": Rule(
+            lambda f: {"GET": get("admin:logout"), "POST": ("post", reverse("admin:logout"))},
+            lambda role, case, f: (
+                "→" + reverse("admin:index")  # no admin session to end: back to the admin, which asks to sign in
+                if role != "administrator"
+                else "405"
+                if case == "GET"
+                else "→" + reverse("login")  # signed out of the whole site, as from the site's own menu
+            ),
+        ),
+        "admin:password_change": Rule(one("admin:password_change"), admin_only("200")),
+        "admin:password_change_done": Rule(one("admin:password_change_done"), admin_only("200")),
+        "admin:autocomplete": Rule(one("admin:autocomplete"), admin_only("403")),  # asked for no field
+        "admin:jsi18n": Rule(one("admin:jsi18n"), admin_only("200")),
+        "admin:app_list": Rule(
+            lambda f: {app: get("admin:app_list", app_label=app) for app in ("grants", "funders", "projects")},
+            admin_only("200"),
+        ),
+        "admin:view_on_site": Rule(
+            lambda f: {
+                "award": get(
+                    "admin:view_on_site",
+                    content_type_id=ContentType.objects.get_for_model(f.world.award_a).pk,
+                    object_id=f.world.award_a.pk,
+                )
+            },
+            lambda role, case, f: (
+                "→http://testserver" + reverse("grants:award", args=[f.world.award_a.pk])
+                if role == "administrator"
+                else "admin-login"
+            ),
+        ),
+        "admin:auth_user_password_change": Rule(
+            lambda f: {"user": get("admin:auth_user_password_change", id=f.world.researcher_a.pk)},
+            admin_only("200"),
+        ),
+        # Spreadsheet imports: the upload form, and the confirmation that only a POSTed upload reaches.
+        "admin:projects_project_import": Rule(one("admin:projects_project_import"), admin_only("200")),
+        "admin:funders_pledge_import": Rule(one("admin:funders_pledge_import"), admin_only("200")),
+        "admin:projects_project_process_import": Rule(one("admin:projects_project_process_import"), admin_only("405")),
+        "admin:funders_pledge_process_import": Rule(one("admin:funders_pledge_process_import"), admin_only("405")),
+        "admin/(?P<url>.*)$": Rule(lambda f: {"unknown": ("get", "/admin/no-such-page/")}, admin_only("404")),
+    }
+)
+
+MODEL_VIEWS = ("changelist", "add", "change", "delete", "history")
+
+
+def admin_model_rule(model, view: str) -> Rule:
+    """The standard pages every registered model has. What the administrator may do follows the model's admin
+    (the ledger is read-only: no adding, changing or deleting)."""
+    model_admin = admin.site._registry[model]
+    info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+
+    def cases(f: Fund) -> dict[str, Check]:
+        if view in ("changelist", "add"):
+            return {view: get(f"{info}_{view}")}
+        existing = model._default_manager.order_by("pk").first()
+        if view == "redirect":
+            return {"any": ("get", f"/admin/{model._meta.app_label}/{model._meta.model_name}/1/")}
+        filled = {"missing": get(f"{info}_{view}", object_id=MISSING_PK)}
+        if existing is not None:
+            filled["existing"] = get(f"{info}_{view}", object_id=existing.pk)
+        return filled
+
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role != "administrator":
+            return "admin-login"
+        request = _admin_request(f)
+        if view == "redirect":  # an old-style object URL, sent on to its change page
+            return "→" + reverse(f"{info}_change", args=[1])
+        obj = model._default_manager.order_by("pk").first() if case == "existing" else None
+        allowed = {
+            "changelist": model_admin.has_view_or_change_permission(request),
+            "add": model_admin.has_add_permission(request),
+            "change": model_admin.has_view_or_change_permission(request, obj),
+            "delete": model_admin.has_delete_permission(request, obj),
+            "history": model_admin.has_view_or_change_permission(request, obj),
+        }[view]
+        if not allowed:
+            return "403"  # refused before the look-up, whether or not the object exists
+        if case == "missing":
+            return "→" + reverse("admin:index")  # with a message that the object does not exist
+        return "200"
+
+    return Rule(cases, expect, roles=ADMIN_ROLES)
+
+
+def _registered_by_path() -> dict[str, object]:
+    return {f"{m._meta.app_label}/{m._meta.model_name}": m for m in admin.site._registry}
+
+
+def rule_for(key: str) -> Rule | None:
+    if key in RULES:
+        return RULES[key]
+    models = _registered_by_path()
+    if key.startswith("admin/") and key.endswith("/<path:object_id>/"):
+        model = models.get(key.removeprefix("admin/").removesuffix("/<path:object_id>/"))
+        return admin_model_rule(model, "redirect") if model else None
+    if key.startswith("admin:"):
+        for model in admin.site._registry:
+            prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+            view = key.removeprefix(prefix)
+            if key.startswith(prefix) and view in MODEL_VIEWS:
+                return admin_model_rule(model, view)
+    return None
+
+
+def routes(resolver=None, prefix: str = "", namespace: str = "") -> list[str]:
+    """Every route of the URL configuration: its name with namespaces, or its pattern if it has no name."""
+    found = []
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace and (f"{namespace}:{entry.namespace}" if namespace else entry.namespace)
+            found += routes(entry, prefix + str(entry.pattern), inner or namespace)
+        elif isinstance(entry, URLPattern):
+            if entry.name:
+                found.append(f"{namespace}:{entry.name}" if namespace else entry.name)
+            else:
+                found.append(prefix + str(entry.pattern))
+    return found
+
+
+ROUTES = sorted(set(routes()))
+
+
+def test_every_route_has_a_rule():
+    assert [key for key in ROUTES if rule_for(key) is None] == []
+
+
+def test_every_rule_is_for_a_route_that_exists():
+    assert sorted(set(RULES) - set(ROUTES)) == []
+
+
+def test_the_walk_covers_the_pages_the_api_and_the_admin():
+    assert {"grants:portfolio", "funders:statement", "projects:award", "api-award-detail", "admin:index"} <= set(ROUTES)
+    assert sum(key.startswith("admin:") for key in ROUTES) > 5 * len(admin.site._registry)
+
+
+@pytest.mark.parametrize("key", ROUTES)
+def test_each_role_gets_the_intended_answer(fund, db, key):
+    rule = rule_for(key)
+    answers, expected = {}, {}
+    for role in rule.roles:
+        client = Client()
+        if fund.users[role] is not None:
+            client.force_login(fund.users[role])
+        cases = rule.cases(fund)  # after signing in, which can change what a case needs (a reset token)
+        for case, (method, path) in cases.items():
+            if method == "post":  # an empty JSON object: the API reads JSON only
+                response = client.post(path, "{}", content_type="application/json")
+            else:
+                response = client.get(path)
+            answers[role, case] = outcome(response)
+            expected[role, case] = rule.expect(role, case, fund)
+    assert answers == expected
