@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Sum
 
-from alignment_fund.money import BASE_CURRENCY
+from alignment_fund.money import BASE_CURRENCY, round_money
 
-from .models import AwardAttribution, ExchangeRate, LedgerTransaction, SummarySnapshot
+from .models import Award, AwardAttribution, Disbursement, ExchangeRate, LedgerTransaction, SummarySnapshot
 from .models.rates import RateBook
 from .position import pool_position, round_positions
 
 
 def _s(value: Decimal) -> str:
     return f"{value:.2f}"
+
+
+def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
+    """Attributed money by funder and by research area. A terminated award counts for the part it paid, the same
+    rule the ledger and the funders' dashboards use."""
+    paid = dict(
+        Disbursement.objects.filter(award__status=Award.Status.TERMINATED, paid_on__lte=as_of)
+        .values("award")
+        .annotate(t=Sum("amount"))
+        .values_list("award", "t")
+        .order_by()
+    )
+    by_funder: dict[tuple[str, bool], Decimal] = defaultdict(lambda: Decimal("0.00"))
+    by_area: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    attributions = AwardAttribution.objects.filter(award__awarded_on__lte=as_of).select_related(
+        "funder", "award__project__research_area"
+    )
+    for attribution in attributions:
+        amount = attribution.amount.amount
+        award = attribution.award
+        if award.status == Award.Status.TERMINATED:
+            amount = round_money(amount * round_money(paid.get(award.pk) or 0) / award.amount.amount)
+        by_funder[(attribution.funder.name, attribution.funder.disclose_amounts)] += amount
+        by_area[award.project.research_area.name] += amount
+    return by_funder, by_area
 
 
 def build_summary(as_of: date) -> dict:
@@ -28,18 +56,7 @@ def build_summary(as_of: date) -> dict:
     def both(amount_gbp: Decimal) -> dict:
         return {"GBP": _s(amount_gbp), "USD": _s(usd.convert(amount_gbp))}
 
-    by_funder = (
-        AwardAttribution.objects.filter(award__awarded_on__lte=as_of)
-        .values("funder__name", "funder__disclose_amounts")
-        .annotate(total=Sum("amount"))
-        .order_by("funder__name")
-    )
-    by_area = (
-        AwardAttribution.objects.filter(award__awarded_on__lte=as_of)
-        .values("award__project__research_area__name")
-        .annotate(total=Sum("amount"))
-        .order_by("award__project__research_area__name")
-    )
+    by_funder, by_area = attributed_by_funder_and_area(as_of)
     return {
         "as_of": as_of.isoformat(),
         "currency": BASE_CURRENCY,
@@ -65,16 +82,11 @@ def build_summary(as_of: date) -> dict:
             for r in round_positions(pool)
         ],
         "funders": [
-            {
-                "funder": row["funder__name"],
-                "disclosed": row["funder__disclose_amounts"],
-                "attributed": both(row["total"]),
-            }
-            for row in by_funder
+            {"funder": name, "disclosed": disclosed, "attributed": both(total)}
+            for (name, disclosed), total in sorted(by_funder.items())
         ],
         "research_areas": [
-            {"research_area": row["award__project__research_area__name"], "attributed": both(row["total"])}
-            for row in by_area
+            {"research_area": name, "attributed": both(total)} for name, total in sorted(by_area.items())
         ],
         "rates": [
             {
@@ -91,14 +103,17 @@ def build_summary(as_of: date) -> dict:
 
 @transaction.atomic
 def take_snapshot(as_of: date) -> tuple[SummarySnapshot, bool]:
-    """Store the summary for `as_of` unless one from the same ledger and rates exists. Returns (snapshot, created).
+    """Store the summary for `as_of` unless an identical one exists. Returns (snapshot, created).
 
-    Running it twice over an unchanged ledger and rate table writes nothing the second time."""
+    Snapshots are told apart by a digest of what they hold, so anything that changes a figure (a money write, new
+    rates, a round's budget, a funder's disclosure, an award's status) makes a new one, and running twice over an
+    unchanged fund writes nothing the second time."""
+    data = build_summary(as_of)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     version = LedgerTransaction.objects.filter(occurred_on__lte=as_of).aggregate(v=Max("pk"))["v"] or 0
     rates_as_of = ExchangeRate.objects.filter(rate_date__lte=as_of).aggregate(d=Max("rate_date"))["d"]
-    existing = SummarySnapshot.objects.filter(as_of=as_of, ledger_version=version, rates_as_of=rates_as_of).first()
-    if existing is not None:
-        return existing, False
     return SummarySnapshot.objects.get_or_create(
-        as_of=as_of, ledger_version=version, rates_as_of=rates_as_of, defaults={"data": build_summary(as_of)}
+        as_of=as_of,
+        digest=digest,
+        defaults={"data": data, "ledger_version": version, "rates_as_of": rates_as_of},
     )

@@ -82,11 +82,11 @@ def interleaved(monkeypatch):
     unguarded check-then-insert goes wrong. Returns what each thread saw: "met" if the other arrived too, "alone" if
     the barrier timed out because the other was blocked (on the fund lock)."""
     barrier = threading.Barrier(2, timeout=BARRIER_SECONDS)
-    real_headroom_for = actions.headroom_for
+    real_lowest_headroom = actions.lowest_headroom
     seen: list[str] = []
 
     def headroom_then_wait(*args, **kwargs):
-        headroom = real_headroom_for(*args, **kwargs)
+        headroom = real_lowest_headroom(*args, **kwargs)
         try:
             barrier.wait()
             seen.append("met")
@@ -94,7 +94,7 @@ def interleaved(monkeypatch):
             seen.append("alone")
         return headroom
 
-    monkeypatch.setattr(actions, "headroom_for", headroom_then_wait)
+    monkeypatch.setattr(actions, "lowest_headroom", headroom_then_wait)
     return seen
 
 
