@@ -11,7 +11,7 @@ import django_filters.rest_framework as filters
 from django.db import models
 from django.db.models import Sum
 from djmoney.money import Money
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -36,16 +36,16 @@ from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdmini
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
 from alignment_fund.clock import fund_today
-from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 from grants import actions
 from grants.api import RoundBriefSerializer
-from grants.models import Award, AwardAttribution, Disbursement, Round
+from grants.models import Award, AwardAttribution, Round
 from grants.models.rates import RateBook, RateUnavailable
-from grants.position import pool_position, value
+from grants.position import value
 from projects.api import ResearchAreaBriefSerializer
 from projects.models import ResearchArea
 
-from .dashboard import ZERO, PoolFigure, PoolGroup, PoolOverview, attributed_disbursed, load_rate_book, pool_overview
+from .dashboard import ZERO, administrators_pool, attributed_disbursed, load_rate_book, pool_overview
 from .models import Conversion, Funder, Pledge, Receipt
 
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
@@ -537,10 +537,6 @@ class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVi
 
 
 class PoolFigureSerializer(serializers.Serializer):
-    withheld = serializers.BooleanField(
-        help_text="True when showing this total to you would give away a funder's undisclosed amount (for "
-        "example by subtracting your own figures from it): then gbp and usd are null."
-    )
     gbp = serializers.SerializerMethodField()
     usd = serializers.SerializerMethodField()
 
@@ -562,14 +558,23 @@ class PoolGroupSerializer(serializers.Serializer):
 
 
 class PoolSerializer(serializers.Serializer):
+    """The pool as a funder's contact sees it: no figure includes the money of a funder who keeps its amounts
+    private, so none can give it away, on one date or by comparing two."""
+
     on = serializers.DateField()
-    value = PoolFigureSerializer(help_text="Cash held plus pledges still to arrive (compute-only cash excluded).")
-    pledged = PoolFigureSerializer()
-    received = PoolFigureSerializer()
-    awarded = PoolFigureSerializer()
+    pledged = PoolFigureSerializer(
+        help_text="Pledged by the funders counted in funders_counted (those who disclose their amounts, and yours), "
+        "at the day's reference rates."
+    )
+    received = PoolFigureSerializer(help_text="Received from the same funders, at the day's reference rates.")
+    funders_counted = serializers.IntegerField(help_text="Funders whose money is in pledged and received.")
+    funders_left_out = serializers.IntegerField(
+        source="left_out", help_text="Funders who keep their amounts private: their money is in no figure here."
+    )
+    counted = serializers.CharField(help_text="Whose money pledged and received add up, in words.")
+    awarded = PoolFigureSerializer(help_text="Every award made, whoever paid for it: awards are published.")
     committed = PoolFigureSerializer(help_text="Awarded and not yet paid.")
     disbursed = PoolFigureSerializer()
-    headroom = PoolFigureSerializer(help_text="What can still be awarded.")
     award_count = serializers.IntegerField()
     rounds = PoolGroupSerializer(many=True)
     research_areas = PoolGroupSerializer(source="areas", many=True)
@@ -584,94 +589,42 @@ class PoolSerializer(serializers.Serializer):
         return [rate_json(quote) for quote in self.context["rates"]]
 
 
+class AdministratorsPoolSerializer(PoolSerializer):
+    """The pool with every figure, for administrators: every funder's money, and the figures that mix it all."""
+
+    value = PoolFigureSerializer(help_text="Cash held plus pledges still to arrive (compute-only cash excluded).")
+    headroom = PoolFigureSerializer(help_text="What can still be awarded.")
+
+
 class PoolQuery(serializers.Serializer):
     on = FundDateField(required=False, help_text="Value the pool on this date (default: today).")
-
-
-def _administrators_pool(on, book) -> PoolOverview:
-    """The pool with nothing withheld, for administrators: the same figures as `pool_overview`."""
-    position = pool_position(on, book)
-    gbp_usd = position.gbp_usd
-
-    def figure(label: str, amount_gbp: Decimal) -> PoolFigure:
-        amount_gbp = round_money(amount_gbp)
-        return PoolFigure(label, amount_gbp, gbp_usd.convert(amount_gbp))
-
-    def in_gbp(rows) -> Decimal:
-        return total(book.quote(currency, BASE_CURRENCY, on).convert(round_money(t or 0)) for currency, t in rows)
-
-    pledged = Pledge.objects.filter(pledged_on__lte=on).values("amount_currency").annotate(t=Sum("amount"))
-    received = Receipt.objects.filter(received_on__lte=on).values("amount_currency").annotate(t=Sum("amount"))
-    paid = dict(
-        Disbursement.objects.filter(paid_on__lte=on, amount_currency=BASE_CURRENCY)
-        .values("award")
-        .annotate(t=Sum("amount"))
-        .values_list("award", "t")
-        .order_by()
-    )
-    # (id, round, research area, amount awarded). An award that ended early counts for what was paid on it, as in
-    # the ledger and on the funders' pages.
-    awards = [
-        (pk, round_name, area_name, (paid.get(pk) or ZERO) if status == Award.Status.TERMINATED else amount)
-        for pk, round_name, area_name, amount, status in Award.objects.filter(awarded_on__lte=on)
-        .values_list("pk", "round__name", "project__research_area__name", "amount", "status")
-        .order_by("round__number", "project__research_area__name")
-    ]
-
-    def groups(index: int) -> tuple[PoolGroup, ...]:
-        buckets: dict[str, list[tuple]] = {}
-        for award in awards:
-            buckets.setdefault(award[index], []).append(award)
-        result = []
-        for label, rows in buckets.items():
-            amount = total(round_money(a[3]) for a in rows)
-            disbursed = total(round_money(paid.get(a[0]) or 0) for a in rows)
-            result.append(
-                PoolGroup(
-                    label=label,
-                    award_count=len(rows),
-                    awarded=figure("Awarded", amount),
-                    disbursed=figure("Disbursed", disbursed),
-                    committed=figure("Committed", amount - disbursed),
-                )
-            )
-        return tuple(result)
-
-    awarded = total(round_money(a[3]) for a in awards)
-    disbursed = total(round_money(paid.get(a[0]) or 0) for a in awards)
-    return PoolOverview(
-        on=on,
-        viewer_id=0,
-        value=figure("Pool value", position.pool_gbp),
-        pledged=figure("Pledged", in_gbp(pledged.values_list("amount_currency", "t").order_by())),
-        received=figure("Received", in_gbp(received.values_list("amount_currency", "t").order_by())),
-        awarded=figure("Awarded", awarded),
-        committed=figure("Committed", awarded - disbursed),
-        disbursed=figure("Disbursed", disbursed),
-        headroom=figure("Headroom", position.headroom_gbp),
-        award_count=len(awards),
-        rounds=groups(1),
-        areas=groups(2),
-        backers=tuple(
-            Funder.objects.filter(pledges__isnull=False).distinct().order_by("name").values_list("name", flat=True)
-        ),
-        gbp_usd=gbp_usd,
-    )
 
 
 @extend_schema(tags=["contributions"])
 class PoolView(APIView):
     """The pool as a whole on a date, in GBP and USD with the rates used.
 
-    A funder's contact sees totals only, and a total is withheld (null) where, beside the funder's own figures, it
-    would give away another funder's undisclosed amount; other funders appear by name only, and only if they may be
-    named. Administrators see every figure."""
+    A funder's contact sees totals only, and no figure includes the money of another funder who keeps its amounts
+    private: pledged and received add up the funders who disclose their amounts and the contact's own, award figures
+    are the published awards, and cash, pool value and headroom, which mix everyone's money, are left out. Other
+    funders appear by name only, and only if they may be named. Administrators see every figure."""
 
     authentication_classes = APIViewSet.authentication_classes
     renderer_classes = APIViewSet.renderer_classes
     permission_classes = [IsAuthenticated, FundersAndAdministrators]
 
-    @extend_schema(parameters=[PoolQuery], responses={200: PoolSerializer, 400: WRITE_ERRORS[400], **READ_ERRORS})
+    @extend_schema(
+        parameters=[PoolQuery],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="PoolResponse",
+                serializers=[PoolSerializer, AdministratorsPoolSerializer],
+                resource_type_field_name=None,
+            ),
+            400: WRITE_ERRORS[400],
+            **READ_ERRORS,
+        },
+    )
     def get(self, request):
         query = PoolQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -683,7 +636,8 @@ class PoolView(APIView):
         except RateUnavailable as exc:
             raise serializers.ValidationError({"on": [str(exc)]}) from exc
         if is_administrator(request.user):
-            pool = _administrators_pool(on, book)
+            serializer = AdministratorsPoolSerializer(administrators_pool(on, book), context={"rates": quotes})
         else:
             pool = pool_overview(on, Funder.objects.get(pk=request.user.funder_id), book)
-        return Response(PoolSerializer(pool, context={"rates": quotes}).data)
+            serializer = PoolSerializer(pool, context={"rates": quotes})
+        return Response(serializer.data)

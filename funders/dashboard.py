@@ -1,38 +1,36 @@
-"""What a funder's contact sees: their own money in full, and the pool as a whole only where that is safe.
+"""What a funder's contact sees: their own money in full, and the pool as a whole only as far as that is safe.
 
 `funder_dashboard(funder, on)` is the funder's own position on a date: pledges and receipts in their currency and in
-GBP and USD (at the date of each and today, with the rates), their share of the pool, and the awards their money
-supports from the fixed attribution (committed against disbursed). `pool_overview(on, viewer)` is the pool as a
-funder may see it. Both are frozen dataclasses computed in a fixed number of queries, whatever the number of
-pledges or awards, and read by the pages, the CSV statement and the API alike.
+GBP and USD (at the date of each and today, with the rates), their share of the money pledged, and the awards their
+money supports from the fixed attribution (committed against disbursed). `pool_overview(on, viewer)` is the pool as
+a funder may see it, and `administrators_pool(on)` the pool with every figure. All are frozen dataclasses computed in
+a fixed number of queries, whatever the number of pledges or awards, and read by the pages, the CSV statement and
+the API alike.
 
-The disclosure rule. A funder sees other funders only by name (and only those `publicly_named`), never their
-amounts. Pool totals are shown, but a total can give away a private amount by subtraction: with two funders, the
-pool less your own pledge is the other's. So every pool figure is modelled as a sum of the other funders' private
-amounts (their outstanding pledges, receipts, conversion gains, and their attributed committed and disbursed money
-per round and research area), and a figure is shown only if, together with the figures shown before it and the
-viewer's own, it does not pin down any combination of the amounts of one funder who keeps its amounts private.
-That is linear algebra on the figures' structure (which funders' amounts each one adds up), not on their values. A
-figure that fails is withheld: it is None in the result, so no page, export or API response built from it can
-leak it. (Award counts are not amounts and are always shown.)
+The disclosure rule: no figure shown to a funder's contact includes the money of another funder who keeps its
+amounts private. The money that came in (pledged, received) is added up only over the funders who disclose their
+amounts, and the viewer's own, and the page says how many funders are left out. The money that went out (awarded,
+committed, paid; by round and research area) is the awards' own amounts, published as open data whoever paid for
+them. Figures that mix every funder's money and cannot be split (cash held, the pool's value, headroom, FX exposure)
+are for administrators only. Because the rule holds figure by figure, it holds across dates too: comparing the pool
+on two days shows only what disclosed funders, the viewer and the awards did in between, never a private pledge or
+receipt. Other funders' amounts are never listed one by one; when only one other funder discloses, the total less the
+viewer's own is that funder's, which it has agreed to disclose.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
 
 from django.db.models import Prefetch, Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, share, total
-from grants.models import Award, AwardAttribution, Disbursement, Round
+from grants.models import Award, AwardAttribution, Disbursement
 from grants.models.rates import QuotedRate, RateBook, RateUnavailable
 from grants.position import Valued, pool_position, value
-from projects.models import ResearchArea
 
 from .models import Conversion, Funder, Pledge, Receipt
 
@@ -65,20 +63,16 @@ def load_rate_book(on: date, since: date | None = None) -> RateBook:
 
 @dataclass(frozen=True)
 class PoolFigure:
-    """A pool total in GBP and USD, or withheld (both None) because it would give away a private amount."""
+    """A pool total in GBP and USD; either is None when no reference rate is known for the date."""
 
     label: str
     gbp: Decimal | None
     usd: Decimal | None
 
-    @property
-    def withheld(self) -> bool:
-        return self.gbp is None
-
 
 @dataclass(frozen=True)
 class PoolGroup:
-    """Awards in one round or research area: how many (always shown) and how much (if safe)."""
+    """Awards in one round or research area: how many, how much, what was paid and what is still to pay."""
 
     label: str
     award_count: int
@@ -89,124 +83,71 @@ class PoolGroup:
 
 @dataclass(frozen=True)
 class PoolOverview:
+    """The pool on `on` as a funder's contact may see it (see the module's disclosure rule).
+
+    `pledged` and `received` add up the money of `funders_counted` funders: those who disclose their amounts, and the
+    viewer. `left_out` funders keep their amounts private and are in neither. Nothing here holds cash, value or
+    headroom: those mix everyone's money, and only `AdministratorsPool` carries them."""
+
     on: date
-    viewer_id: int
-    value: PoolFigure
     pledged: PoolFigure
     received: PoolFigure
     awarded: PoolFigure
     committed: PoolFigure
     disbursed: PoolFigure
-    headroom: PoolFigure
     award_count: int
     rounds: tuple[PoolGroup, ...]
     areas: tuple[PoolGroup, ...]
     backers: tuple[str, ...]
+    funders_counted: int
+    left_out: int
+    viewer_pledged: bool
     gbp_usd: QuotedRate | None
     rates_available: bool = True
 
     @property
     def headline(self) -> tuple[PoolFigure, ...]:
-        return (self.value, self.pledged, self.received, self.awarded, self.committed, self.disbursed, self.headroom)
+        return (self.pledged, self.received, self.awarded, self.committed, self.disbursed)
 
     @property
-    def any_withheld(self) -> bool:
-        groups = (*self.rounds, *self.areas)
-        return any(f.withheld for f in self.headline) or any(
-            f.withheld for g in groups for f in (g.awarded, g.disbursed, g.committed)
-        )
+    def others_counted(self) -> int:
+        """Other funders whose money is in the pledged and received totals."""
+        return self.funders_counted - int(self.viewer_pledged)
+
+    @property
+    def counted(self) -> str:
+        """Whose money the pledged and received totals add up, for a caption."""
+        if not self.others_counted:
+            return "your own money only: no other funder discloses its amounts"
+        if self.others_counted == 1:
+            return "your money and that of the 1 other funder who discloses its amounts"
+        return f"your money and that of the {self.others_counted} other funders who disclose their amounts"
+
+    @property
+    def left_out_note(self) -> str:
+        """Who is left out of the pledged and received totals, for a caption ("" when nobody is)."""
+        if not self.left_out:
+            return ""
+        if self.left_out == 1:
+            return "1 funder keeps its amounts private and is left out"
+        return f"{self.left_out} funders keep their amounts private and are left out"
 
 
-# An "atom" is one funder's private amount of one kind (e.g. ("received", funder_id) or
-# ("disbursed", funder_id, round_id, area_id)); a figure is a signed sum of atoms.
-Atom = tuple
-Row = Mapping[Atom, int]
+@dataclass(frozen=True, kw_only=True)
+class AdministratorsPool(PoolOverview):
+    """The pool with every figure, for administrators: every funder's money, and what mixes it all."""
 
+    value: PoolFigure
+    headroom: PoolFigure
 
-class Knowledge:
-    """The linear facts a viewer can combine, and whether one more would isolate a private funder's amounts.
+    @property
+    def headline(self) -> tuple[PoolFigure, ...]:
+        return (self.value, *super().headline, self.headroom)
 
-    For each private funder, the rows known so far are kept in echelon form with that funder's atoms ordered last.
-    A new row that, reduced against them, leads with one of that funder's atoms means some combination of the known
-    facts now involves that funder's amounts alone: it would be derivable, so the row is refused.
-    """
-
-    def __init__(self, private_funder_ids: Iterable[int]):
-        self._bases: dict[int, dict[Atom, dict[Atom, Fraction]]] = {f: {} for f in private_funder_ids}
-
-    @staticmethod
-    def _order(funder_id: int):
-        return lambda atom: (atom[1] == funder_id, repr(atom))
-
-    @staticmethod
-    def _reduce(row: Row, basis: dict[Atom, dict[Atom, Fraction]], order) -> tuple[dict[Atom, Fraction], Atom | None]:
-        reduced = {atom: Fraction(coef) for atom, coef in row.items() if coef}
-        while reduced:
-            lead = min(reduced, key=order)
-            pivot_row = basis.get(lead)
-            if pivot_row is None:
-                return reduced, lead
-            factor = reduced[lead] / pivot_row[lead]
-            for atom, coef in pivot_row.items():
-                new = reduced.get(atom, 0) - factor * coef
-                if new:
-                    reduced[atom] = new
-                else:
-                    reduced.pop(atom, None)
-        return reduced, None
-
-    def would_reveal(self, row: Row) -> bool:
-        for funder_id, basis in self._bases.items():
-            _, lead = self._reduce(row, basis, self._order(funder_id))
-            if lead is not None and lead[1] == funder_id:
-                return True
-        return False
-
-    def learn(self, row: Row) -> None:
-        for funder_id, basis in self._bases.items():
-            reduced, lead = self._reduce(row, basis, self._order(funder_id))
-            if lead is not None:
-                basis[lead] = reduced
-
-    def admit(self, row: Row) -> bool:
-        """Learn `row` if it reveals nothing private; say whether it was admitted."""
-        if self.would_reveal(row):
-            return False
-        self.learn(row)
-        return True
-
-
-@dataclass(frozen=True)
-class _PoolFacts:
-    """Per funder, which private amounts are non-zero: the structure the disclosure check reasons about."""
-
-    outstanding: frozenset[int]
-    received: frozenset[int]
-    compute: frozenset[int]
-    converted: frozenset[int]
-    committed: frozenset[tuple[int, int, int]]  # (funder, round, area)
-    disbursed: frozenset[tuple[int, int, int]]
-
-
-def _atoms(kind: str, funder_ids: Iterable[int], viewer_id: int, sign: int = 1) -> dict[Atom, int]:
-    # The viewer's own amounts are known to them: they are constants, not unknowns.
-    return {(kind, f): sign for f in funder_ids if f != viewer_id}
-
-
-def _award_atoms(kind, keys, viewer_id, sign=1, round_id=None, area_id=None) -> dict[Atom, int]:
-    return {
-        (kind, f, r, a): sign
-        for f, r, a in keys
-        if f != viewer_id and (round_id is None or r == round_id) and (area_id is None or a == area_id)
-    }
-
-
-def _merge(*parts: Mapping[Atom, int]) -> dict[Atom, int]:
-    merged: dict[Atom, int] = defaultdict(int)
-    for part in parts:
-        for atom, coef in part.items():
-            merged[atom] += coef
-    return {atom: coef for atom, coef in merged.items() if coef}
+    @property
+    def counted(self) -> str:
+        n = self.funders_counted
+        return f"every funder's money ({n} funder{'' if n == 1 else 's'})"
 
 
 def _disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
@@ -227,177 +168,115 @@ def attributed_disbursed(award_disbursed: Decimal, attributed: Decimal, award_am
     return round_money(award_disbursed * attributed / award_amount)
 
 
-def pool_overview(on: date, viewer: Funder, book: RateBook | None = None) -> PoolOverview:
-    """The pool as a whole on `on`, as the contact of `viewer` may see it (see the module's disclosure rule)."""
-    book = book if book is not None else load_rate_book(on)
-    funders = {f.pk: f for f in Funder.objects.all()}
-    private = [f_id for f_id, f in funders.items() if not f.disclose_amounts and f_id != viewer.pk]
+def _in_gbp(rows, to_gbp: dict[str, QuotedRate]) -> Decimal:
+    """Totals per currency, each converted once at the day's reference rate: never a sum across currencies."""
+    return total(to_gbp[currency].convert(round_money(amount or 0)) for currency, amount in rows)
 
-    # Pledges and receipts valued at today's reference rates; one GROUP BY each, never a sum across currencies.
+
+def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
+    """What the funder's and the administrators' pools share; `viewer` None counts every funder's money."""
+    pledgers = list(Funder.objects.filter(pledges__pledged_on__lte=on).distinct().order_by("name"))
+    if viewer is None:
+        counted = [f.pk for f in pledgers]
+    else:
+        counted = [f.pk for f in pledgers if f.disclose_amounts or f.pk == viewer.pk]
+    # A private funder's rows are never read for a funder's view, so no total can carry them.
     pledged_rows = (
-        Pledge.objects.filter(pledged_on__lte=on)
-        .values("funder", "amount_currency")
+        Pledge.objects.filter(pledged_on__lte=on, funder__in=counted)
+        .values("amount_currency")
         .annotate(t=Sum("amount"))
-        .values_list("funder", "amount_currency", "t")
+        .values_list("amount_currency", "t")
         .order_by()
     )
     received_rows = (
-        Receipt.objects.filter(received_on__lte=on)
-        .values("pledge__funder", "amount_currency", "pledge__compute_only")
+        Receipt.objects.filter(received_on__lte=on, pledge__funder__in=counted)
+        .values("amount_currency")
         .annotate(t=Sum("amount"))
-        .values_list("pledge__funder", "amount_currency", "pledge__compute_only", "t")
+        .values_list("amount_currency", "t")
         .order_by()
     )
-    converters = set(
-        Conversion.objects.filter(converted_on__lte=on)
-        .values_list("receipt__pledge__funder", flat=True)
-        .distinct()
-        .order_by()
-    )
-    awards = list(
-        Award.objects.filter(awarded_on__lte=on)
-        .values_list("pk", "round_id", "project__research_area_id", "amount", "status")
-        .order_by()
-    )
-    award_keys = {pk: (round_id, area_id, round_money(amount)) for pk, round_id, area_id, amount, _s in awards}
-    ended = {pk for pk, *_rest, status in awards if status == Award.Status.TERMINATED}
-    attributions = list(
-        AwardAttribution.objects.filter(award_id__in=award_keys.keys())
-        .values_list("funder_id", "award_id", "amount")
-        .order_by()
-    )
-    disbursed = _disbursed_by_award(on)
-    # An award that ended early counts for what was paid on it, as in the ledger; nothing of it stays committed.
-    awarded_gbp = {
-        pk: disbursed.get(pk, ZERO) if pk in ended else amount for pk, (_r, _a, amount) in award_keys.items()
-    }
-    rounds = list(Round.objects.all())
-    areas = list(ResearchArea.objects.all())
-
     try:
         to_gbp = {c: book.quote(c, BASE_CURRENCY, on) for c in CURRENCIES}
         gbp_usd = book.quote(BASE_CURRENCY, "USD", on)
-        position = pool_position(on, book)
     except RateUnavailable:
-        to_gbp, gbp_usd, position = {}, None, None
+        to_gbp, gbp_usd = {}, None
 
-    pledged_gbp: dict[int, Decimal] = defaultdict(Decimal)
-    received_gbp: dict[int, Decimal] = defaultdict(Decimal)
-    if to_gbp:
-        for funder_id, currency, amount in pledged_rows:
-            pledged_gbp[funder_id] += to_gbp[currency].convert(round_money(amount or 0))
-        for funder_id, currency, _compute_only, amount in received_rows:
-            received_gbp[funder_id] += to_gbp[currency].convert(round_money(amount or 0))
-    receivers = {f for f, _c, compute_only, t in received_rows if t and not compute_only}
-    compute_givers = {f for f, _c, compute_only, t in received_rows if t and compute_only}
-    committed_keys, disbursed_keys = set(), set()
-    for funder_id, award_id, amount in attributions:
-        round_id, area_id, award_amount = award_keys[award_id]
-        paid = attributed_disbursed(disbursed.get(award_id, ZERO), round_money(amount), award_amount)
-        if paid:
-            disbursed_keys.add((funder_id, round_id, area_id))
-        if round_money(amount) - paid and award_id not in ended:
-            committed_keys.add((funder_id, round_id, area_id))
-    facts = _PoolFacts(
-        # A funder owes money on its pledges if it pledged more than it has paid, in any currency.
-        outstanding=frozenset(f for f in pledged_gbp if _owes(f, pledged_rows, received_rows)),
-        received=frozenset(receivers),
-        compute=frozenset(compute_givers),
-        converted=frozenset(converters),
-        committed=frozenset(committed_keys),
-        disbursed=frozenset(disbursed_keys),
-    )
-
-    knowledge = Knowledge(private)
-    v = viewer.pk
-
-    def figure(label: str, row: Row, amount_gbp: Decimal | None) -> PoolFigure:
-        if amount_gbp is None or gbp_usd is None or not knowledge.admit(row):
+    def figure(label: str, amount_gbp: Decimal | None) -> PoolFigure:
+        if amount_gbp is None:
             return PoolFigure(label, None, None)
         amount_gbp = round_money(amount_gbp)
-        return PoolFigure(label, amount_gbp, gbp_usd.convert(amount_gbp))
+        return PoolFigure(label, amount_gbp, gbp_usd.convert(amount_gbp) if gbp_usd else None)
 
-    committed_row = _award_atoms("committed", facts.committed, v)
-    disbursed_row = _award_atoms("disbursed", facts.disbursed, v)
-    received_row = _merge(_atoms("received", facts.received, v), _atoms("compute", facts.compute, v))
-    cash_row = _merge(
-        _atoms("received", facts.received, v),
-        _atoms("converted", facts.converted, v),
-        _award_atoms("disbursed", facts.disbursed, v, sign=-1),
+    # Awards are public facts (the 360Giving export publishes each one and its payments), whoever paid for them.
+    awards = list(
+        Award.objects.filter(awarded_on__lte=on)
+        .values_list("pk", "round__name", "project__research_area__name", "amount", "status")
+        .order_by("round__number", "project__research_area__name", "pk")
     )
-    outstanding_row = _atoms("outstanding", facts.outstanding, v)
-    have_rates = position is not None
-    received = figure("Received", received_row, total(received_gbp.values()) if have_rates else None)
-    pledged = figure(
-        "Pledged", _merge(outstanding_row, received_row), total(pledged_gbp.values()) if have_rates else None
+    paid = _disbursed_by_award(on)
+    # An award that ended early counts for what was paid on it, as in the ledger; nothing of it stays committed.
+    awarded_gbp = {
+        pk: paid.get(pk, ZERO) if status == Award.Status.TERMINATED else round_money(amount)
+        for pk, *_rest, amount, status in awards
+    }
+
+    def group(label: str, ids: list[int]) -> PoolGroup:
+        amount = total(awarded_gbp[pk] for pk in ids)
+        disbursed = total(paid.get(pk, ZERO) for pk in ids)
+        return PoolGroup(
+            label=label,
+            award_count=len(ids),
+            awarded=figure("Awarded", amount),
+            disbursed=figure("Disbursed", disbursed),
+            committed=figure("Committed", amount - disbursed),
+        )
+
+    def groups(label_index: int) -> dict[str, list[int]]:
+        buckets: dict[str, list[int]] = {}
+        for award in awards:
+            buckets.setdefault(award[label_index], []).append(award[0])
+        return buckets
+
+    everything = group("All awards", [a[0] for a in awards])
+    return {
+        "on": on,
+        "pledged": figure("Pledged", _in_gbp(pledged_rows, to_gbp) if to_gbp else None),
+        "received": figure("Received", _in_gbp(received_rows, to_gbp) if to_gbp else None),
+        "awarded": everything.awarded,
+        "committed": everything.committed,
+        "disbursed": everything.disbursed,
+        "award_count": len(awards),
+        # Rounds in their order (the awards come by round number), research areas by name.
+        "rounds": tuple(group(label, ids) for label, ids in groups(1).items()),
+        "areas": tuple(group(label, ids) for label, ids in sorted(groups(2).items())),
+        "backers": tuple(f.name for f in pledgers if viewer is None or (f.publicly_named and f.pk != viewer.pk)),
+        "funders_counted": len(counted),
+        "left_out": len(pledgers) - len(counted),
+        "viewer_pledged": viewer is not None and any(f.pk == viewer.pk for f in pledgers),
+        "gbp_usd": gbp_usd,
+        "rates_available": bool(to_gbp),
+    }
+
+
+def pool_overview(on: date, viewer: Funder, book: RateBook | None = None) -> PoolOverview:
+    """The pool as a whole on `on`, as the contact of `viewer` may see it (see the module's disclosure rule)."""
+    book = book if book is not None else load_rate_book(on)
+    return PoolOverview(**_pool_fields(on, book, viewer))
+
+
+def administrators_pool(on: date, book: RateBook | None = None) -> AdministratorsPool:
+    """The pool with every figure, including those that mix every funder's money: for administrators only."""
+    book = book if book is not None else load_rate_book(on)
+    fields = _pool_fields(on, book, None)
+    position = pool_position(on, book)
+
+    def figure(label: str, amount_gbp: Decimal) -> PoolFigure:
+        amount_gbp = round_money(amount_gbp)
+        return PoolFigure(label, amount_gbp, position.gbp_usd.convert(amount_gbp))
+
+    return AdministratorsPool(
+        **fields, value=figure("Pool value", position.pool_gbp), headroom=figure("Headroom", position.headroom_gbp)
     )
-    value_figure = figure("Pool value", _merge(cash_row, outstanding_row), position.pool_gbp if have_rates else None)
-    awarded_total = sum(awarded_gbp.values(), ZERO)
-    paid_total = sum((disbursed.get(pk, ZERO) for pk in award_keys), ZERO)
-    awarded = figure("Awarded", _merge(committed_row, disbursed_row), awarded_total)
-    disbursed_figure = figure("Disbursed", disbursed_row, paid_total)
-    committed = figure("Committed", committed_row, awarded_total - paid_total)
-    headroom = figure(
-        "Headroom",
-        _merge(cash_row, {k: -c for k, c in committed_row.items()}),
-        position.headroom_gbp if have_rates else None,
-    )
-
-    def groups(items, index: int, kind: str) -> tuple[PoolGroup, ...]:
-        result = []
-        for item in items:
-            ids = [pk for pk, key in award_keys.items() if key[index] == item.pk]
-            if not ids:
-                continue
-            scope = {"round_id": item.pk} if kind == "round" else {"area_id": item.pk}
-            amount = sum((awarded_gbp[pk] for pk in ids), ZERO)
-            paid = sum((disbursed.get(pk, ZERO) for pk in ids), ZERO)
-            c_row = _award_atoms("committed", facts.committed, v, **scope)
-            d_row = _award_atoms("disbursed", facts.disbursed, v, **scope)
-            result.append(
-                PoolGroup(
-                    label=str(item),
-                    award_count=len(ids),
-                    awarded=figure("Awarded", _merge(c_row, d_row), amount),
-                    disbursed=figure("Disbursed", d_row, paid),
-                    committed=figure("Committed", c_row, amount - paid),
-                )
-            )
-        return tuple(result)
-
-    pledgers = {f for f, _c, t in pledged_rows if t}
-    return PoolOverview(
-        on=on,
-        viewer_id=viewer.pk,
-        value=value_figure,
-        pledged=pledged,
-        received=received,
-        awarded=awarded,
-        committed=committed,
-        disbursed=disbursed_figure,
-        headroom=headroom,
-        award_count=len(award_keys),
-        rounds=groups(rounds, 0, "round"),
-        areas=groups(areas, 1, "area"),
-        backers=tuple(
-            f.name
-            for f_id, f in sorted(funders.items(), key=lambda item: item[1].name)
-            if f_id in pledgers and f.publicly_named and f_id != viewer.pk
-        ),
-        gbp_usd=gbp_usd,
-        rates_available=have_rates,
-    )
-
-
-def _owes(funder_id: int, pledged_rows, received_rows) -> bool:
-    pledged: dict[str, Decimal] = defaultdict(Decimal)
-    for f, currency, amount in pledged_rows:
-        if f == funder_id:
-            pledged[currency] += round_money(amount or 0)
-    for f, currency, _compute_only, amount in received_rows:
-        if f == funder_id:
-            pledged[currency] -= round_money(amount or 0)
-    return any(v > 0 for v in pledged.values())
 
 
 # The funder's own position
@@ -713,12 +592,8 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         by_round=_grouped(awards, lambda a: a.round_name),
         by_area=tuple(sorted(_grouped(awards, lambda a: a.research_area), key=lambda g: (-g.amount, g.label))),
         attributed=_group("All awards", awards),
-        share_of_pledged=share(own_pledged.gbp, pool.pledged.gbp)
-        if own_pledged and not pool.pledged.withheld
-        else None,
-        share_of_received=(
-            share(own_received.gbp, pool.received.gbp) if own_received and not pool.received.withheld else None
-        ),
+        share_of_pledged=_share(own_pledged, pool.pledged, pool),
+        share_of_received=_share(own_received, pool.received, pool),
         pool=pool,
         rates_today=rates_today,
         rates_stale=any(q.is_stale(on) for q in rates_today) or not rates_today,
@@ -726,6 +601,14 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         contributions=_contributions(pledge_lines, receipt_lines, chart_currency),
         gbp_usd_history=_gbp_usd_history(book, first, on),
     )
+
+
+def _share(own: Both | None, counted: PoolFigure, pool: PoolOverview) -> Decimal | None:
+    """The funder's part of a pool total that holds only money it may see (its own and disclosed funders'). With no
+    other funder counted it would be 100% and say nothing, so there is none."""
+    if own is None or not counted.gbp or not pool.others_counted:
+        return None
+    return share(own.gbp, counted.gbp)
 
 
 def _attributed_awards(funder: Funder, on: date) -> list[AttributedAward]:

@@ -3,11 +3,15 @@ keeps its amounts private and its name unpublished."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from grants import actions
 from grants.models import AwardAttribution
+from tests.factories import FunderFactory
+from tests.funders.views.conftest import value
 
 LISTS = [
     "funders",
@@ -71,25 +75,116 @@ def test_researchers_see_nothing_about_funders(world, schedule, client_for):
             assert secret not in seen, secret
 
 
-def test_the_pool_withholds_a_total_that_would_give_away_a_private_amount(world, schedule, client_for):
-    """With two funders, the total received less funder A's own receipts is funder B's: A is not shown it."""
+def test_the_pool_counts_no_private_funders_money_in_a_funders_totals(world, schedule, client_for):
+    """With two funders, any total holding B's money less A's own would be B's: A's totals count A's money only."""
     pool = client_for(world.contact_a).get("/api/pool/").json()
-    assert pool["received"] == {"withheld": True, "gbp": None, "usd": None}
+    own_gbp = value("2000000.00", "USD", "GBP", date(2026, 2, 20))
+    assert pool["pledged"]["gbp"] == pool["received"]["gbp"] == {"amount": f"{own_gbp:.2f}", "currency": "GBP"}
+    assert (pool["funders_counted"], pool["funders_left_out"]) == (1, 1)
+    assert pool["counted"] == "your own money only: no other funder discloses its amounts"
     assert pool["backers"] == []  # B may not be named
     assert {r["pair"] for r in pool["rates"]} >= {"USD/GBP", "GBP/USD"}
     admin = client_for(world.admin).get("/api/pool/").json()
-    assert admin["received"]["withheld"] is False
+    assert Decimal(admin["received"]["gbp"]["amount"]) == own_gbp + Decimal("1234567.89")
     assert admin["backers"] == [world.funder_a.name, world.funder_b.name]
 
 
-def test_the_pool_shows_a_funder_the_totals_that_are_safe(world, schedule, client_for):
+def test_a_funder_is_never_shown_cash_value_or_headroom_which_mix_everyones_money(world, schedule, client_for):
+    for contact in (world.contact_a, world.contact_b):
+        pool = client_for(contact).get("/api/pool/").json()
+        assert "value" not in pool and "headroom" not in pool
+        assert not any("withheld" in figure for figure in pool.values() if isinstance(figure, dict))
+    admin = client_for(world.admin).get("/api/pool/").json()
+    assert admin["value"]["gbp"]["currency"] == admin["headroom"]["gbp"]["currency"] == "GBP"
+    assert admin["funders_left_out"] == 0
+
+
+def test_the_pool_shows_a_funder_everything_when_every_other_funder_discloses(world, schedule, client_for):
     pool = client_for(world.contact_b).get("/api/pool/").json()
     assert pool["backers"] == [world.funder_a.name]  # A may be named
     assert pool["award_count"] == 2
     admin = client_for(world.admin).get("/api/pool/").json()
-    for figure in ("value", "pledged", "received", "awarded", "committed", "disbursed", "headroom"):
-        if not pool[figure]["withheld"]:
-            assert pool[figure] == admin[figure], figure
+    for figure in ("pledged", "received", "awarded", "committed", "disbursed", "rounds", "research_areas"):
+        assert pool[figure] == admin[figure], figure
+
+
+def test_an_undisclosed_funders_pledge_and_receipt_cannot_be_read_off_the_pool_by_comparing_two_days(
+    world, schedule, client_for
+):
+    """Nothing else happens on Sunday 15 Feb 2026, and both it and the Saturday before use Friday's rates: every
+    figure funder A is given must be the same on both days. A third funder discloses, so A is shown totals."""
+    funder_c = FunderFactory(name="Open Funder C", slug="funder-c", disclose_amounts=True)
+    pledge_c = actions.do_record_pledge(
+        world.admin, funder=funder_c, amount="800000.00", currency="EUR", pledged_on=date(2026, 1, 5), reference="PC-1"
+    )
+    actions.do_record_receipt(
+        world.admin,
+        pledge=pledge_c,
+        amount="300000.00",
+        currency="EUR",
+        received_on=date(2026, 1, 12),
+        bank_reference="BANK-C-1",
+    )
+    pledge = actions.do_record_pledge(
+        world.admin,
+        funder=world.funder_b,
+        amount="4321000.00",
+        currency="GBP",
+        pledged_on=date(2026, 2, 15),
+        reference="PB-2",
+    )
+    actions.do_record_receipt(
+        world.admin,
+        pledge=pledge,
+        amount="4321000.00",
+        currency="GBP",
+        received_on=date(2026, 2, 15),
+        bank_reference="BANK-B-2",
+    )
+    client = client_for(world.contact_a)
+    before, after = (client.get("/api/pool/", {"on": on}).json() for on in ("2026-02-14", "2026-02-15"))
+    assert before.pop("on") == "2026-02-14" and after.pop("on") == "2026-02-15"
+    assert after == before
+    assert Decimal(after["pledged"]["gbp"]["amount"]) > 0
+    # The control: the administrators' pool does move by exactly the private money, so the attack was real.
+    admin = client_for(world.admin)
+    admin_before, admin_after = (admin.get("/api/pool/", {"on": on}).json() for on in ("2026-02-14", "2026-02-15"))
+    for figure in ("pledged", "received", "value", "headroom"):
+        change = Decimal(admin_after[figure]["gbp"]["amount"]) - Decimal(admin_before[figure]["gbp"]["amount"])
+        assert change == Decimal("4321000.00"), figure
+
+
+def test_on_a_weekday_the_pool_moves_only_with_the_rates_on_disclosed_and_own_money(world, schedule, client_for):
+    """A private pledge and receipt on Thursday 12 Feb 2026; funder A's totals on the Wednesday and the Thursday are
+    exactly its own money and disclosed funder C's at each day's rates, worked out here from the stored ECB rows."""
+    funder_c = FunderFactory(name="Open Funder C", slug="funder-c", disclose_amounts=True)
+    actions.do_record_pledge(
+        world.admin, funder=funder_c, amount="800000.00", currency="EUR", pledged_on=date(2026, 1, 5), reference="PC-1"
+    )
+    pledge = actions.do_record_pledge(
+        world.admin,
+        funder=world.funder_b,
+        amount="4321000.00",
+        currency="USD",
+        pledged_on=date(2026, 2, 12),
+        reference="PB-2",
+    )
+    actions.do_record_receipt(
+        world.admin,
+        pledge=pledge,
+        amount="4321000.00",
+        currency="USD",
+        received_on=date(2026, 2, 12),
+        bank_reference="BANK-B-2",
+    )
+    client = client_for(world.contact_a)
+    for day in (date(2026, 2, 11), date(2026, 2, 12)):
+        pool = client.get("/api/pool/", {"on": day.isoformat()}).json()
+        pledged = value("2000000.00", "USD", "GBP", day) + value("800000.00", "EUR", "GBP", day)
+        assert pool["pledged"]["gbp"]["amount"] == f"{pledged:.2f}", day
+        assert pool["received"]["gbp"]["amount"] == f"{value('2000000.00', 'USD', 'GBP', day):.2f}", day
+        assert pool["pledged"]["usd"]["amount"] == f"{value(pledged, 'GBP', 'USD', day):.2f}", day
+        assert (pool["funders_counted"], pool["funders_left_out"]) == (2, 1)
 
 
 @pytest.mark.parametrize("on", ["2026-02-30", "tomorrow", "20/02/2026", "1990-01-01", "0001-01-01", "9999-12-31"])
