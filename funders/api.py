@@ -450,9 +450,10 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVie
 
 
 class AttributedAwardSerializer(serializers.ModelSerializer):
-    """The award an attribution belongs to. Neither its whole amount nor the funder's fraction of it is here:
-    beside the funder's own part, either would give away what the award's other funders paid (as on the funder's
-    dashboard). Administrators read award amounts from /api/awards/."""
+    """The award an attribution belongs to, without its whole amount or the funder's fraction of it (as on the
+    funder's dashboard). Award amounts are published in the 360Giving export, so beside one the funder's own part
+    tells what the award's other funders paid for together; nothing here narrows it further. Administrators read
+    award amounts from /api/awards/."""
 
     round = RoundBriefSerializer(read_only=True)
     project_reference = serializers.CharField(source="project.reference", read_only=True)

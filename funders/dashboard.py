@@ -353,8 +353,9 @@ class CurrencyTotals:
 class AttributedAward:
     """An award the funder's money supports: its fixed part, and that part's share of the payments made.
 
-    Neither the award's whole amount nor the funder's fraction of it is here: beside the funder's own part, either
-    would give away what the other funders of the award paid."""
+    Neither the award's whole amount nor the funder's fraction of it is here. The amount is published as open data,
+    though, so beside it the funder's part still tells what the award's other funders paid for together: the
+    dashboard says so rather than pretend otherwise."""
 
     award_id: int
     reference: str

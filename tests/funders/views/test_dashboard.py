@@ -286,6 +286,17 @@ def test_an_undisclosed_funder_that_pledges_and_pays_changes_nothing_another_fun
     assert pools[1].headroom.gbp - pools[0].headroom.gbp == Decimal("4321000.00")
 
 
+def test_it_tells_a_private_funder_that_a_sole_co_funder_can_work_out_its_part_of_an_award(client, world):
+    # Award amounts are published; the part of the award's only other funder is the rest of it.
+    open_note = _get(client, world.contact_a).content.decode()
+    private_note = _get(client, world.contact_b).content.decode()
+    assert "a funder who knows its own part of an award also knows what the award's other funders paid" in open_note
+    assert "a funder who shares an award with you alone can work out your part" not in open_note
+    assert "Although Quiet Funder B keeps its amounts private, a funder who shares an award with you alone" in (
+        private_note
+    )
+
+
 # Charts, rates and cost
 
 
