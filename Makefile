@@ -6,10 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format check worker migrate demo bench clean
+.PHONY: help install run test lint format check worker migrate demo bench screenshots clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: install ## Run the whole test suite
 
 bench: install ## Print the benchmarks' figures
 	$(PY) -m pytest -m benchmark -s -p no:cacheprovider tests/benchmarks
+
+screenshots: install ## Refresh the README's screenshots from the demo fund
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -m browser -p no:cacheprovider tests/browser
 
 lint: install ## ruff check and format check
 	$(VENV)/bin/ruff check .
