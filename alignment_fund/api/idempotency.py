@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -94,9 +95,10 @@ def idempotent(handler):
                         response_status=response.status_code,
                         response_body=json.loads(JSONRenderer().render(response.data)),
                     )
-        except IntegrityError:
-            # The same key arrived twice at once and the other request committed first: our write has just been
-            # rolled back with our record, so the other's answer is the answer.
+        except (IntegrityError, ValidationError):
+            # The same key arrived twice at once and the other request committed first: our write was refused (its
+            # reference is now taken, or our record's key is) and rolled back, so the other's answer is the answer.
+            # A refusal with no such twin is a real one, and stands.
             earlier = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
             if earlier is None:
                 raise
