@@ -16,10 +16,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-# Playwright's sync API runs an event loop in this thread; the ORM refuses to run beside one unless told it is safe,
-# which it is here: the test and the live server thread each use their own connection, one query at a time.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 DEMO_TODAY = "2026-10-30"
 DEMO_PASSWORD = "demo-Browser-Password-1"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -44,10 +40,16 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    """One Chromium per test module. If it cannot start, every test using it fails with the reason."""
+    """One Chromium per test module. If it cannot start, every test using it fails with the reason.
+
+    Playwright's sync API runs an event loop in this thread, and the ORM refuses to run beside one unless told it is
+    safe, which it is here: the test and the live server's thread each use their own connection. The switch is set
+    only while the browser runs: set for the whole session, it would reach the deployment check's subprocess, which
+    rightly refuses it."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             yield chromium
