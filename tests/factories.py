@@ -206,3 +206,19 @@ def build_world(admin: User) -> World:
         award_b=award_b,
         waiting=waiting,
     )
+
+
+def pledge_received(admin, funder, *, amount, currency, pledged_on, received_on, reference, received=None):
+    """A pledge recorded and paid in (all of it, or `received`), through the real operations."""
+    pledge = actions.do_record_pledge(
+        admin, funder=funder, amount=amount, currency=currency, pledged_on=pledged_on, reference=reference
+    )
+    actions.do_record_receipt(
+        admin,
+        pledge=pledge,
+        amount=received or amount,
+        currency=currency,
+        received_on=received_on,
+        bank_reference=f"BANK-{reference}",
+    )
+    return pledge

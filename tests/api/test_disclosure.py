@@ -10,7 +10,7 @@ import pytest
 
 from grants import actions
 from grants.models import AwardAttribution
-from tests.factories import FunderFactory
+from tests.factories import FunderFactory, pledge_received
 from tests.funders.views.conftest import value
 
 LISTS = [
@@ -114,32 +114,24 @@ def test_an_undisclosed_funders_pledge_and_receipt_cannot_be_read_off_the_pool_b
     """Nothing else happens on Sunday 15 Feb 2026, and both it and the Saturday before use Friday's rates: every
     figure funder A is given must be the same on both days. A third funder discloses, so A is shown totals."""
     funder_c = FunderFactory(name="Open Funder C", slug="funder-c", disclose_amounts=True)
-    pledge_c = actions.do_record_pledge(
-        world.admin, funder=funder_c, amount="800000.00", currency="EUR", pledged_on=date(2026, 1, 5), reference="PC-1"
-    )
-    actions.do_record_receipt(
+    pledge_received(
         world.admin,
-        pledge=pledge_c,
-        amount="300000.00",
+        funder_c,
+        amount="800000.00",
+        received="300000.00",
         currency="EUR",
+        pledged_on=date(2026, 1, 5),
         received_on=date(2026, 1, 12),
-        bank_reference="BANK-C-1",
+        reference="PC-1",
     )
-    pledge = actions.do_record_pledge(
+    pledge_received(
         world.admin,
-        funder=world.funder_b,
+        world.funder_b,
         amount="4321000.00",
         currency="GBP",
         pledged_on=date(2026, 2, 15),
-        reference="PB-2",
-    )
-    actions.do_record_receipt(
-        world.admin,
-        pledge=pledge,
-        amount="4321000.00",
-        currency="GBP",
         received_on=date(2026, 2, 15),
-        bank_reference="BANK-B-2",
+        reference="PB-2",
     )
     client = client_for(world.contact_a)
     before, after = (client.get("/api/pool/", {"on": on}).json() for on in ("2026-02-14", "2026-02-15"))

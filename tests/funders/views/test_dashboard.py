@@ -13,7 +13,7 @@ from funders.dashboard import administrators_pool
 from funders.models import FunderContact
 from grants import actions
 from grants.models import AwardAttribution, Milestone
-from tests.factories import FunderFactory, ProjectFactory, UserFactory
+from tests.factories import FunderFactory, ProjectFactory, UserFactory, pledge_received
 
 from .conftest import TODAY, rate, renderings, value
 
@@ -248,32 +248,23 @@ def test_an_undisclosed_funder_that_pledges_and_pays_changes_nothing_another_fun
 
     # A third funder that discloses its amounts, so that A is shown pool totals at all.
     funder_c = FunderFactory(name="Open Funder C", slug="funder-c", disclose_amounts=True)
-    pledge_c = actions.do_record_pledge(
-        world.admin, funder=funder_c, amount="800000.00", currency="GBP", pledged_on=date(2026, 1, 5), reference="PC-1"
-    )
-    actions.do_record_receipt(
+    pledge_received(
         world.admin,
-        pledge=pledge_c,
+        funder_c,
         amount="800000.00",
         currency="GBP",
+        pledged_on=date(2026, 1, 5),
         received_on=date(2026, 1, 12),
-        bank_reference="BANK-C-1",
+        reference="PC-1",
     )
-    pledge = actions.do_record_pledge(
+    pledge_received(
         world.admin,
-        funder=world.funder_b,
+        world.funder_b,
         amount="4321000.00",
         currency="GBP",
         pledged_on=date(2026, 2, 15),
-        reference="PB-2",
-    )
-    actions.do_record_receipt(
-        world.admin,
-        pledge=pledge,
-        amount="4321000.00",
-        currency="GBP",
         received_on=date(2026, 2, 15),
-        bank_reference="BANK-B-2",
+        reference="PB-2",
     )
     before, _ = figures_on("2026-02-14")
     after, html = figures_on("2026-02-15")
