@@ -208,10 +208,18 @@ def build_world(admin: User) -> World:
     )
 
 
-def pledge_received(admin, funder, *, amount, currency, pledged_on, received_on, reference, received=None):
+def pledge_received(
+    admin, funder, *, amount, currency, pledged_on, received_on, reference, received=None, **restrictions
+):
     """A pledge recorded and paid in (all of it, or `received`), through the real operations."""
     pledge = actions.do_record_pledge(
-        admin, funder=funder, amount=amount, currency=currency, pledged_on=pledged_on, reference=reference
+        admin,
+        funder=funder,
+        amount=amount,
+        currency=currency,
+        pledged_on=pledged_on,
+        reference=reference,
+        **restrictions,
     )
     actions.do_record_receipt(
         admin,
