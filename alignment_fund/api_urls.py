@@ -6,7 +6,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from alignment_fund.api.views import docs
-from funders.api import (
+from grants.api.awards import AwardViewSet, DisbursementViewSet, MilestoneViewSet, RoundViewSet
+from grants.api.funders import (
     AttributionViewSet,
     ConversionViewSet,
     FunderViewSet,
@@ -14,7 +15,6 @@ from funders.api import (
     PoolView,
     ReceiptViewSet,
 )
-from grants.api import AwardViewSet, DisbursementViewSet, MilestoneViewSet, RoundViewSet
 from projects.api import ProjectViewSet, ResearchAreaViewSet
 
 # A SimpleRouter: no browsable root and no format suffixes (the API speaks JSON only).

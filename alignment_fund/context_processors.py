@@ -23,8 +23,8 @@ NAVIGATION = {
         ("Back office", "admin:index"),
         ("API docs", "api-docs"),
     ],
-    User.Role.FUNDER: [("Dashboard", "funders:dashboard")],
-    User.Role.RESEARCHER: [("My awards", "projects:my_awards")],
+    User.Role.FUNDER: [("Dashboard", "funder:dashboard")],
+    User.Role.RESEARCHER: [("My awards", "researcher:my_awards")],
 }
 
 

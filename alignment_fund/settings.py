@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "import_export",
+    "alignment_fund.rates",
     "projects",
     "funders",
     "grants",

@@ -1,6 +1,6 @@
 """Reading administrators' spreadsheets (CSV and XLSX) row by row, with errors a person can act on.
 
-The row logic of each import lives with its app (`projects.imports`, `funders.imports`); this module holds what they
+The row logic of each import lives with its app (`projects.imports`, `grants.pledge_imports`); this module holds what they
 share: reading a file into numbered rows, matching the header to known columns, parsing cells (amounts, dates, yes/no),
 the report of what an import did or would do, and the adapter that lets django-import-export's admin screens run the
 same import.

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .models import IdempotencyRecord
+from alignment_fund.models import IdempotencyRecord
 
 
 @shared_task(acks_late=True, time_limit=300)

@@ -1,15 +1,18 @@
+"""The root URLconf: with the settings, the only module that wires every app together."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from alignment_fund import views
+from grants import urls as pages
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("portfolio/", include("grants.urls")),
-    path("funder/", include("funders.urls")),
-    path("awards/", include("projects.urls")),
+    path("portfolio/", include((pages.administrators, "grants"))),
+    path("funder/", include((pages.funders, "funder"))),
+    path("awards/", include((pages.researchers, "researcher"))),
     path("api/", include("alignment_fund.api_urls")),
 ]

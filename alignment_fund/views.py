@@ -16,9 +16,9 @@ def home(request):
     if role == User.Role.ADMINISTRATOR:
         return redirect("grants:portfolio")
     if role == User.Role.FUNDER:
-        return redirect("funders:dashboard")
+        return redirect("funder:dashboard")
     if role == User.Role.RESEARCHER:
-        return redirect("projects:my_awards")
+        return redirect("researcher:my_awards")
     return render(request, "no_role.html", status=200)
 
 

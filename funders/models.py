@@ -96,7 +96,7 @@ class Pledge(models.Model):
     )
     pledged_on = models.DateField()
     restricted_to_round = models.ForeignKey(
-        "grants.Round", on_delete=models.PROTECT, null=True, blank=True, related_name="restricted_pledges"
+        "projects.Round", on_delete=models.PROTECT, null=True, blank=True, related_name="restricted_pledges"
     )
     restricted_to_area = models.ForeignKey(
         "projects.ResearchArea",

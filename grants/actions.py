@@ -28,25 +28,13 @@ from alignment_fund.money import (
     share,
     split_pro_rata,
 )
+from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
-from projects.models import Project
-
-from .models import (
-    Account,
-    Award,
-    AwardAttribution,
-    Disbursement,
-    ExchangeRate,
-    Fund,
-    LedgerLine,
-    LedgerTransaction,
-    Milestone,
-    Round,
-)
-from .models.awards import add_months, month_end
-from .models.ledger import Line
-from .models.rates import RateBook, RateUnavailable
-from .position import pool_position, round_positions
+from grants.models import Account, Award, AwardAttribution, Disbursement, LedgerLine, LedgerTransaction, Milestone
+from grants.models.awards import add_months, month_end
+from grants.models.ledger import Line
+from grants.position import pool_position, round_positions
+from projects.models import Fund, Project, Round
 
 log = logging.getLogger(__name__)
 Kind = LedgerTransaction.Kind
@@ -112,7 +100,7 @@ def _refresh_summaries_on_commit() -> None:
     of a thousand rows queues one task, not a thousand). A savepoint rolled back takes its request with it."""
     from django.db import connection
 
-    from .tasks import enqueue_summary_refresh
+    from grants.tasks import enqueue_summary_refresh
 
     if any(func is enqueue_summary_refresh for _, func, _ in connection.run_on_commit):
         return

@@ -17,12 +17,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from alignment_fund.models import User
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import ShippedHistory, store
 from funders.models import Funder, FunderContact
-from projects.models import Project, ResearchArea
-
-from . import actions
-from .models import Award, ExchangeRate, Fund, Milestone, Round
-from .rate_sources import ShippedHistory, store
+from grants import actions
+from grants.models import Award, Milestone
+from projects.models import Fund, Project, ResearchArea, Round
 
 ILLUSTRATIVE = "Illustrative: invented for the demo; no public figure exists."
 

@@ -15,12 +15,11 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
+from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from projects.models import Project, ResearchArea
-
-from .models import Award, AwardAttribution, Disbursement, LedgerLine, Milestone, Round
-from .models.rates import QuotedRate, RateBook
-from .position import PoolPosition, RoundPosition, pool_position, round_positions
+from grants.models import Award, AwardAttribution, Disbursement, LedgerLine, Milestone
+from grants.position import PoolPosition, RoundPosition, pool_position, round_positions
+from projects.models import Project, ResearchArea, Round
 
 ZERO = Decimal("0.00")
 GBP = Q(amount_currency=BASE_CURRENCY)

@@ -15,9 +15,9 @@ from decimal import Decimal
 from django.db.models import Max, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money, total
-
-from .models import Account, Disbursement, LedgerLine, LedgerTransaction, Round
-from .models.rates import QuotedRate, RateBook
+from alignment_fund.rates.models import QuotedRate, RateBook
+from grants.models import Account, Disbursement, LedgerLine, LedgerTransaction
+from projects.models import Round
 
 ZERO = Decimal("0.00")
 

@@ -42,8 +42,8 @@ from django.utils.text import slugify
 from alignment_fund.clock import fund_today
 from alignment_fund.countries import country_name, is_country_code
 from alignment_fund.money import BASE_CURRENCY, round_money
-
-from .models import Award, AwardAttribution, Disbursement, Fund
+from grants.models import Award, AwardAttribution, Disbursement
+from projects.models import Fund
 
 SCHEMA_VERSION = "1.4"
 OPEN_GOVERNMENT_LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"

@@ -12,10 +12,9 @@ from django.db import transaction
 from django.db.models import Max, Sum
 
 from alignment_fund.money import BASE_CURRENCY, round_money
-
-from .models import Award, AwardAttribution, Disbursement, ExchangeRate, LedgerTransaction, SummarySnapshot
-from .models.rates import RateBook
-from .position import pool_position, round_positions
+from alignment_fund.rates.models import ExchangeRate, RateBook
+from grants.models import Award, AwardAttribution, Disbursement, LedgerTransaction, SummarySnapshot
+from grants.position import pool_position, round_positions
 
 
 def _s(value: Decimal) -> str:

@@ -6,9 +6,8 @@ from django.db.models import Count
 
 from alignment_fund.admin import money_display
 from alignment_fund.spreadsheets import SpreadsheetImportMixin
-
-from .imports import ProjectResource
-from .models import Project, ResearchArea
+from projects.imports import ProjectResource
+from projects.models import Project, ResearchArea
 
 
 @admin.register(ResearchArea)

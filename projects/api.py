@@ -7,8 +7,7 @@ from rest_framework import mixins, serializers
 
 from alignment_fund.api.fields import MoneyField
 from alignment_fund.api.views import READ_ERRORS, APIViewSet
-
-from .models import Project, ResearchArea
+from projects.models import Project, ResearchArea
 
 
 class ResearchAreaBriefSerializer(serializers.ModelSerializer):

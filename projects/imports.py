@@ -40,8 +40,7 @@ from alignment_fund.spreadsheets import (
     show,
 )
 from alignment_fund.templatetags.money import format_money
-
-from .models import Project, ResearchArea
+from projects.models import Project, ResearchArea
 
 COLUMNS = [
     Column("reference", "reference", ("application reference", "project reference", "ref"), required=True),
@@ -92,7 +91,7 @@ class _Lookups:
 
     @classmethod
     def load(cls, references: list[str], emails: list[str]) -> _Lookups:
-        from grants.models import Fund
+        from projects.models import Fund
 
         areas: dict[str, ResearchArea] = {}
         for area in ResearchArea.objects.all():

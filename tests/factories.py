@@ -12,8 +12,8 @@ from djmoney.money import Money
 from alignment_fund.models import User
 from funders.models import Funder, FunderContact, Pledge, Receipt
 from grants import actions
-from grants.models import Award, Fund, Round
-from projects.models import Project, ResearchArea
+from grants.models import Award
+from projects.models import Fund, Project, ResearchArea, Round
 
 
 class UserFactory(factory.django.DjangoModelFactory):

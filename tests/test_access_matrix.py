@@ -27,9 +27,10 @@ from django.utils.http import urlsafe_base64_encode
 from djmoney.money import Money
 
 from alignment_fund.models import User
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import store
 from grants import actions
-from grants.models import AwardAttribution, ExchangeRate, Milestone
-from grants.rate_sources import store
+from grants.models import AwardAttribution, Milestone
 from tests.conftest import shipped_rates
 from tests.factories import UserFactory, build_world
 
@@ -168,10 +169,10 @@ def home(role: str, case: str, f: Fund) -> str:
     return {
         "anonymous": "login",
         "administrator": "→" + reverse("grants:portfolio"),
-        "funder_a": "→" + reverse("funders:dashboard"),
-        "funder_b": "→" + reverse("funders:dashboard"),
-        "researcher_a": "→" + reverse("projects:my_awards"),
-        "researcher_b": "→" + reverse("projects:my_awards"),
+        "funder_a": "→" + reverse("funder:dashboard"),
+        "funder_b": "→" + reverse("funder:dashboard"),
+        "researcher_a": "→" + reverse("researcher:my_awards"),
+        "researcher_b": "→" + reverse("researcher:my_awards"),
         "outsider": "200",  # a page that says they have no role yet
     }[role]
 
@@ -326,12 +327,12 @@ RULES: dict[str, Rule] = {
     "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
     "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
     # Funders' contacts
-    "funders:dashboard": Rule(one("funders:dashboard"), funders_only),
-    "funders:statement": Rule(one("funders:statement"), funders_only),
+    "funder:dashboard": Rule(one("funder:dashboard"), funders_only),
+    "funder:statement": Rule(one("funder:statement"), funders_only),
     # Researchers
-    "projects:my_awards": Rule(one("projects:my_awards"), signed_in("200")),
-    "projects:award": Rule(
-        objects("projects:award", a=lambda f: f.world.award_a, b=lambda f: f.world.award_b), lead_only
+    "researcher:my_awards": Rule(one("researcher:my_awards"), signed_in("200")),
+    "researcher:award": Rule(
+        objects("researcher:award", a=lambda f: f.world.award_a, b=lambda f: f.world.award_b), lead_only
     ),
     # The API
     "api-token": Rule(one("api-token"), everyone("405")),  # POST only: a username and password for a token
@@ -502,7 +503,9 @@ def test_every_rule_is_for_a_route_that_exists():
 
 
 def test_the_walk_covers_the_pages_the_api_and_the_admin():
-    assert {"grants:portfolio", "funders:statement", "projects:award", "api-award-detail", "admin:index"} <= set(ROUTES)
+    assert {"grants:portfolio", "funder:statement", "researcher:award", "api-award-detail", "admin:index"} <= set(
+        ROUTES
+    )
     assert sum(key.startswith("admin:") for key in ROUTES) > 5 * len(admin.site._registry)
 
 

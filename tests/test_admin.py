@@ -6,8 +6,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from alignment_fund.rates.models import ExchangeRate
 from grants import actions
-from grants.models import ExchangeRate, Milestone, SummarySnapshot
+from grants.models import Milestone, SummarySnapshot
 from grants.snapshots import take_snapshot
 
 
@@ -60,9 +61,9 @@ def test_every_model_of_the_fund_is_registered():
         "funders.Pledge",
         "funders.Receipt",
         "funders.Conversion",
-        "grants.Fund",
-        "grants.Round",
-        "grants.ExchangeRate",
+        "projects.Fund",
+        "projects.Round",
+        "rates.ExchangeRate",
         "projects.ResearchArea",
         "projects.Project",
         "grants.Award",

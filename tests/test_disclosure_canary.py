@@ -24,9 +24,11 @@ from djmoney.money import Money
 
 from alignment_fund.models import User
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP
+from alignment_fund.rates.models import ExchangeRate
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants import actions
-from grants.models import Award, AwardAttribution, Disbursement, ExchangeRate, Milestone, Round
+from grants.models import Award, AwardAttribution, Disbursement, Milestone
+from projects.models import Round
 
 PENNY = Decimal("0.01")
 WORLD_TODAY = date(2026, 2, 20)
@@ -227,11 +229,11 @@ def test_funder_a_never_sees_funder_bs_name_or_amounts(world, paid):
         client,
         [
             reverse("home"),
-            reverse("funders:dashboard"),
-            reverse("funders:statement"),
-            reverse("projects:my_awards"),
-            reverse("projects:award", args=[world.award_a.pk]),
-            reverse("projects:award", args=[world.award_b.pk]),
+            reverse("funder:dashboard"),
+            reverse("funder:statement"),
+            reverse("researcher:my_awards"),
+            reverse("researcher:award", args=[world.award_a.pk]),
+            reverse("researcher:award", args=[world.award_b.pk]),
         ],
     )
     seen += everything_the_api_tells(client, [date(2025, 8, 1), date(2025, 11, 12), WORLD_TODAY])
@@ -268,9 +270,9 @@ def test_no_researcher_page_shows_any_funders_name_or_amounts(world, paid):
             client,
             [
                 reverse("home"),
-                reverse("projects:my_awards"),
-                reverse("projects:award", args=[world.award_a.pk]),
-                reverse("projects:award", args=[world.award_b.pk]),
+                reverse("researcher:my_awards"),
+                reverse("researcher:award", args=[world.award_a.pk]),
+                reverse("researcher:award", args=[world.award_b.pk]),
             ],
         )
         seen += everything_the_api_tells(client, [WORLD_TODAY])
@@ -300,7 +302,7 @@ def test_the_demo_funds_contacts_never_see_microsofts_amount(demo):
 
     for username, own in [("openai", "7,500,000.00"), ("aisi", "8,500,000.00")]:
         client = signed_in(User.objects.get(username=username))
-        seen = pages(client, [reverse("funders:dashboard"), reverse("funders:statement")])
+        seen = pages(client, [reverse("funder:dashboard"), reverse("funder:statement")])
         seen += everything_the_api_tells(client, [pledge.pledged_on, date(2026, 5, 4), DEMO_TODAY])
         text = "\n".join(seen)
 

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from djmoney.money import Money
 
+from alignment_fund.rates.models import QuotedRate
 from alignment_fund.templatetags.money import gbp, money, percent, rate, whole
-from grants.models.rates import QuotedRate
 
 
 def test_money_shows_the_currency_symbol_and_thousands_separators():

@@ -22,8 +22,8 @@ from django.urls import reverse
 from alignment_fund.models import User
 from funders.models import Funder, Pledge, Receipt
 from grants.demo import DemoBuilder
-from grants.models import Award, Milestone, Round
-from projects.models import Project
+from grants.models import Award, Milestone
+from projects.models import Project, Round
 
 DEMO_TODAY = date(2026, 10, 30)
 
@@ -104,16 +104,16 @@ PAGES: dict[str, tuple[str | None, Url]] = {
     "back office index": ("admin", page("admin:index")),
     # Funders' contacts: OpenAI discloses its amounts, UK AISI is the largest backer
     "home (funder)": ("openai", page("home")),
-    "funder dashboard (openai)": ("openai", page("funders:dashboard")),
-    "funder statement (openai)": ("openai", page("funders:statement")),
-    "funder dashboard (aisi)": ("aisi", page("funders:dashboard")),
-    "funder statement (aisi)": ("aisi", page("funders:statement")),
+    "funder dashboard (openai)": ("openai", page("funder:dashboard")),
+    "funder statement (openai)": ("openai", page("funder:statement")),
+    "funder dashboard (aisi)": ("aisi", page("funder:dashboard")),
+    "funder statement (aisi)": ("aisi", page("funder:statement")),
     # Researchers
     "home (researcher)": ("researcher", page("home")),
-    "my awards (researcher)": ("researcher", page("projects:my_awards")),
-    "my award (researcher)": ("researcher", page("projects:award", "award")),
-    "my awards (researcher2)": ("researcher2", page("projects:my_awards")),
-    "my award (researcher2)": ("researcher2", page("projects:award", "award2")),
+    "my awards (researcher)": ("researcher", page("researcher:my_awards")),
+    "my award (researcher)": ("researcher", page("researcher:award", "award")),
+    "my awards (researcher2)": ("researcher2", page("researcher:my_awards")),
+    "my award (researcher2)": ("researcher2", page("researcher:award", "award2")),
     # Everyone
     "healthz": (None, page("healthz")),
     "sign-in page": (None, page("login")),
@@ -130,7 +130,7 @@ for _endpoint in ["round", "research-area", "project", "award", "milestone", "di
     PAGES[f"api {_endpoint}s (researcher)"] = ("researcher", page(f"api-{_endpoint}-list"))
 # Every list of the fund's own models in the back office
 for _model in admin.site._registry:
-    if _model._meta.app_label not in {"alignment_fund", "funders", "grants", "projects"}:
+    if _model._meta.app_label not in {"alignment_fund", "rates", "funders", "grants", "projects"}:
         continue
     _label = f"{_model._meta.app_label}_{_model._meta.model_name}"
     PAGES[f"admin {_label}"] = ("admin", page(f"admin:{_label}_changelist"))
@@ -208,9 +208,9 @@ EXPECTED: dict[str, int] = {
     "admin funders_pledge": 11,
     "admin funders_receipt": 9,
     "admin funders_conversion": 9,
-    "admin grants_fund": 5,
-    "admin grants_round": 11,
-    "admin grants_exchangerate": 8,
+    "admin projects_fund": 5,
+    "admin projects_round": 11,
+    "admin rates_exchangerate": 8,
     "admin grants_award": 11,
     "admin grants_milestone": 8,
     "admin grants_disbursement": 8,

@@ -13,8 +13,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .pagination import Pagination
-from .serializers import field_errors
+from alignment_fund.api.pagination import Pagination
+from alignment_fund.api.serializers import field_errors
 
 
 class APIViewSet(viewsets.GenericViewSet):

@@ -1,11 +1,8 @@
-"""Schedule the daily pruning of remembered API answers (see alignment_fund.tasks), in django-celery-beat's tables
-like the fund's other jobs, with the same seeding code."""
-
-from importlib import import_module
+"""Schedule the daily pruning of remembered API answers (see alignment_fund.tasks)."""
 
 from django.db import migrations
 
-beat = import_module("grants.migrations.0004_seed_beat_schedules")
+from alignment_fund import schedules
 
 SCHEDULES = [
     {
@@ -18,17 +15,17 @@ SCHEDULES = [
 
 
 def seed(apps, schema_editor):
-    beat.seed(apps, schema_editor, SCHEDULES)
+    schedules.seed(apps, SCHEDULES)
 
 
 def unseed(apps, schema_editor):
-    beat.unseed(apps, schema_editor, SCHEDULES)
+    schedules.unseed(apps, SCHEDULES)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("alignment_fund", "0002_idempotency_record"),
-        ("grants", "0004_seed_beat_schedules"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [migrations.RunPython(seed, unseed)]

@@ -14,8 +14,7 @@ from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
 from djmoney.money import Money
 
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, round_money
-
-from .fund import GBP_ONLY
+from projects.models import GBP_ONLY
 
 
 def gbp_award_amount_validator(value) -> None:
@@ -85,7 +84,7 @@ class Award(models.Model):
 
     reference = models.CharField(max_length=40, unique=True)
     project = models.OneToOneField("projects.Project", on_delete=models.PROTECT, related_name="award")
-    round = models.ForeignKey("grants.Round", on_delete=models.PROTECT, related_name="awards")
+    round = models.ForeignKey("projects.Round", on_delete=models.PROTECT, related_name="awards")
     amount = MoneyField(
         max_digits=14,
         decimal_places=2,

@@ -198,7 +198,7 @@ class LedgerLine(models.Model):
         help_text="Debits positive, credits negative.",
     )
     funder = models.ForeignKey("funders.Funder", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    round = models.ForeignKey("grants.Round", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    round = models.ForeignKey("projects.Round", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     award = models.ForeignKey(
         "grants.Award", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_lines"
     )

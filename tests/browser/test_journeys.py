@@ -10,9 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from grants.models import Award, ExchangeRate, Milestone
-
-from .conftest import save_screenshot, sign_in
+from alignment_fund.rates.models import ExchangeRate
+from grants.models import Award, Milestone
+from tests.browser.conftest import save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

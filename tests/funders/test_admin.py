@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from djmoney.money import Money
 
+from alignment_fund.rates.models import RateBook
 from alignment_fund.templatetags.money import format_money, rate
 from funders.models import Conversion, Pledge, Receipt
 from grants.models import LedgerLine, LedgerTransaction
-from grants.models.rates import RateBook
 from tests.factories import FunderFactory
 
 PLEDGE_ADD = reverse("admin:funders_pledge_add")

@@ -16,9 +16,9 @@ from django.urls import reverse
 from djmoney.money import Money
 from openpyxl import Workbook
 
-from funders.imports import PledgeResource
 from funders.models import Pledge, Receipt
 from grants.models import LedgerTransaction
+from grants.pledge_imports import PledgeResource
 
 HEADERS = [
     "Funder",

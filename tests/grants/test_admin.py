@@ -7,19 +7,12 @@ from django.contrib import admin
 from django.urls import reverse
 from djmoney.money import Money
 
-from grants.models import (
-    Award,
-    AwardAttribution,
-    Disbursement,
-    ExchangeRate,
-    LedgerLine,
-    LedgerTransaction,
-    Milestone,
-)
+from alignment_fund.rates.models import ExchangeRate
+from grants.models import Award, AwardAttribution, Disbursement, LedgerLine, LedgerTransaction, Milestone
 from projects.models import Project
 
 AWARD_ADD = reverse("admin:grants_award_add")
-RATE_ADD = reverse("admin:grants_exchangerate_add")
+RATE_ADD = reverse("admin:rates_exchangerate_add")
 
 
 @pytest.fixture
@@ -308,10 +301,10 @@ def test_it_refuses_a_rate_that_is_not_positive(back_office, rates, value):
 
 def test_published_rates_are_neither_edited_nor_deleted(back_office, rates):
     published = ExchangeRate.objects.filter(source=ExchangeRate.Source.ECB_HISTORY).first()
-    response = back_office.get(reverse("admin:grants_exchangerate_change", args=[published.pk]))
+    response = back_office.get(reverse("admin:rates_exchangerate_change", args=[published.pk]))
     assert response.status_code == 200
     assert 'name="_save"' not in response.text
-    assert back_office.get(reverse("admin:grants_exchangerate_delete", args=[published.pk])).status_code == 403
+    assert back_office.get(reverse("admin:rates_exchangerate_delete", args=[published.pk])).status_code == 403
 
 
 # The ledger
@@ -358,6 +351,6 @@ def test_the_ledger_list_shows_the_amounts_moved_with_their_currency(back_office
 
 
 def test_the_round_list_shows_awarded_and_headroom(back_office, world):
-    response = back_office.get(reverse("admin:grants_round_changelist"))
+    response = back_office.get(reverse("admin:projects_round_changelist"))
     assert "£450,000.00" in response.text
     assert "£550,000.00" in response.text

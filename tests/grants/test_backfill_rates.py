@@ -10,8 +10,8 @@ import pytest
 import responses
 from django.core.management import CommandError, call_command
 
-from grants.models import ExchangeRate
-from grants.rate_sources import ECB_CURRENCIES, ShippedHistory
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import ECB_CURRENCIES, ShippedHistory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECB_HISTORY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.xml"

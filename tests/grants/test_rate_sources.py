@@ -12,8 +12,8 @@ import requests
 import responses
 from django.core.exceptions import ImproperlyConfigured
 
-from grants.models import ExchangeRate
-from grants.rate_sources import (
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import (
     ECB_CURRENCIES,
     OFFLINE_RECENT_DAYS,
     EcbFeed,

@@ -12,9 +12,8 @@ from importlib import resources
 
 import pytest
 
-from grants.models import ExchangeRate, RateUnavailable
-from grants.models.rates import RateBook
-from grants.rate_sources import PublishedRate, rates_freshness, store
+from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
+from alignment_fund.rates.sources import PublishedRate, rates_freshness, store
 from tests.factories import UserFactory
 
 
@@ -198,7 +197,7 @@ def test_a_cross_rate_from_two_sources_names_both_in_words():
     from datetime import date
     from decimal import Decimal
 
-    from grants.models.rates import QuotedRate
+    from alignment_fund.rates.models import QuotedRate
 
     quote = QuotedRate("USD", "GBP", Decimal("0.75"), date(2026, 2, 19), "manual+ecb-history")
     assert quote.source_label == "Entered by an administrator and ECB reference (history file)"

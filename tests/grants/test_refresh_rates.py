@@ -9,7 +9,7 @@ import pytest
 import responses
 from django.core.management import CommandError, call_command
 
-from grants.models import ExchangeRate
+from alignment_fund.rates.models import ExchangeRate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECB_DAILY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"

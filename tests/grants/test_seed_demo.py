@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from alignment_fund.models import User
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import ShippedHistory
 from funders.models import Funder, Pledge
-from grants.models import Award, ExchangeRate, LedgerTransaction
-from grants.rate_sources import ShippedHistory
+from grants.models import Award, LedgerTransaction
 from projects.models import Project
 
 DEMO_TODAY = "2026-10-30"

@@ -23,9 +23,11 @@ from django.db import connections
 from django_celery_beat.models import PeriodicTask
 
 from alignment_fund.celery import app
-from grants.models import ExchangeRate, SummarySnapshot
-from grants.rate_sources import MalformedRates, RatesUnavailable
-from grants.tasks import enqueue_summary_refresh, refresh_allocation_summaries, refresh_exchange_rates
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import MalformedRates, RatesUnavailable
+from alignment_fund.rates.tasks import refresh_exchange_rates
+from grants.models import SummarySnapshot
+from grants.tasks import refresh_allocation_summaries
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECB_DAILY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
@@ -95,7 +97,7 @@ def test_it_warns_when_the_rates_are_still_stale_after_refreshing(db, ecb, setti
     settings.RATES_STALE_AFTER_BUSINESS_DAYS = 3
     settings.FUND_TODAY = "2026-11-26"  # the feed's newest day, 2 Nov, is 18 business days old
     ecb.get(ECB_DAILY_URL, body=DAILY, content_type="text/xml")
-    with caplog.at_level(logging.WARNING, logger="grants.rate_sources"):
+    with caplog.at_level(logging.WARNING, logger="alignment_fund.rates.sources"):
         refresh_exchange_rates()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
@@ -107,16 +109,21 @@ def test_it_does_not_warn_when_the_rates_are_fresh(db, ecb, settings, caplog):
     settings.RATES_STALE_AFTER_BUSINESS_DAYS = 3
     settings.FUND_TODAY = "2026-11-03"
     ecb.get(ECB_DAILY_URL, body=DAILY, content_type="text/xml")
-    with caplog.at_level(logging.WARNING, logger="grants.rate_sources"):
+    with caplog.at_level(logging.WARNING, logger="alignment_fund.rates.sources"):
         refresh_exchange_rates()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-def test_new_rates_ask_for_a_summary_refresh_once_committed(db, ecb, django_capture_on_commit_callbacks):
+def test_new_rates_ask_for_a_summary_refresh_once_committed(db, ecb, django_capture_on_commit_callbacks, monkeypatch):
+    # The rates know nothing of the summaries: they announce new rates once committed, and grants listens.
+    refreshes = []
+    monkeypatch.setattr("grants.tasks.enqueue_summary_refresh", lambda: refreshes.append("refresh"))
     ecb.get(ECB_DAILY_URL, body=DAILY, content_type="text/xml")
     with django_capture_on_commit_callbacks() as callbacks:
         refresh_exchange_rates()
-    assert callbacks == [enqueue_summary_refresh]
+    assert len(callbacks) == 1 and refreshes == []
+    callbacks[0]()
+    assert refreshes == ["refresh"]
     with django_capture_on_commit_callbacks() as callbacks:
         refresh_exchange_rates()
     assert callbacks == []
@@ -148,7 +155,7 @@ def test_the_summary_refresh_takes_one_snapshot_per_ledger_and_rates(world, sett
 
 def test_the_schedules_are_seeded_in_the_database_where_the_admin_can_edit_them(db):
     rates = PeriodicTask.objects.get(name="Refresh exchange rates after ECB publication")
-    assert rates.task == "grants.tasks.refresh_exchange_rates"
+    assert rates.task == "alignment_fund.rates.tasks.refresh_exchange_rates"
     assert (rates.crontab.minute, rates.crontab.hour, rates.crontab.day_of_week) == ("30", "16,17", "1-5")
     assert str(rates.crontab.timezone) == "Europe/London"
     summaries = PeriodicTask.objects.get(name="Refresh allocation summaries hourly")

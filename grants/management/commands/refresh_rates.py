@@ -1,7 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grants.models import ExchangeRate
-from grants.rate_sources import EcbFeed, MalformedRates, RatesUnavailable, default_source, rate_source, refresh_from
+from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.rates.sources import (
+    EcbFeed,
+    MalformedRates,
+    RatesUnavailable,
+    default_source,
+    rate_source,
+    refresh_from,
+)
 
 
 class Command(BaseCommand):

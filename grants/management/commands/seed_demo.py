@@ -5,9 +5,11 @@ from django.core.management.base import BaseCommand
 
 from alignment_fund.clock import fund_today
 from alignment_fund.models import User
+from alignment_fund.rates.models import ExchangeRate
 from grants.demo import DEMO_USERS, DemoBuilder
-from grants.models import Account, Award, ExchangeRate, Fund, LedgerLine
+from grants.models import Account, Award, LedgerLine
 from grants.position import pool_position
+from projects.models import Fund
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from grants.models import ExchangeRate
+from alignment_fund.rates.models import ExchangeRate
 
 TODAY = date(2026, 2, 20)
 PENNY = Decimal("0.01")

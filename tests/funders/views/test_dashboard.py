@@ -9,13 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from djmoney.money import Money
 
-from funders.dashboard import administrators_pool
 from funders.models import FunderContact
 from grants import actions
+from grants.funder_view import administrators_pool
 from grants.models import AwardAttribution, Milestone
 from tests.factories import FunderFactory, ProjectFactory, UserFactory, pledge_received
-
-from .conftest import TODAY, rate, renderings, value
+from tests.funders.views.conftest import TODAY, rate, renderings, value
 
 URL = "/funder/"
 # Every amount of money and every share a page can show: £1,234 or $1,234.56 or 12.3%, and the charts' "1234.56".

@@ -9,8 +9,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import AwardAttribution, Milestone
-
-from .conftest import rate, renderings, value
+from tests.funders.views.conftest import rate, renderings, value
 
 URL = "/funder/statement.csv"
 

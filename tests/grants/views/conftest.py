@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from alignment_fund.money import convert, cross_rate
-from grants.models import ExchangeRate
+from alignment_fund.rates.models import ExchangeRate
 
 TODAY = date(2026, 2, 20)
 

@@ -11,8 +11,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import AwardAttribution, Milestone
-
-from .conftest import figure
+from tests.grants.views.conftest import figure
 
 
 @pytest.fixture

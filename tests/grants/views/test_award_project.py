@@ -8,8 +8,7 @@ from django.urls import reverse
 from grants.models import Award, AwardAttribution, LedgerTransaction
 from projects.models import Project
 from tests.factories import ProjectFactory
-
-from .conftest import field_errors, figure
+from tests.grants.views.conftest import field_errors, figure
 
 LIMITS = "An award must be between £50,000.00 and £1,000,000.00 inclusive."
 

@@ -31,13 +31,13 @@ def test_the_current_section_is_the_longest_matching_link(client, admin_user):
 
 def test_a_funders_contact_sees_only_their_dashboard_link(client, world):
     client.force_login(world.contact_a)
-    response = client.get(reverse("funders:dashboard"))
+    response = client.get(reverse("funder:dashboard"))
     assert [item.label for item in response.context["nav_items"]] == ["Dashboard"]
 
 
 def test_a_researcher_sees_only_their_awards_link(client, world):
     client.force_login(world.researcher_a)
-    response = client.get(reverse("projects:my_awards"))
+    response = client.get(reverse("researcher:my_awards"))
     assert [item.label for item in response.context["nav_items"]] == ["My awards"]
 
 

@@ -8,8 +8,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import Milestone
-
-from .conftest import field_errors
+from tests.grants.views.conftest import field_errors
 
 
 @pytest.fixture

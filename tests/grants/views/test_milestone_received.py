@@ -7,8 +7,7 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from grants.models import Milestone
-
-from .conftest import TODAY, field_errors
+from tests.grants.views.conftest import TODAY, field_errors
 
 
 @pytest.fixture

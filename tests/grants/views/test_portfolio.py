@@ -11,8 +11,7 @@ from django.urls import reverse
 from alignment_fund.money import round_money
 from grants import actions
 from tests.factories import ProjectFactory
-
-from .conftest import TODAY, figure, reference_rate, value
+from tests.grants.views.conftest import TODAY, figure, reference_rate, value
 
 URL = reverse("grants:portfolio")
 GBP_CASH = Decimal("1974567.89")  # funder B's £1,234,567.89 plus the £740,000.00 credited for $1,000,000.00

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from funders.models import Pledge
 from grants.models import LedgerTransaction
-
-from .conftest import TODAY, field_errors
+from tests.grants.views.conftest import TODAY, field_errors
 
 URL = reverse("grants:record_pledge")
 

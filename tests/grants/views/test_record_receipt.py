@@ -8,8 +8,7 @@ from django.urls import reverse
 from funders.models import Receipt
 from grants import actions
 from grants.models import LedgerTransaction
-
-from .conftest import field_errors
+from tests.grants.views.conftest import field_errors
 
 URL = reverse("grants:record_receipt")
 

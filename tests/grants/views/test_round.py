@@ -6,8 +6,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from grants import actions
-
-from .conftest import figure
+from tests.grants.views.conftest import figure
 
 
 def test_it_shows_the_rounds_figures(client, world):

@@ -11,8 +11,7 @@ from djmoney.money import Money
 
 from grants import actions
 from tests.factories import ProjectFactory, RoundFactory
-
-from .conftest import figure, value
+from tests.grants.views.conftest import figure, value
 
 URL = reverse("grants:waitlist")
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from .conftest import TODAY, milestone
+from tests.projects.views.conftest import TODAY, milestone
 
 
 def _url(award) -> str:

@@ -8,8 +8,7 @@ from grants import actions
 from grants.models import Award, AwardAttribution
 from projects.models import Project
 from tests.factories import ProjectFactory, UserFactory
-
-from .conftest import milestone
+from tests.projects.views.conftest import milestone
 
 URL = "/awards/"
 

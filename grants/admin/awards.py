@@ -1,0 +1,458 @@
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.html import format_html
+
+from alignment_fund.admin import (
+    ActionAdminMixin,
+    PreparedPageMixin,
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
+    money_display,
+)
+from alignment_fund.clock import fund_today
+from alignment_fund.money import BASE_CURRENCY
+from alignment_fund.rates.models import RateUnavailable
+from alignment_fund.templatetags.money import format_money, gbp, money, percent
+from grants import actions
+from grants.actions import ActionError
+from grants.forms.awards_admin import (
+    AwardAddForm,
+    DisbursementAddForm,
+    MilestoneForm,
+    MilestoneInlineFormSet,
+    StandaloneMilestoneForm,
+)
+from grants.models import (
+    Award,
+    AwardAttribution,
+    Disbursement,
+    LedgerLine,
+    LedgerTransaction,
+    Milestone,
+    SummarySnapshot,
+)
+from grants.position import pool_position, round_positions
+from projects.models import Fund, Round
+
+# The fund and its rounds
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+    fields = ("number", "name", "opens_on", "closes_on", "budget", "status")
+    show_change_link = True
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ("name", "administered_by", "website")
+    search_fields = ("name", "administered_by")
+    inlines = [RoundInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Round)
+class RoundAdmin(PreparedPageMixin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "number",
+        "opens_on",
+        "closes_on",
+        "status",
+        "budget_shown",
+        "awarded",
+        "headroom_today",
+    )
+    list_filter = ("status", "fund")
+    search_fields = ("name",)
+    list_select_related = ("fund",)
+    budget_shown = money_display("budget", "budget")
+
+    def prepare_page(self, request, rounds: list[Round]) -> None:
+        """Awarded and headroom for the whole page from one pool position: a fixed handful of queries."""
+        try:
+            positions = round_positions(pool_position(fund_today()), rounds)
+        except RateUnavailable:
+            return
+        for position in positions:
+            position.round.position = position
+
+    @admin.display(description="awarded")
+    def awarded(self, round_: Round) -> str:
+        position = getattr(round_, "position", None)
+        return gbp(position.awarded_gbp) if position else "—"
+
+    @admin.display(description="headroom today")
+    def headroom_today(self, round_: Round) -> str:
+        position = getattr(round_, "position", None)
+        return gbp(position.headroom_gbp) if position else "—"
+
+
+# Awards
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    form = MilestoneForm
+    formset = MilestoneInlineFormSet
+    extra = 0
+    fields = ("number", "title", "due_on", "amount", "report_received_on", "approved_on", "paid")
+    readonly_fields = ("report_received_on", "approved_on", "paid")
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("disbursement")
+
+    @admin.display(description="paid")
+    def paid(self, milestone: Milestone) -> str:
+        payment = getattr(milestone, "disbursement", None) if milestone.pk else None
+        return f"{money(payment.amount)} on {payment.paid_on:%-d %b %Y}" if payment else "—"
+
+
+class DisbursementInline(ReadOnlyTabularInline):
+    model = Disbursement
+    fields = ("paid_on", "milestone", "amount_shown", "reference")
+    readonly_fields = fields
+    amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("milestone__award", "award__project")
+
+
+class AttributionInline(ReadOnlyTabularInline):
+    model = AwardAttribution
+    fields = ("funder", "amount_shown", "share_shown", "basis")
+    readonly_fields = fields
+    show_change_link = False
+    amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funder", "award__project")
+
+    @admin.display(description="share")
+    def share_shown(self, attribution: AwardAttribution) -> str:
+        return percent(attribution.share, 2)
+
+
+@admin.register(Award)
+class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
+    add_form = AwardAddForm
+    add_fields = AwardAddForm._meta.fields
+    change_fields = (
+        "reference",
+        "project",
+        "round",
+        "amount_shown",
+        "awarded_on",
+        "status",
+        "compute_provider",
+        "compute_quantity",
+        "compute_value",
+        "mentor",
+        "paid",
+        "awarded_by",
+        "created_at",
+    )
+    # The money, and what it was awarded to and from, are posted; the award's progress and support are not.
+    posted_fields = ("reference", "project", "round", "amount_shown", "awarded_on", "paid", "awarded_by", "created_at")
+
+    list_display = (
+        "reference",
+        "project_title",
+        "lead",
+        "round",
+        "amount_shown",
+        "awarded_on",
+        "status",
+        "paid",
+        "mentor",
+    )
+    list_filter = ("status", "round", "project__research_area", "project__country")
+    search_fields = ("reference", "project__reference", "project__title", "project__lead_name", "mentor")
+    date_hierarchy = "awarded_on"
+    list_select_related = ("project", "round")
+    inlines = [MilestoneInline, DisbursementInline, AttributionInline]
+    actions = ["terminate"]
+
+    amount_shown = money_display("amount", "amount")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # Termination releases money through the ledger, so it is an action of its own, not a status edit.
+        if db_field.name == "status":
+            kwargs["choices"] = [c for c in Award.Status.choices if c[0] != Award.Status.TERMINATED]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status == Award.Status.TERMINATED:
+            return (*fields, "status")
+        return fields
+
+    @admin.action(description="Terminate the selected awards today (the unpaid part returns to the headroom)")
+    def terminate(self, request, queryset):
+        today = fund_today()
+        for award in queryset.select_related("round__fund"):
+            try:
+                actions.do_terminate_award(request.user, award=award, terminated_on=today)
+                self.message_user(request, f"{award.reference} terminated on {today:%-d %b %Y}.")
+            except ActionError as exc:
+                self.message_user(request, f"{award.reference}: {' '.join(exc.messages)}", level=messages.ERROR)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("disbursements", queryset=Disbursement.objects.order_by()))
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.base_fields["amount"].help_text = self._headroom_text()
+        return form
+
+    def _headroom_text(self) -> str:
+        """What each awarding round can still award today, so the administrator knows before submitting."""
+        try:
+            pool = pool_position(fund_today())
+        except RateUnavailable:
+            return "In GBP, £50,000 to £1,000,000 inclusive."
+        rounds = Round.objects.exclude(status__in=[Round.Status.PLANNED, Round.Status.CLOSED])
+        parts = [f"{p.round}: {gbp(p.headroom_gbp)}" for p in round_positions(pool, rounds)]
+        return (
+            f"In GBP, £50,000 to £1,000,000 inclusive. Headroom today: {'; '.join(parts) or 'no round is open'} "
+            f"(the fund as a whole: {gbp(pool.headroom_gbp)})."
+        )
+
+    @admin.display(description="project", ordering="project__title")
+    def project_title(self, award: Award) -> str:
+        return f"{award.project.reference}: {award.project.title}"
+
+    @admin.display(description="lead", ordering="project__lead_name")
+    def lead(self, award: Award) -> str:
+        return award.project.lead_name
+
+    @admin.display(description="paid so far")
+    def paid(self, award: Award) -> str:
+        total = sum((d.amount.amount for d in award.disbursements.all()), Decimal("0.00"))
+        return f"{gbp(total)} of {money(award.amount)}"
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    form = StandaloneMilestoneForm
+    list_display = (
+        "award",
+        "number",
+        "title",
+        "due_on",
+        "amount_shown",
+        "report",
+        "report_received_on",
+        "approved_on",
+        "payment",
+    )
+    list_filter = ("approved_on", "report_received_on", "award__round", "award__status")
+    search_fields = ("title", "award__reference", "award__project__title")
+    date_hierarchy = "due_on"
+    list_select_related = ("award__project", "disbursement")
+    readonly_fields = ("report_received_on", "approved_on", "approved_by", "payment")
+    autocomplete_fields = ["award"]
+    actions = ["receive_reports", "approve_reports"]
+
+    amount_shown = money_display("amount", "amount")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Once its report is in, a milestone is part of the award's record (and a paid one is protected).
+        if obj is not None and obj.report_received_on:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="report")
+    def report(self, milestone: Milestone) -> str:
+        return milestone.ReportStatus(milestone.report_status(fund_today())).label
+
+    @admin.display(description="payment")
+    def payment(self, milestone: Milestone) -> str:
+        if not milestone.pk:
+            return "—"
+        paid = getattr(milestone, "disbursement", None)
+        if paid is not None:
+            return f"{money(paid.amount)} on {paid.paid_on:%-d %b %Y}"
+        if milestone.approved_on:
+            url = reverse("admin:grants_disbursement_add") + f"?milestone={milestone.pk}"
+            return format_html('<a href="{}">Record the payment</a>', url)
+        return "—"
+
+    def _act(self, request, queryset, operation, done: str, date_field: str) -> None:
+        today = fund_today()
+        succeeded, refused = 0, []
+        for milestone in queryset.select_related("award"):
+            try:
+                operation(request.user, milestone=milestone, **{date_field: today})
+                succeeded += 1
+            except ActionError as exc:
+                refused.append(f"{milestone}: {' '.join(exc.messages)}")
+        if succeeded:
+            self.message_user(request, f"{succeeded} milestone report(s) {done} on {today:%-d %b %Y}.")
+        for message in refused:
+            self.message_user(request, message, level=messages.ERROR)
+
+    @admin.action(description="Record the selected milestones' reports as received today")
+    def receive_reports(self, request, queryset):
+        self._act(request, queryset, actions.do_receive_milestone_report, "recorded as received", "received_on")
+
+    @admin.action(description="Approve the selected milestones' reports today")
+    def approve_reports(self, request, queryset):
+        self._act(request, queryset, actions.do_approve_milestone, "approved", "approved_on")
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(ActionAdminMixin, admin.ModelAdmin):
+    add_form = DisbursementAddForm
+    add_fields = DisbursementAddForm._meta.fields
+    change_fields = ("award", "milestone", "amount_shown", "paid_on", "reference", "recorded_by", "created_at")
+
+    list_display = ("paid_on", "reference", "award_reference", "milestone_number", "amount_shown", "recorded_by")
+    list_filter = ("award__round", "award__status")
+    search_fields = ("reference", "award__reference", "award__project__title")
+    date_hierarchy = "paid_on"
+    list_select_related = ("award", "milestone", "recorded_by")
+
+    amount_shown = money_display("amount", "amount")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="award", ordering="award__reference")
+    def award_reference(self, payment: Disbursement) -> str:
+        return payment.award.reference
+
+    @admin.display(description="milestone", ordering="milestone__number")
+    def milestone_number(self, payment: Disbursement) -> str:
+        return f"{payment.milestone.number}: {payment.milestone.title}"
+
+
+@admin.register(AwardAttribution)
+class AwardAttributionAdmin(ReadOnlyAdmin):
+    list_display = ("award_reference", "funder", "amount_shown", "share_shown", "basis")
+    list_filter = ("funder", "award__round")
+    search_fields = ("award__reference", "funder__name")
+    list_select_related = ("award", "funder")
+    amount_shown = money_display("amount", "amount")
+
+    @admin.display(description="award", ordering="award__reference")
+    def award_reference(self, attribution: AwardAttribution) -> str:
+        return attribution.award.reference
+
+    @admin.display(description="share", ordering="share")
+    def share_shown(self, attribution: AwardAttribution) -> str:
+        return percent(attribution.share, 2)
+
+
+# The ledger: read-only, for everyone
+
+
+def _debit_credit(amount) -> tuple[str, str]:
+    if amount.amount >= 0:
+        return money(amount), ""
+    return "", format_money(-amount.amount, amount.currency.code)
+
+
+class LedgerLineInline(ReadOnlyTabularInline):
+    model = LedgerLine
+    fields = ("account", "debit", "credit", "funder", "round", "award_reference")
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funder", "round", "award")
+
+    @admin.display(description="debit")
+    def debit(self, line: LedgerLine) -> str:
+        return _debit_credit(line.amount)[0]
+
+    @admin.display(description="credit")
+    def credit(self, line: LedgerLine) -> str:
+        return _debit_credit(line.amount)[1]
+
+    @admin.display(description="award")
+    def award_reference(self, line: LedgerLine) -> str:
+        return line.award.reference if line.award_id else "—"
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_on", "key", "kind", "memo", "amounts", "posted_by", "posted_at")
+    list_filter = ("kind",)
+    search_fields = ("key", "memo")
+    date_hierarchy = "occurred_on"
+    list_select_related = ("posted_by",)
+    fields = ("key", "kind", "occurred_on", "memo", "reverses", "posted_by", "posted_at")
+    inlines = [LedgerLineInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(Prefetch("lines", queryset=LedgerLine.objects.order_by()))
+
+    @admin.display(description="amount moved")
+    def amounts(self, txn: LedgerTransaction) -> str:
+        # The debit side of a balanced transaction, per currency (a conversion moves two currencies).
+        debits: dict[str, Decimal] = defaultdict(Decimal)
+        for line in txn.lines.all():
+            if line.amount.amount > 0:
+                debits[line.amount.currency.code] += line.amount.amount
+        return " and ".join(format_money(v, c) for c, v in sorted(debits.items()))
+
+
+@admin.register(LedgerLine)
+class LedgerLineAdmin(ReadOnlyAdmin):
+    list_display = ("transaction_key", "occurred_on", "account", "debit", "credit", "funder", "round", "award_ref")
+    list_filter = ("account", "amount_currency", "transaction__kind", "funder", "round")
+    search_fields = ("transaction__key", "transaction__memo", "funder__name", "award__reference")
+    date_hierarchy = "transaction__occurred_on"
+    list_select_related = ("transaction", "funder", "round", "award")
+
+    @admin.display(description="transaction", ordering="transaction__key")
+    def transaction_key(self, line: LedgerLine) -> str:
+        return line.transaction.key
+
+    @admin.display(description="occurred on", ordering="transaction__occurred_on")
+    def occurred_on(self, line: LedgerLine):
+        return line.transaction.occurred_on
+
+    @admin.display(description="debit")
+    def debit(self, line: LedgerLine) -> str:
+        return _debit_credit(line.amount)[0]
+
+    @admin.display(description="credit")
+    def credit(self, line: LedgerLine) -> str:
+        return _debit_credit(line.amount)[1]
+
+    @admin.display(description="award", ordering="award__reference")
+    def award_ref(self, line: LedgerLine) -> str:
+        return line.award.reference if line.award_id else "—"
+
+
+@admin.register(SummarySnapshot)
+class SummarySnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("as_of", "taken_at", "ledger_version", "rates_as_of", "headroom")
+    date_hierarchy = "as_of"
+    fields = ("as_of", "taken_at", "ledger_version", "rates_as_of", "summary")
+
+    @admin.display(description="headroom (GBP)")
+    def headroom(self, snapshot: SummarySnapshot) -> str:
+        value = snapshot.data.get("fund", {}).get("headroom", {}).get(BASE_CURRENCY)
+        return format_money(Decimal(value), BASE_CURRENCY) if value is not None else "—"
+
+    @admin.display(description="summary")
+    def summary(self, snapshot: SummarySnapshot) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(snapshot.data, indent=2, ensure_ascii=False))

@@ -1,0 +1,330 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.html import format_html
+
+from alignment_fund.admin import (
+    ActionAdminMixin,
+    PreparedPageMixin,
+    ReadOnlyTabularInline,
+    money_display,
+)
+from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES
+from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, RateUnavailable
+from alignment_fund.spreadsheets import SpreadsheetImportMixin
+from alignment_fund.templatetags.money import format_money, money, rate
+from funders.models import Conversion, Funder, FunderContact, Pledge, Receipt
+from grants.forms.funders_admin import ConversionAddForm, PledgeAddForm, ReceiptAddForm
+from grants.pledge_imports import PledgeResource
+
+_NOT_PREPARED = object()
+
+
+def _per_currency(amounts) -> str:
+    """Amounts of several currencies side by side, never added together: "$7,500,000.00 + £1,000.00"."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for value in amounts:
+        totals[value.currency.code] += value.amount
+    return " + ".join(format_money(v, c) for c, v in sorted(totals.items())) or "—"
+
+
+def _stale_note(quote: QuotedRate, on) -> str:
+    return " (stale: no fresher rate was published)" if quote.is_stale(on) else ""
+
+
+def _quote_or_none(book_or_queryset, currency: str, on) -> QuotedRate | None:
+    try:
+        return book_or_queryset.quote(currency, BASE_CURRENCY, on)
+    except RateUnavailable:
+        return None
+
+
+# Funders and their contacts
+
+
+class FunderContactInline(admin.TabularInline):
+    model = FunderContact
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class FunderPledgeInline(ReadOnlyTabularInline):
+    model = Pledge
+    fields = ("reference", "amount_shown", "pledged_on", "restriction", "illustrative")
+    readonly_fields = fields
+    amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("restricted_to_round", "restricted_to_area")
+
+
+@admin.register(Funder)
+class FunderAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "country",
+        "currency",
+        "pledged",
+        "disclose_amounts",
+        "publicly_named",
+        "gives_compute",
+        "administered_by",
+    )
+    list_filter = ("kind", "currency", "disclose_amounts", "publicly_named", "gives_compute", "country")
+    search_fields = ("name", "slug", "org_id", "administered_by")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "country", "org_id", "website", "currency", "administered_by")}),
+        ("Disclosure", {"fields": ("disclose_amounts", "publicly_named")}),
+        (None, {"fields": ("gives_compute", "notes")}),
+    )
+    inlines = [FunderContactInline, FunderPledgeInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(Prefetch("pledges", queryset=Pledge.objects.order_by()))
+
+    @admin.display(description="pledged")
+    def pledged(self, funder: Funder) -> str:
+        return _per_currency(p.amount for p in funder.pledges.all())
+
+
+@admin.register(FunderContact)
+class FunderContactAdmin(admin.ModelAdmin):
+    list_display = ("user", "funder", "job_title")
+    list_filter = ("funder",)
+    search_fields = ("user__username", "user__display_name", "user__email", "funder__name", "job_title")
+    list_select_related = ("user", "funder")
+    autocomplete_fields = ["user", "funder"]
+
+
+# Pledges, receipts and conversions: added through the operations, append-only afterwards
+
+
+class PledgeReceiptInline(ReadOnlyTabularInline):
+    model = Receipt
+    fields = ("received_on", "amount_shown", "bank_reference", "recorded_by")
+    readonly_fields = fields
+    amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by", "pledge__funder")
+
+
+@admin.register(Pledge)
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+    resource_classes = [PledgeResource]
+    add_form = PledgeAddForm
+    add_fields = PledgeAddForm._meta.fields
+    change_fields = (
+        "reference",
+        "funder",
+        "amount_shown",
+        "pledged_on",
+        "gbp_value",
+        "received",
+        "restricted_to_round",
+        "restricted_to_area",
+        "compute_only",
+        "illustrative",
+        "note",
+        "recorded_by",
+        "created_at",
+        "record_receipt",
+    )
+    # Restrictions stay fixed too: awards already made were attributed on the strength of them.
+    posted_fields = tuple(f for f in change_fields if f not in {"illustrative", "note"})
+
+    list_display = (
+        "reference",
+        "funder",
+        "amount_shown",
+        "pledged_on",
+        "gbp_value",
+        "received",
+        "restriction",
+        "illustrative",
+    )
+    list_filter = ("funder", "amount_currency", "compute_only", "illustrative", "restricted_to_round")
+    search_fields = ("reference", "funder__name", "note")
+    date_hierarchy = "pledged_on"
+    list_select_related = ("funder", "restricted_to_round", "restricted_to_area")
+    inlines = [PledgeReceiptInline]
+
+    amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(Prefetch("receipts", queryset=Receipt.objects.order_by()))
+
+    def prepare_page(self, request, pledges: list[Pledge]) -> None:
+        """Each pledge's rate to pounds on its pledge date, from one rate book loaded for the whole page."""
+        if not pledges:
+            return
+        book = RateBook.load(
+            {p.amount_currency for p in pledges} | set(REPORTING_CURRENCIES),
+            since=min(p.pledged_on for p in pledges),
+            until=max(p.pledged_on for p in pledges),
+        )
+        for pledge in pledges:
+            pledge.gbp_quote = _quote_or_none(book, pledge.amount_currency, pledge.pledged_on)
+
+    @admin.display(description="GBP value at pledge date")
+    def gbp_value(self, pledge: Pledge) -> str:
+        if pledge.amount_currency == BASE_CURRENCY:
+            return f"{money(pledge.amount)} (in pounds)"
+        quote = getattr(pledge, "gbp_quote", _NOT_PREPARED)
+        if quote is _NOT_PREPARED:  # the change page: one pledge, one look-up
+            quote = _quote_or_none(ExchangeRate.objects, pledge.amount_currency, pledge.pledged_on)
+        if quote is None:
+            return f"no rate on or before {pledge.pledged_on:%-d %b %Y}"
+        gbp = quote.convert(pledge.amount.amount)
+        return f"{format_money(gbp, BASE_CURRENCY)} at {rate(quote)}{_stale_note(quote, pledge.pledged_on)}"
+
+    @admin.display(description="received")
+    def received(self, pledge: Pledge) -> str:
+        return _per_currency(r.amount for r in pledge.receipts.all()) if pledge.receipts.all() else "nothing yet"
+
+    @admin.display(description="restriction")
+    def restriction(self, pledge: Pledge) -> str:
+        return pledge.restriction
+
+    @admin.display(description="next step")
+    def record_receipt(self, pledge: Pledge) -> str:
+        url = reverse("admin:funders_receipt_add") + f"?pledge={pledge.pk}"
+        return format_html('<a href="{}">Record money received against this pledge</a>', url)
+
+
+class ReceiptConversionInline(ReadOnlyTabularInline):
+    model = Conversion
+    fields = ("converted_on", "amount_sold_shown", "gbp_credited_shown", "dealt_rate", "bank_reference")
+    readonly_fields = fields
+    amount_sold_shown = money_display("amount_sold", "sold")
+    gbp_credited_shown = money_display("gbp_credited", "GBP credited")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("receipt__pledge__funder")
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
+    add_form = ReceiptAddForm
+    add_fields = ReceiptAddForm._meta.fields
+    change_fields = (
+        "pledge",
+        "amount_shown",
+        "received_on",
+        "bank_reference",
+        "converted",
+        "recorded_by",
+        "created_at",
+    )
+
+    list_display = ("received_on", "bank_reference", "funder", "pledge_reference", "amount_shown", "converted")
+    list_filter = ("amount_currency", "pledge__funder")
+    search_fields = ("bank_reference", "pledge__reference", "pledge__funder__name")
+    date_hierarchy = "received_on"
+    list_select_related = ("pledge__funder",)
+    inlines = [ReceiptConversionInline]
+
+    amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("conversions", queryset=Conversion.objects.order_by()))
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Every field of a receipt is posted money: the change page is a view page.
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="funder", ordering="pledge__funder__name")
+    def funder(self, receipt: Receipt) -> str:
+        return receipt.pledge.funder.name
+
+    @admin.display(description="pledge", ordering="pledge__reference")
+    def pledge_reference(self, receipt: Receipt) -> str:
+        return receipt.pledge.reference
+
+    @admin.display(description="converted into pounds")
+    def converted(self, receipt: Receipt) -> str:
+        if receipt.amount_currency == BASE_CURRENCY:
+            return "in pounds"
+        sold = sum((c.amount_sold.amount for c in receipt.conversions.all()), Decimal("0.00"))
+        credited = sum((c.gbp_credited.amount for c in receipt.conversions.all()), Decimal("0.00"))
+        if not sold:
+            return "not yet"
+        return f"{format_money(sold, receipt.amount_currency)} for {format_money(credited, BASE_CURRENCY)}"
+
+
+@admin.register(Conversion)
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+    add_form = ConversionAddForm
+    add_fields = ConversionAddForm._meta.fields
+    change_fields = (
+        "receipt",
+        "amount_sold_shown",
+        "gbp_credited_shown",
+        "dealt",
+        "reference_rate",
+        "converted_on",
+        "bank_reference",
+        "recorded_by",
+        "created_at",
+    )
+
+    list_display = (
+        "converted_on",
+        "bank_reference",
+        "funder",
+        "amount_sold_shown",
+        "gbp_credited_shown",
+        "dealt",
+        "reference_rate",
+    )
+    list_filter = ("amount_sold_currency", "receipt__pledge__funder")
+    search_fields = ("bank_reference", "receipt__bank_reference", "receipt__pledge__funder__name")
+    date_hierarchy = "converted_on"
+    list_select_related = ("receipt__pledge__funder",)
+
+    amount_sold_shown = money_display("amount_sold", "sold")
+    gbp_credited_shown = money_display("gbp_credited", "GBP credited")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def prepare_page(self, request, conversions: list[Conversion]) -> None:
+        if not conversions:
+            return
+        book = RateBook.load(
+            {c.amount_sold_currency for c in conversions} | {BASE_CURRENCY},
+            since=min(c.converted_on for c in conversions),
+            until=max(c.converted_on for c in conversions),
+        )
+        for conversion in conversions:
+            conversion.reference_quote = _quote_or_none(book, conversion.amount_sold_currency, conversion.converted_on)
+
+    @admin.display(description="funder", ordering="receipt__pledge__funder__name")
+    def funder(self, conversion: Conversion) -> str:
+        return conversion.receipt.pledge.funder.name
+
+    @admin.display(description="dealt rate", ordering="dealt_rate")
+    def dealt(self, conversion: Conversion) -> str:
+        return f"1 {conversion.amount_sold_currency} = {format_money(conversion.dealt_rate, BASE_CURRENCY, places=4)}"
+
+    @admin.display(description="reference rate that day")
+    def reference_rate(self, conversion: Conversion) -> str:
+        quote = getattr(conversion, "reference_quote", _NOT_PREPARED)
+        if quote is _NOT_PREPARED:
+            quote = _quote_or_none(ExchangeRate.objects, conversion.amount_sold_currency, conversion.converted_on)
+        if quote is None:
+            return f"no rate on or before {conversion.converted_on:%-d %b %Y}"
+        return rate(quote)

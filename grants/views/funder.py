@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from alignment_fund.clock import fund_today
+from funders.models import Funder
+from grants import statements
+from grants.funder_view import chart_data, funder_dashboard
+
+
+def _own_funder(request) -> Funder:
+    """The funder the signed-in user speaks for; anyone else gets 404, as if the page did not exist."""
+    return get_object_or_404(Funder, contacts__user=request.user)
+
+
+@login_required
+def dashboard(request):
+    funder = _own_funder(request)
+    data = funder_dashboard(funder, fund_today())
+    return render(request, "funders/dashboard.html", {"d": data, "charts": chart_data(data)})
+
+
+@login_required
+def statement(request):
+    funder = _own_funder(request)
+    data = funder_dashboard(funder, fund_today())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{statements.filename(data)}"'
+    statements.write_statement(data, response)
+    return response

@@ -1,0 +1,343 @@
+"""The fund administrator's pages: parse, authorize, call one function, respond.
+
+The numbers come from grants.portfolio, the writes from grants.actions. Every page here answers 404 to anyone who is
+not a signed-in administrator."""
+
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods
+
+from alignment_fund.clock import fund_today
+from alignment_fund.money import within_award_limits
+from alignment_fund.rates.models import RateUnavailable
+from alignment_fund.templatetags.money import format_money
+from funders.models import Pledge, Receipt
+from grants import actions
+from grants import portfolio as reads
+from grants.actions import ActionError
+from grants.forms.pages import (
+    ApproveMilestoneForm,
+    AwardForm,
+    ConversionForm,
+    DisbursementForm,
+    PledgeForm,
+    ReceiptForm,
+    ReportReceivedForm,
+    apply_action_error,
+)
+from grants.models import Award, Milestone
+from grants.position import pool_position, round_positions
+from projects.models import Project, Round
+
+
+def administrator_required(view):
+    """Signed in and staff. Anyone else gets 404, as if the page did not exist: the fund's back pages are not
+    advertised, and nobody is sent to the admin's own sign-in page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_staff):
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _admin_url(obj) -> str | None:
+    """The back office's page for `obj`, if the back office has one."""
+    try:
+        return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return None
+
+
+def _rates_missing(request, exc: RateUnavailable):
+    """Without a reference rate the pool cannot be valued: say so and say what to do, rather than guess."""
+    return render(request, "grants/rates_missing.html", {"error": str(exc)})
+
+
+# Pages
+
+
+@administrator_required
+def portfolio(request):
+    try:
+        data = reads.portfolio(fund_today())
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    return render(request, "grants/portfolio.html", {"p": data})
+
+
+@administrator_required
+def waitlist(request):
+    try:
+        data = reads.waitlist(fund_today())
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    return render(request, "grants/waitlist.html", {"w": data})
+
+
+@administrator_required
+def calendar(request):
+    try:
+        data = reads.payment_calendar(fund_today())
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    return render(request, "grants/calendar.html", {"c": data})
+
+
+@administrator_required
+def round_detail(request, pk):
+    round_ = get_object_or_404(Round, pk=pk)
+    try:
+        data = reads.round_page(round_, fund_today())
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    return render(request, "grants/round.html", {"r": data, "round": round_, "admin_url": _admin_url(round_)})
+
+
+@administrator_required
+def project_detail(request, pk):
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("round", "research_area", "lead", "award"), pk=pk
+    )
+    return render(
+        request,
+        "grants/project.html",
+        {"project": project, "award": getattr(project, "award", None), "admin_url": _admin_url(project)},
+    )
+
+
+@administrator_required
+def award_detail(request, pk):
+    award = get_object_or_404(reads.award_queryset(Award.objects.visible_to(request.user)), pk=pk)
+    return render(
+        request,
+        "grants/award.html",
+        {"a": reads.award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
+    )
+
+
+# Forms for the daily work
+
+
+def _form_page(request, template: str, form, **context):
+    return render(request, template, {"form": form, **context})
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def record_pledge(request):
+    if request.method != "POST":
+        # A link can preselect the funder (and its currency), e.g. from the "By funder" table.
+        initial = {key: request.GET[key] for key in ("funder", "currency") if key in request.GET}
+        return _form_page(request, "grants/pledge_form.html", PledgeForm(initial=initial))
+    form = PledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            pledge = actions.do_record_pledge(request.user, **form.action_kwargs())
+        except ActionError as exc:
+            apply_action_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Pledge {pledge.reference} from {pledge.funder} recorded: "
+                f"{format_money(pledge.amount.amount, pledge.amount_currency)}.",
+            )
+            return redirect("grants:portfolio")
+    return _form_page(request, "grants/pledge_form.html", form)
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def record_receipt(request):
+    if request.method != "POST":
+        initial = {}
+        pledge = Pledge.objects.filter(pk=_int(request.GET.get("pledge"))).first()
+        if pledge:
+            initial = {"pledge": pledge.pk, "currency": pledge.amount_currency}
+            left = actions.outstanding_on_pledge(pledge)
+            if left > 0:
+                initial["amount"] = left
+        return _form_page(request, "grants/receipt_form.html", ReceiptForm(initial=initial))
+    form = ReceiptForm(request.POST)
+    if form.is_valid():
+        try:
+            receipt = actions.do_record_receipt(request.user, **form.action_kwargs())
+        except ActionError as exc:
+            apply_action_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Receipt {receipt.bank_reference} recorded: "
+                f"{format_money(receipt.amount.amount, receipt.amount_currency)} from {receipt.pledge.funder}.",
+            )
+            return redirect("grants:portfolio")
+    return _form_page(request, "grants/receipt_form.html", form)
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def record_conversion(request):
+    if request.method != "POST":
+        initial = {}
+        receipt = Receipt.objects.exclude(amount_currency="GBP").filter(pk=_int(request.GET.get("receipt"))).first()
+        if receipt:
+            initial = {"receipt": receipt.pk, "currency": receipt.amount_currency}
+            left = actions.unconverted_on_receipt(receipt)
+            if left > 0:
+                initial["amount_sold"] = left
+        return _form_page(request, "grants/conversion_form.html", ConversionForm(initial=initial))
+    form = ConversionForm(request.POST)
+    if form.is_valid():
+        try:
+            conversion = actions.do_record_conversion(request.user, **form.action_kwargs())
+        except ActionError as exc:
+            apply_action_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Conversion {conversion.bank_reference} recorded: "
+                f"{format_money(conversion.amount_sold.amount, conversion.amount_sold_currency)} sold for "
+                f"{format_money(conversion.gbp_credited.amount, 'GBP')}.",
+            )
+            return redirect("grants:portfolio")
+    return _form_page(request, "grants/conversion_form.html", form)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def award_project(request, pk):
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("round", "research_area"), pk=pk
+    )
+    awardable = project.status == Project.Status.VETTED
+    if request.method == "POST" and awardable:
+        form = AwardForm(request.POST)
+        if form.is_valid():
+            try:
+                award = actions.do_award_project(request.user, project=project, **form.action_kwargs())
+            except ActionError as exc:
+                apply_action_error(form, exc, aliases={"project": "__all__"})
+            else:
+                messages.success(
+                    request,
+                    f"{project.reference} awarded {format_money(award.amount.amount, 'GBP')} ({award.reference}).",
+                )
+                return redirect(award.get_absolute_url())
+    else:
+        form = AwardForm(initial={"amount": project.amount_requested.amount})
+    form.fields["reference"].help_text = f"Leave blank for the usual AP-{project.reference}."
+    today = fund_today()
+    try:
+        pool = pool_position(today, reads.rate_book_for(today))
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    (position,) = round_positions(pool, [project.round])
+    amount = _award_amount(form, project)
+    return render(
+        request,
+        "grants/award_form.html",
+        {
+            "form": form,
+            "project": project,
+            "awardable": awardable,
+            "position": position,
+            "amount": amount,
+            "headroom_after": position.headroom_gbp - amount,
+            "headroom_usd": pool.gbp_usd.convert(position.headroom_gbp),
+            "within_limits": within_award_limits(amount),
+            "gbp_usd": pool.gbp_usd,
+            "today": today,
+        },
+    )
+
+
+def _award_amount(form: AwardForm, project: Project) -> Decimal:
+    """The amount the page shows 'headroom after' for: what was typed if it parsed, else the amount requested."""
+    if form.is_bound:
+        field = form.fields["amount"]
+        try:
+            return field.clean(form.data.get("amount"))
+        except Exception:  # noqa: BLE001 - anything unparsable falls back to the request, the error shows anyway
+            pass
+    return project.amount_requested.amount
+
+
+def _milestone(request, pk) -> Milestone:
+    return get_object_or_404(Milestone.objects.select_related("award__project", "award__round"), pk=pk)
+
+
+def _milestone_step(request, pk, *, form_class, template_title: str, act, success: str):
+    """One step of a milestone's life (report received, approved, paid): a small form, then back to the award."""
+    milestone = _milestone(request, pk)
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                act(milestone, form.cleaned_data)
+            except ActionError as exc:
+                apply_action_error(form, exc, aliases={"milestone": "__all__"})
+            else:
+                messages.success(request, success.format(m=milestone))
+                return redirect(reverse("grants:award", args=[milestone.award_id]) + f"#milestone-{milestone.pk}")
+    else:
+        form = form_class()
+    return render(
+        request,
+        "grants/milestone_form.html",
+        {"form": form, "milestone": milestone, "award": milestone.award, "step_title": template_title},
+    )
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def milestone_report_received(request, pk):
+    return _milestone_step(
+        request,
+        pk,
+        form_class=ReportReceivedForm,
+        template_title="Mark the report received",
+        act=lambda m, data: actions.do_receive_milestone_report(request.user, milestone=m, **data),
+        success="Report for {m.award.reference} milestone {m.number} marked received.",
+    )
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def milestone_approve(request, pk):
+    return _milestone_step(
+        request,
+        pk,
+        form_class=ApproveMilestoneForm,
+        template_title="Approve the report",
+        act=lambda m, data: actions.do_approve_milestone(request.user, milestone=m, **data),
+        success="Report for {m.award.reference} milestone {m.number} approved: payment due in the next run.",
+    )
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def record_disbursement(request, pk):
+    return _milestone_step(
+        request,
+        pk,
+        form_class=DisbursementForm,
+        template_title="Record the payment",
+        act=lambda m, data: actions.do_record_disbursement(request.user, milestone=m, **data),
+        success="Payment for {m.award.reference} milestone {m.number} recorded.",
+    )
