@@ -13,10 +13,6 @@ from django.contrib.admin.views.main import ChangeList
 from alignment_fund.models import IdempotencyRecord
 from alignment_fund.templatetags.money import money
 
-admin.site.site_header = "Alignment Fund back office"
-admin.site.site_title = "Alignment Fund back office"
-admin.site.index_title = "Record and review the fund's money, awards and rates"
-
 
 def money_display(field: str, description: str, *, ordering: str | None = None):
     """A list or read-only column showing a MoneyField as £1,234.56 or $1,234.56: never a bare number."""

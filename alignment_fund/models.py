@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from alignment_fund.access import is_administrator
+
 
 class User(AbstractUser):
     """A person who signs in: a fund administrator (staff), a funder's contact, or a researcher.
@@ -22,7 +24,7 @@ class User(AbstractUser):
 
     @property
     def role(self) -> "User.Role":
-        if self.is_staff:
+        if is_administrator(self):
             return self.Role.ADMINISTRATOR
         if self.funder_id is not None:
             return self.Role.FUNDER

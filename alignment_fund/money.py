@@ -7,6 +7,7 @@ away from zero on insert, so we quantize ourselves before anything reaches the d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -21,9 +22,56 @@ CURRENCIES = ("GBP", "USD", "EUR", "CAD", "AUD")
 AWARD_MINIMUM_GBP = Decimal("50000.00")
 AWARD_MAXIMUM_GBP = Decimal("1000000.00")
 
+# Money columns are numeric(14, 2): twelve digits of units and two of pence or cents. Every way in (pages, the back
+# office, the API, imports) refuses more than that, with the same limit.
+AMOUNT_MAX_DIGITS = 14
+LARGEST_AMOUNT = Decimal("999999999999.99")
+
 
 class MoneyError(ValueError):
     """An amount or rate that cannot be booked."""
+
+
+class AmountError(MoneyError):
+    """Not an amount the fund can record. The message completes a sentence about the value: "'ten' is not an amount"."""
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def parse_amount(value: Decimal | int | float | str, symbols: Sequence[str] = ("£", "$", "€")) -> Decimal:
+    """The one amount parser: a positive amount to the penny, at most `LARGEST_AMOUNT`, from what a person typed
+    ("1,250,000.00", "£50,000", " 50000 ") or a spreadsheet cell held (an XLSX number arrives as int or float: a float
+    goes through its shortest text form, which is the number the person typed). Raises `AmountError`."""
+    if isinstance(value, bool):
+        raise AmountError("is not an amount")
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        for symbol in symbols:
+            if text.startswith(symbol):
+                text = text[len(symbol) :]
+                break
+        if _GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        if not _PLAIN.fullmatch(text):
+            raise AmountError("is not an amount")
+        value = text
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise AmountError("is not an amount") from exc
+    if not amount.is_finite():
+        raise AmountError("is not an amount")
+    if amount <= 0:
+        raise AmountError("must be more than zero")
+    if amount != amount.quantize(PENNY):
+        raise AmountError("has more than two decimal places")
+    if amount > LARGEST_AMOUNT:
+        raise AmountError(f"is too large: amounts are stored to {LARGEST_AMOUNT:,}")
+    return amount.quantize(PENNY)
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:

@@ -32,6 +32,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.results import Error, Result, RowResult
 from tqdm import tqdm
 
+from alignment_fund import money
+
 # A progress reporter wraps an iterable, like tqdm: progress(iterable, total=..., desc=...).
 Progress = Callable[..., Iterable]
 
@@ -211,32 +213,12 @@ def _decimal(value: Any) -> Decimal:
         raise CellProblem("not a number") from exc
 
 
-# Money columns are numeric(14, 2): twelve digits before the point.
-AMOUNT_LIMIT = Decimal("1000000000000")
-
-
 def parse_amount(value: Any, symbols: tuple[str, ...] = ()) -> Decimal:
     """A positive amount with at most two decimal places, e.g. 200000, 200,000.00 or £200,000 where '£' is allowed."""
-    text = value
-    if isinstance(value, str):
-        text = value.strip()
-        for symbol in symbols:
-            if text.startswith(symbol):
-                text = text[len(symbol) :]
-                break
     try:
-        amount = _decimal(text)
-    except CellProblem as exc:
-        raise CellProblem(f"'{show(value)}' is not an amount") from exc
-    if not amount.is_finite():
-        raise CellProblem(f"'{show(value)}' is not an amount")
-    if amount <= 0:
-        raise CellProblem(f"'{show(value)}' must be more than zero")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise CellProblem(f"'{show(value)}' has more than two decimal places")
-    if amount >= AMOUNT_LIMIT:
-        raise CellProblem(f"'{show(value)}' is too large: amounts are stored to {AMOUNT_LIMIT - Decimal('0.01'):,}")
-    return amount.quantize(Decimal("0.01"))
+        return money.parse_amount(value, symbols)
+    except money.AmountError as exc:
+        raise CellProblem(f"'{show(value)}' {exc}") from exc
 
 
 def parse_number(value: Any, low: Decimal, high: Decimal, places: int) -> Decimal:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MinMoneyValidator
 
+from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, dealt_rate
 
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
@@ -75,7 +76,7 @@ class PledgeQuerySet(models.QuerySet):
         """Administrators see every pledge; a funder's contact only their funder's."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_staff:
+        if is_administrator(user):
             return self
         if user.funder_id is None:
             return self.none()
@@ -145,7 +146,7 @@ class ReceiptQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReceiptQuerySet":
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_staff:
+        if is_administrator(user):
             return self
         if user.funder_id is None:
             return self.none()

@@ -18,6 +18,7 @@ from django.db.models import Q, Sum
 from djmoney.money import Money
 
 from alignment_fund.clock import fund_today
+from alignment_fund.dates import add_months, month_end
 from alignment_fund.money import (
     AWARD_MAXIMUM_GBP,
     AWARD_MINIMUM_GBP,
@@ -31,7 +32,6 @@ from alignment_fund.money import (
 from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Account, Award, AwardAttribution, Disbursement, LedgerLine, LedgerTransaction, Milestone
-from grants.models.awards import add_months, month_end
 from grants.models.ledger import Line
 from grants.position import pool_position, round_positions
 from projects.models import Fund, Project, Round

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, Sum
 
+from alignment_fund.dates import add_months, first_of_month
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
@@ -35,15 +36,6 @@ def move_label(gbp_move: Decimal) -> str:
 def _sum(value) -> Decimal:
     """An aggregate as pounds and pence (SQLite's SUM can come back with stray precision, or None)."""
     return round_money(value or 0)
-
-
-def _first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    return date(day.year + index // 12, index % 12 + 1, 1)
 
 
 # Money still to collect and to convert
@@ -641,13 +633,13 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
         .select_related("award__project")
         .order_by("due_on", "award__reference", "number")
     )
-    start = _first_of_month(today)
-    end = _add_months(start, months)
+    start = first_of_month(today)
+    end = add_months(start, months)
     by_month: dict[date, list[Milestone]] = defaultdict(list)
     overdue = ZERO
     later_gbp, later_count = ZERO, 0
     for milestone in unpaid:
-        month = _first_of_month(milestone.expected_payment_on)
+        month = first_of_month(milestone.expected_payment_on)
         if month < start:
             overdue += milestone.amount.amount
             month = start
@@ -659,7 +651,7 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     rows = []
     paid_so_far = ZERO
     for index in range(months):
-        month = _add_months(start, index)
+        month = add_months(start, index)
         payments = by_month.get(month, [])
         amount = total(m.amount.amount for m in payments)
         paid_so_far += amount

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
+from alignment_fund.dates import last_business_day, payment_run_for
 from alignment_fund.money import share, total
 from grants.models import Award, Disbursement, Milestone
-from grants.models.awards import last_business_day, payment_run_for
 
 ZERO = Decimal("0.00")
 

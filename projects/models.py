@@ -8,6 +8,7 @@ from django.urls import reverse
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MinMoneyValidator
 
+from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY
 
 GBP_ONLY = [(BASE_CURRENCY, BASE_CURRENCY)]
@@ -93,7 +94,7 @@ class ProjectQuerySet(models.QuerySet):
         """Administrators see every project; anyone else only the projects they lead."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_staff:
+        if is_administrator(user):
             return self
         return self.filter(lead=user)
 

@@ -16,11 +16,10 @@ from djmoney.money import Money
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alignment_fund.money import BASE_CURRENCY, CURRENCIES, PENNY
+from alignment_fund import money
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 
 AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-# The widest money column in the database holds 14 digits, 2 of them after the point.
-LARGEST_AMOUNT = Decimal("999999999999.99")
 MONEY_KEYS = {"amount", "currency"}
 
 
@@ -52,17 +51,12 @@ def parse_amount(value) -> Decimal:
             f'Give the amount as a decimal string, e.g. "{value}", not as a JSON number: numbers can lose pennies '
             "on the way."
         )
-    text = value.strip()
-    if not AMOUNT_TEXT.fullmatch(text):
+    if not AMOUNT_TEXT.fullmatch(value.strip()):
         raise serializers.ValidationError(f'"{value[:40]}" is not an amount: write it like "2500.00".')
-    amount = Decimal(text)
-    if amount <= 0:
-        raise serializers.ValidationError("The amount must be more than zero.")
-    if amount != amount.quantize(PENNY):
-        raise serializers.ValidationError("Amounts have at most two decimal places (pence or cents).")
-    if amount > LARGEST_AMOUNT:
-        raise serializers.ValidationError(f"Amounts above {LARGEST_AMOUNT:,} cannot be recorded.")
-    return amount.quantize(PENNY)
+    try:
+        return money.parse_amount(value, symbols=())
+    except money.AmountError as exc:
+        raise serializers.ValidationError(f"The amount {exc}.") from exc
 
 
 class MoneySerializer(serializers.Serializer):

@@ -1,8 +1,6 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-
-def is_administrator(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+from alignment_fund.access import is_administrator
 
 
 class AdministratorsWrite(BasePermission):

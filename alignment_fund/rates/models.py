@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from alignment_fund.dates import business_days_between
 from alignment_fund.money import convert, cross_rate, invert, round_rate
 
 ECB_BASE = "EUR"
@@ -24,17 +25,6 @@ ECB_BASE = "EUR"
 
 class RateUnavailable(LookupError):
     """No reference rate is known on or before the date asked for."""
-
-
-def business_days_between(start: date, end: date) -> int:
-    """Weekdays after `start` up to and including `end` (0 when end <= start)."""
-    days = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from alignment_fund.clock import fund_today
+from alignment_fund.dates import business_days_between
 from alignment_fund.money import CURRENCIES, round_rate
-from alignment_fund.rates.models import ExchangeRate, business_days_between
+from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.signals import rates_stored
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 
+from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
 from alignment_fund.api.filters import ISODateFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from alignment_fund.api.permissions import AdministratorsWrite, is_administrator
+from alignment_fund.api.permissions import AdministratorsWrite
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
 from alignment_fund.clock import fund_today

@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import (
     FundDateField,
     GBPMoneyField,
@@ -32,7 +33,7 @@ from alignment_fund.api.fields import (
 )
 from alignment_fund.api.filters import BooleanChoiceFilter, ISODateFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators, is_administrator
+from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
 from alignment_fund.clock import fund_today

@@ -3,13 +3,18 @@ errors `apply_action_error` puts back on the form's fields."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from djmoney.money import Money
 
 from alignment_fund.clock import fund_today
-from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, CURRENCIES
+from alignment_fund.money import (
+    AWARD_MAXIMUM_GBP,
+    AWARD_MINIMUM_GBP,
+    BASE_CURRENCY,
+    CURRENCIES,
+    AmountError,
+    parse_amount,
+)
 from alignment_fund.templatetags.money import format_money
 from funders.models import Funder, Pledge, Receipt
 from grants.actions import ActionError
@@ -20,24 +25,22 @@ CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
 AWARD_LIMITS_MESSAGE = "An award must be between £50,000.00 and £1,000,000.00 inclusive."
 
 
-class AmountField(forms.DecimalField):
-    """An amount of money as a person types it: '1,250,000.00', '£50,000' or ' 50000 '. Decimal, never float; up
-    to 12 digits of units and 2 of pence."""
-
-    widget = forms.TextInput
+class AmountField(forms.CharField):
+    """An amount of money as a person types it: '1,250,000.00', '£50,000' or ' 50000 '. Decimal, never float; read
+    by the one amount parser, with its limits."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0.01"))
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "class": "amount"})
 
     def to_python(self, value):
-        if isinstance(value, str):
-            for ignored in (",", " ", "\u00a0", "£", "$", "€"):
-                value = value.replace(ignored, "")
-        return super().to_python(value)
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_amount(value)
+        except AmountError as exc:
+            raise forms.ValidationError(f"“{value[:40]}” {exc}.", code="invalid") from exc
 
 
 class DateInput(forms.DateInput):

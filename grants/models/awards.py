@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +12,8 @@ from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
 from djmoney.money import Money
 
+from alignment_fund.access import is_administrator
+from alignment_fund.dates import payment_run_for
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, round_money
 from projects.models import GBP_ONLY
 
@@ -29,36 +30,13 @@ def gbp_award_amount_validator(value) -> None:
         )
 
 
-def last_business_day(year: int, month: int) -> date:
-    day = date(year, month, calendar.monthrange(year, month)[1])
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
-
-
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def payment_run_for(day: date) -> date:
-    """Payments are monthly in arrears: the payment run on the last business day of the month after `day`'s month."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return last_business_day(year, month)
-
-
 class AwardQuerySet(models.QuerySet):
     def visible_to(self, user) -> AwardQuerySet:
         """Administrators see every award; a researcher the awards of projects they lead; a funder's contact the
         awards its money supports (through the fixed attribution)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_staff:
+        if is_administrator(user):
             return self
         conditions = Q(project__lead=user)
         if user.funder_id is not None:

@@ -3,10 +3,10 @@
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
+from alignment_fund.access import administrator_required
 from alignment_fund.clock import fund_today
 from grants.models import LedgerLine
 from grants.publishing import NothingToPublish, build_package, prefix, render
@@ -14,12 +14,10 @@ from grants.publishing import NothingToPublish, build_package, prefix, render
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 
-@login_required
+@administrator_required
 def export_360giving(request, fmt: str):
     """The 360Giving file of every award, for an administrator to check and publish. Anyone else gets a 404, like
     any page that is not theirs."""
-    if not request.user.is_staff:
-        raise Http404
     try:
         package = build_package()
     except NothingToPublish as exc:
@@ -48,11 +46,9 @@ LEDGER_COLUMNS = [
 ]
 
 
-@login_required
+@administrator_required
 def export_ledger(request):
     """Every ledger line, in posting order, for auditors: one row a line, the amount with its currency."""
-    if not request.user.is_staff:
-        raise Http404
     lines = LedgerLine.objects.select_related(
         "transaction__posted_by", "transaction__reverses", "funder", "round", "award"
     ).order_by("transaction_id", "pk")

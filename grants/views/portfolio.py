@@ -4,15 +4,13 @@ The numbers come from grants.portfolio, the writes from grants.actions. Every pa
 not a signed-in administrator."""
 
 from decimal import Decimal
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
+from alignment_fund.access import administrator_required
 from alignment_fund.clock import fund_today
 from alignment_fund.money import within_award_limits
 from alignment_fund.rates.models import RateUnavailable
@@ -34,20 +32,6 @@ from grants.forms.pages import (
 from grants.models import Award, Milestone
 from grants.position import pool_position, round_positions
 from projects.models import Project, Round
-
-
-def administrator_required(view):
-    """Signed in and staff. Anyone else gets 404, as if the page did not exist: the fund's back pages are not
-    advertised, and nobody is sent to the admin's own sign-in page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (request.user.is_active and request.user.is_staff):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _admin_url(obj) -> str | None:
