@@ -18,7 +18,7 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from grants import actions
-from grants.models import Award, Milestone
+from grants.models import Award, AwardAttribution, Milestone
 from grants.publishing import build_package, to_csv, to_json
 from tests.factories import ProjectFactory
 from tests.threesixtygiving import GRANT_SCHEMA, schema_errors
@@ -236,14 +236,28 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, fund):
     assert "login" in response["Location"]
 
 
-def test_the_demo_funds_export_validates_and_never_mentions_microsofts_undisclosed_money(db, settings, monkeypatch):
+@pytest.fixture
+def demo_fund(db, settings, monkeypatch):
+    """The demo fund: Microsoft's money is behind awards, and Microsoft keeps its amounts private."""
     settings.FUND_TODAY = "2026-10-30"
     monkeypatch.setenv("DEMO_PASSWORD", "demo-Password-1")
     call_command("seed_demo", quiet=True, stdout=io.StringIO())
 
+
+def test_the_demo_funds_export_validates_against_the_official_schemas(demo_fund):
     package = json.loads(to_json(build_package()), parse_float=Decimal)
 
     assert schema_errors(package) == []
     assert len(package["grants"]) == Award.objects.count()
-    assert "Microsoft" not in to_json(build_package()) + to_csv(build_package())
+
+
+# Apart from the schema test, as every disclosure check here is: a leak fails on its own, whatever the schemas say.
+
+
+def test_the_demo_funds_export_never_mentions_microsofts_undisclosed_money(demo_fund):
+    assert AwardAttribution.objects.filter(funder__name="Microsoft").exists()  # its money is behind awards
+
+    package = build_package()
+
+    assert "microsoft" not in (to_json(package) + to_csv(package)).casefold()
     assert any(o["name"] == "OpenAI" for g in package["grants"] for o in g["fundingOrganization"])
