@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "import_export",
     "alignment_fund.rates",
@@ -228,9 +229,11 @@ SPECTACULAR_SETTINGS = {
     # Request bodies differ from responses (money in is checked, ids in are bare): document them separately.
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"AwardStatusEnum": "grants.models.Award.Status"},
-    # Swagger UI is vendored in static/vendor/swagger-ui: the CSP forbids the CDN drf-spectacular defaults to.
-    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
-    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+    # Swagger UI from drf-spectacular-sidecar's static files: the CSP forbids the CDN drf-spectacular defaults to.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Never send the schema to the public validator service.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Email: printed to the console unless SMTP is configured.

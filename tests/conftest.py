@@ -12,7 +12,6 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -52,11 +51,6 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
 
 
 # The small fund most tests start from.

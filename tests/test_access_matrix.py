@@ -337,7 +337,10 @@ RULES: dict[str, Rule] = {
     # The API
     "api-token": Rule(one("api-token"), everyone("405")),  # POST only: a username and password for a token
     "api-schema": Rule(one("api-schema"), everyone("200")),
-    "api-docs": Rule(one("api-docs"), everyone("200")),
+    # Swagger UI: the page, and the script that starts it, which the same view serves at ?script=.
+    "api-docs": Rule(
+        lambda f: {"page": get("api-docs"), "script": ("get", reverse("api-docs") + "?script=")}, everyone("200")
+    ),
     "api-pool": Rule(one("api-pool"), api_list("funder")),
     "api-milestone-approval": post_action("api-milestone-approval", lambda f: f.milestone_a),
     "api-milestone-report-received": post_action("api-milestone-report-received", lambda f: f.milestone_a),

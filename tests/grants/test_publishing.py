@@ -8,7 +8,6 @@ import io
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,22 +18,10 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from grants import actions
-from grants.models import Award, Milestone
-from grants.publishing import GRANT_SCHEMA, build_package, schema_errors, to_csv, to_json
-from tests.conftest import IN_CI
+from grants.models import Award, AwardAttribution, Milestone
+from grants.publishing import build_package, to_csv, to_json
 from tests.factories import ProjectFactory
-
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "360giving"
-
-
-@pytest.fixture
-def schema_dir() -> Path:
-    if not (SCHEMA_DIR / "360-giving-package-schema.json").exists():
-        reason = f"the official 360Giving schemas are not at {SCHEMA_DIR.resolve()}"
-        if IN_CI:
-            pytest.fail(f"CI must not skip the schema validation: {reason}", pytrace=False)
-        pytest.skip(reason)
-    return SCHEMA_DIR
+from tests.threesixtygiving import GRANT_SCHEMA, schema_errors
 
 
 @pytest.fixture
@@ -83,25 +70,25 @@ def exported_csv(fund) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(to_csv(build_package()))))
 
 
-def test_the_json_export_validates_against_the_official_package_and_grant_schemas(fund, schema_dir):
+def test_the_json_export_validates_against_the_official_package_and_grant_schemas(fund):
     package = exported_json(fund)
 
-    assert schema_errors(package, schema_dir) == []
+    assert schema_errors(package) == []
     for grant in package["grants"]:
-        assert schema_errors(grant, schema_dir, schema=GRANT_SCHEMA) == []
+        assert schema_errors(grant, schema=GRANT_SCHEMA) == []
     assert len(package["grants"]) == 3
 
 
-def test_the_validation_is_real_it_rejects_a_grant_without_an_amount_or_with_a_bad_date(fund, schema_dir):
+def test_the_validation_is_real_it_rejects_a_grant_without_an_amount_or_with_a_bad_date(fund):
     package = exported_json(fund)
     grant = package["grants"][0]
     del grant["amountAwarded"]
     package["grants"][1]["awardDate"] = "19/02/2026"
 
-    problems = schema_errors(package, schema_dir)
+    problems = schema_errors(package)
 
     assert problems
-    assert schema_errors(grant, schema_dir, schema=GRANT_SCHEMA)
+    assert schema_errors(grant, schema=GRANT_SCHEMA)
 
 
 def test_each_award_is_one_grant_with_its_identifier_amount_dates_and_payments(fund):
@@ -195,10 +182,8 @@ def test_the_csv_uses_360giving_column_titles(fund):
     assert row["Beneficiary Location:Country Code"] == "GB"
 
 
-def test_the_command_writes_json_and_csv_files(fund, tmp_path, schema_dir):
-    call_command(
-        "export_360giving", "--format", "json", "--out", tmp_path / "grants.json", "--check-against", schema_dir
-    )
+def test_the_command_writes_json_and_csv_files(fund, tmp_path):
+    call_command("export_360giving", "--format", "json", "--out", tmp_path / "grants.json")
     call_command("export_360giving", "--format", "csv", "--out", tmp_path / "grants.csv")
 
     package = json.loads((tmp_path / "grants.json").read_text(), parse_float=Decimal)
@@ -251,16 +236,28 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, fund):
     assert "login" in response["Location"]
 
 
-def test_the_demo_funds_export_validates_and_never_mentions_microsofts_undisclosed_money(
-    db, settings, monkeypatch, schema_dir
-):
+@pytest.fixture
+def demo_fund(db, settings, monkeypatch):
+    """The demo fund: Microsoft's money is behind awards, and Microsoft keeps its amounts private."""
     settings.FUND_TODAY = "2026-10-30"
     monkeypatch.setenv("DEMO_PASSWORD", "demo-Password-1")
     call_command("seed_demo", quiet=True, stdout=io.StringIO())
 
+
+def test_the_demo_funds_export_validates_against_the_official_schemas(demo_fund):
     package = json.loads(to_json(build_package()), parse_float=Decimal)
 
-    assert schema_errors(package, schema_dir) == []
+    assert schema_errors(package) == []
     assert len(package["grants"]) == Award.objects.count()
-    assert "Microsoft" not in to_json(build_package()) + to_csv(build_package())
+
+
+# Apart from the schema test, as every disclosure check here is: a leak fails on its own, whatever the schemas say.
+
+
+def test_the_demo_funds_export_never_mentions_microsofts_undisclosed_money(demo_fund):
+    assert AwardAttribution.objects.filter(funder__name="Microsoft").exists()  # its money is behind awards
+
+    package = build_package()
+
+    assert "microsoft" not in (to_json(package) + to_csv(package)).casefold()
     assert any(o["name"] == "OpenAI" for g in package["grants"] for o in g["fundingOrganization"])

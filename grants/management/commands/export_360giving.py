@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grants.publishing import NothingToPublish, build_package, render, schema_errors
+from grants.publishing import NothingToPublish, build_package, render
 
 
 class Command(BaseCommand):
@@ -9,22 +9,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--out", default="-", help="The file to write; '-' (the default) writes to stdout.")
-        parser.add_argument(
-            "--check-against",
-            metavar="SCHEMA_DIR",
-            help="A folder holding the official 360Giving package and grant schemas: validate the package against "
-            "them before writing anything.",
-        )
 
     def handle(self, *args, **options):
         try:
             package = build_package()
         except NothingToPublish as exc:
             raise CommandError(str(exc)) from exc
-        if options["check_against"]:
-            problems = schema_errors(package, options["check_against"])
-            if problems:
-                raise CommandError("The package does not validate:\n" + "\n".join(problems))
         text = render(package, options["format"])
         if options["out"] == "-":
             self.stdout.write(text, ending="")
