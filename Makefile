@@ -44,9 +44,10 @@ bench: install ## Print the benchmarks' figures
 screenshots: install ## Refresh the README's screenshots from the demo fund
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -m browser -p no:cacheprovider tests/browser
 
-lint: install ## ruff check and format check
+lint: install ## ruff check, format check, and the import contracts (the layers in the README)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .
