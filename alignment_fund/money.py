@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 PENNY = Decimal("0.01")
 # Exchange rates are stored and derived to ten decimal places, far below a penny on any amount the fund handles.
@@ -98,12 +98,17 @@ def round_rate(rate: Decimal | int | str) -> Decimal:
     return to_decimal(rate).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def convert(amount: Decimal, rate: Decimal) -> Decimal:
-    """`amount` times `rate` (target units per source unit), rounded half-up to the penny."""
-    rate = to_decimal(rate)
-    if rate <= 0:
+def convert(amount: Decimal, rate: Decimal, per: Decimal = Decimal(1)) -> Decimal:
+    """`amount` times `rate` (target units per source unit), rounded half-up to the penny, once.
+
+    A cross rate is two ECB legs, `rate` = EUR/target and `per` = EUR/source: the amount is multiplied and divided at
+    full precision and only the result is rounded, so no rounding of the rate itself can move a penny."""
+    rate, per = to_decimal(rate), to_decimal(per)
+    if rate <= 0 or per <= 0:
         raise MoneyError("an exchange rate must be positive")
-    return round_money(to_decimal(amount) * rate)
+    with localcontext() as exact:
+        exact.prec = 60  # amounts of twelve digits times rates of ten places: far inside 60 significant digits
+        return round_money(to_decimal(amount) * rate / per)
 
 
 def cross_rate(eur_to_source: Decimal, eur_to_target: Decimal) -> Decimal:
@@ -173,7 +178,8 @@ def format_money(amount: Decimal | int | str | None, currency: str, places: int 
     """'£1,234.56', '−$7,500,000.00': the house style for showing an amount with its currency."""
     if amount is None or amount == "":
         return "—"
-    amount = to_decimal(amount)
+    # Half-up to the places shown, like every other rounding here (a format spec alone would round half to even).
+    amount = to_decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "−" if amount < 0 else ""
     symbol = SYMBOLS.get(currency, f"{currency} ")
     return f"{sign}{symbol}{abs(amount):,.{places}f}"

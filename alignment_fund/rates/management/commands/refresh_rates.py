@@ -42,8 +42,15 @@ class Command(BaseCommand):
             ) from exc
         self.stdout.write(
             f"Fetched {result.fetched:,} rates from {label}{where}: {result.stored:,} new, "
-            f"{result.fetched - result.stored:,} already stored."
+            f"{result.fetched - result.stored - result.held:,} already stored or held."
         )
+        if result.held:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{result.held:,} rates moved further than the bound allows from the previous stored rate and "
+                    "wait for an administrator (back office: Rates held for confirmation)."
+                )
+            )
         if result.freshness.stale:
             self.stdout.write(self.style.WARNING(result.freshness.describe()))
         else:
