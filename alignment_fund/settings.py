@@ -112,6 +112,9 @@ else:
             },
         }
     }
+# On PostgreSQL the running app should connect as a role that owns no table (README, "The database"): migrations,
+# run as the tables' owner, grant that role what it needs, and no UPDATE, DELETE or TRUNCATE on the ledger.
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "alignment_fund.User"
 

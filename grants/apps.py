@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class GrantsConfig(AppConfig):
@@ -10,9 +11,23 @@ class GrantsConfig(AppConfig):
 
         # Summaries carry the rates they used: new rates mean a new snapshot.
         rates_stored.connect(_refresh_summaries, dispatch_uid="grants.refresh_summaries_on_new_rates")
+        post_migrate.connect(_grant_app_role, sender=self, dispatch_uid="grants.grant_app_role")
 
 
 def _refresh_summaries(sender, **kwargs) -> None:
     from grants.tasks import enqueue_summary_refresh
 
     enqueue_summary_refresh()
+
+
+# Tables the running app may add to but never change or empty.
+APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline")
+
+
+def _grant_app_role(sender, using="default", **kwargs) -> None:
+    from django.conf import settings
+    from django.db import connections
+
+    from alignment_fund.db_roles import grant_app_role
+
+    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, APPEND_ONLY_TABLES)

@@ -1,0 +1,87 @@
+"""The database holds the money rules even against the app's own connection.
+
+On PostgreSQL the running app connects as DATABASE_APP_ROLE, a role that owns no table: it may add to the ledger but
+not change, delete or empty it, and cannot switch the triggers off. Migrations (and this suite) run as the tables'
+owner, which is not a superuser either. Here a second connection logs in as the app role to the test database and
+tries what an attacker with the app's credentials would.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from djmoney.money import Money
+
+from grants.models import Account, LedgerTransaction
+from grants.models.ledger import Line
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def app_role_connection(transactional_db):
+    role = settings.DATABASE_APP_ROLE
+    if not role:
+        message = "DATABASE_APP_ROLE is not set: the app's own role cannot be tried"
+        if IN_CI:
+            pytest.fail(f"CI must set it: {message}", pytrace=False)
+        pytest.skip(message)
+    params = connection.get_connection_params()
+    params = {k: v for k, v in params.items() if k in {"host", "port", "dbname"}}
+    with psycopg.connect(**params, user=role, autocommit=True) as app:
+        yield app
+
+
+def _post_entry() -> LedgerTransaction:
+    txn, _ = LedgerTransaction.objects.post(
+        key="test:roles",
+        kind=LedgerTransaction.Kind.RECEIPT,
+        occurred_on=date(2026, 1, 5),
+        lines=[Line(Account.CASH, Money("10.00", "GBP")), Line(Account.PLEDGES_RECEIVABLE, -Money("10.00", "GBP"))],
+        memo="a test entry",
+    )
+    return txn
+
+
+def _refused(app, sql: str, match: str) -> None:
+    with pytest.raises(psycopg.Error, match=match):
+        app.execute(sql)
+
+
+def test_neither_the_app_role_nor_the_owner_is_a_superuser(app_role_connection):
+    assert app_role_connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (
+        False,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (False,)
+
+
+def test_the_app_role_adds_to_the_ledger_but_cannot_change_delete_or_empty_it(app_role_connection):
+    txn = _post_entry()
+    app = app_role_connection
+    assert app.execute("SELECT count(*) FROM grants_ledgerline WHERE transaction_id = %s", [txn.pk]).fetchone() == (2,)
+    _refused(app, f"UPDATE grants_ledgerline SET amount = 1 WHERE transaction_id = {txn.pk}", "permission denied")
+    _refused(app, f"DELETE FROM grants_ledgerline WHERE transaction_id = {txn.pk}", "permission denied")
+    _refused(app, "TRUNCATE grants_ledgerline, grants_ledgertransaction CASCADE", "permission denied")
+    _refused(app, "ALTER TABLE grants_ledgerline DISABLE TRIGGER USER", "must be owner")
+    _refused(app, "SET session_replication_role = replica", "permission denied")
+    assert txn.lines.count() == 2
+    # What the app does need, it has: reading and writing the fund's other tables.
+    app.execute("UPDATE projects_researcharea SET description = description")
+
+
+def test_even_the_owner_cannot_truncate_the_ledger(transactional_db):
+    txn = _post_entry()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE grants_ledgerline, grants_ledgertransaction CASCADE")
+    assert txn.lines.count() == 2
