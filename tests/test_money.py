@@ -83,3 +83,29 @@ def test_a_split_needs_something_to_split_between():
 )
 def test_award_limits_are_inclusive(amount, allowed):
     assert money.within_award_limits(Decimal(amount)) is allowed
+
+
+def test_leftover_pennies_go_to_the_largest_remainders_not_the_smallest():
+    # 1.00 in 1:2 is 0.333... and 0.666...: the penny left over goes to the larger remainder.
+    assert money.split_pro_rata(Decimal("1.00"), [Decimal(1), Decimal(2)]) == [Decimal("0.33"), Decimal("0.67")]
+    # 10.00 in 3:3:1 is 4.2857, 4.2857, 1.4286: two pennies over, to the third and then (a tie) to the first.
+    assert money.split_pro_rata(Decimal("10.00"), [Decimal(3), Decimal(3), Decimal(1)]) == [
+        Decimal("4.29"),
+        Decimal("4.28"),
+        Decimal("1.43"),
+    ]
+
+
+@given(
+    total=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000000"), places=2),
+    weights=st.lists(st.integers(min_value=1, max_value=10**9), min_size=2, max_size=12),
+)
+def test_no_part_left_without_its_penny_had_a_larger_remainder_than_one_that_got_it(total, weights):
+    parts = money.split_pro_rata(total, [Decimal(w) for w in weights])
+    whole = sum(weights)
+    exact = [Decimal(int(total / money.PENNY)) * w / whole for w in weights]
+    remainders = [e - int(e) for e in exact]
+    bumped = [i for i, part in enumerate(parts) if part / money.PENNY > int(exact[i])]
+    left = [i for i in range(len(parts)) if i not in bumped]
+    if bumped and left:
+        assert min(remainders[i] for i in bumped) >= max(remainders[i] for i in left)
