@@ -2,9 +2,9 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from alignment_fund.api.token import obtain_token
 from alignment_fund.api.views import docs
 from grants.api.awards import AwardViewSet, DisbursementViewSet, MilestoneViewSet, RoundViewSet
 from grants.api.funders import (
@@ -32,7 +32,7 @@ router.register("milestones", MilestoneViewSet, basename="api-milestone")
 router.register("disbursements", DisbursementViewSet, basename="api-disbursement")
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", obtain_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs, name="api-docs"),
     path("pool/", PoolView.as_view(), name="api-pool"),

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.urls import reverse
 
-from alignment_fund.access import is_administrator
+from alignment_fund.access import is_administrator, second_factor_missing
 
 
 class BackOffice(admin.AdminSite):
@@ -13,6 +14,17 @@ class BackOffice(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return is_administrator(request.user)
+
+    def login(self, request, extra_context=None):
+        # A staff member who signed in with their password but owes the second factor gives it first.
+        if second_factor_missing(request.user):
+            from django.contrib.auth.views import redirect_to_login  # not at import: this module loads with the apps
+
+            return redirect_to_login(request.GET.get("next", self.index_url()), reverse("two_factor"))
+        return super().login(request, extra_context)
+
+    def index_url(self) -> str:
+        return reverse("admin:index", current_app=self.name)
 
 
 class BackOfficeConfig(AdminConfig):

@@ -65,3 +65,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} with key {self.key}"
+
+
+class VerifiedToken(models.Model):
+    """Marks an API token as issued after its holder gave their second factor (`/api/token/` with a code). Where
+    STAFF_SECOND_FACTOR is on, an administrator's token counts as an administrator's only with this mark, so a token
+    made any other way (in the back office, say) cannot stand in for the second factor."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="verified")
+    verified_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"second factor given for {self.token.user} at {self.verified_at:%Y-%m-%d %H:%M}"

@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from alignment_fund import views
+from alignment_fund import two_factor, views
 from grants import urls as pages
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("portfolio/", include((pages.administrators, "grants"))),

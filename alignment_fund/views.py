@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from alignment_fund.access import second_factor_missing
 from alignment_fund.health import broker_status, rates_status
 from alignment_fund.models import User
 
@@ -12,6 +13,8 @@ from alignment_fund.models import User
 @login_required
 def home(request):
     """Send each user to their own home."""
+    if second_factor_missing(request.user):
+        return redirect("two_factor")
     role = request.user.role
     if role == User.Role.ADMINISTRATOR:
         return redirect("grants:portfolio")

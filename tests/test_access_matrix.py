@@ -282,6 +282,17 @@ RULES: dict[str, Rule] = {
         lambda role, case, f: "405" if case == "GET" else "→" + reverse("login"),
     ),
     "password_change": Rule(one("password_change"), signed_in("200")),
+    # The second factor is for staff: anyone else signed in is told there is no such page.
+    "two_factor": Rule(
+        one("two_factor"),
+        lambda role, case, f: {"anonymous": "login", "administrator": "→/accounts/two-factor/setup/?next=%2F"}.get(
+            role, "404"
+        ),
+    ),
+    "two_factor_setup": Rule(
+        one("two_factor_setup"),
+        lambda role, case, f: {"anonymous": "login", "administrator": "200"}.get(role, "404"),
+    ),
     "password_change_done": Rule(one("password_change_done"), signed_in("200")),
     "password_reset": Rule(one("password_reset"), everyone("200")),
     "password_reset_done": Rule(one("password_reset_done"), everyone("200")),
@@ -367,6 +378,13 @@ def _admin_request(f: Fund):
 RULES.update(
     {
         "admin:index": Rule(one("admin:index"), admin_only("200")),
+        # An authenticator's key is never shown in the back office, not even to another administrator.
+        "admin:otp_totp_totpdevice_config": Rule(
+            lambda f: {"missing": ("get", f"/admin/otp_totp/totpdevice/{MISSING_PK}/config/")}, admin_only("403")
+        ),
+        "admin:otp_totp_totpdevice_qrcode": Rule(
+            lambda f: {"missing": ("get", f"/admin/otp_totp/totpdevice/{MISSING_PK}/qrcode/")}, admin_only("403")
+        ),
         # Signed in without staff rights, the sign-in page says so and offers another account.
         "admin:login": Rule(
             one("admin:login"), lambda role, case, f: "→" + reverse("admin:index") if role == "administrator" else "200"

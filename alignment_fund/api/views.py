@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from alignment_fund.api.authentication import VerifiedTokenAuthentication
 from alignment_fund.api.pagination import Pagination
 from alignment_fund.api.serializers import field_errors
 
@@ -24,7 +25,7 @@ class APIViewSet(viewsets.GenericViewSet):
     `WWW-Authenticate: Token` challenge (session authentication alone can only answer 403).
     """
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [VerifiedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
