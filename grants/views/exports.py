@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 
 from alignment_fund.access import administrator_required
 from alignment_fund.clock import fund_today
+from grants.exports.giving360 import NothingToPublish, build_package, prefix, render
 from grants.models import LedgerLine
-from grants.publishing import NothingToPublish, build_package, prefix, render
 
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grants.publishing import NothingToPublish, build_package, render
+from grants.exports.giving360 import NothingToPublish, build_package, render
 
 
 class Command(BaseCommand):
