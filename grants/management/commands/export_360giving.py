@@ -20,6 +20,6 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
         else:
             newline = "" if options["format"] == "csv" else None
-            with open(options["out"], "w", encoding="utf-8", newline=newline) as f:
-                f.write(text)
+            with open(options["out"], "w", encoding="utf-8", newline=newline) as output:
+                output.write(text)
             self.stderr.write(f"Wrote {len(package['grants'])} grants to {options['out']}.")
