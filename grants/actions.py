@@ -33,7 +33,7 @@ from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Account, Award, AwardAttribution, Disbursement, LedgerLine, LedgerTransaction, Milestone
 from grants.models.ledger import Line
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 from projects.models import Fund, Project, Round
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ from grants.models import (
     Milestone,
     SummarySnapshot,
 )
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 from projects.models import Fund, Round
 
 # The fund and its rounds

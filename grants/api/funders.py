@@ -44,7 +44,7 @@ from grants import actions
 from grants.api.awards import RoundBriefSerializer
 from grants.funder_view import ZERO, administrators_pool, attributed_disbursed, load_rate_book, pool_overview
 from grants.models import Award, AwardAttribution
-from grants.position import value
+from grants.reads.position import value
 from projects.api import ResearchAreaBriefSerializer
 from projects.models import ResearchArea, Round
 

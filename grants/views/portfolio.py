@@ -1,6 +1,6 @@
 """The fund administrator's pages: parse, authorize, call one function, respond.
 
-The numbers come from grants.portfolio, the writes from grants.actions. Every page here answers 404 to anyone who is
+The numbers come from grants.reads, the writes from grants.actions. Every page here answers 404 to anyone who is
 not a signed-in administrator."""
 
 from decimal import Decimal
@@ -17,7 +17,6 @@ from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import format_money
 from funders.models import Pledge, Receipt
 from grants import actions
-from grants import portfolio as reads
 from grants.actions import ActionError
 from grants.forms.pages import (
     ApproveMilestoneForm,
@@ -30,7 +29,12 @@ from grants.forms.pages import (
     apply_action_error,
 )
 from grants.models import Award, Milestone
-from grants.position import pool_position, round_positions
+from grants.reads.award_page import award_page, award_queryset
+from grants.reads.calendar import payment_calendar
+from grants.reads.portfolio import portfolio as portfolio_page
+from grants.reads.position import round_headroom
+from grants.reads.round_page import round_page
+from grants.reads.waitlist import waitlist as waitlist_page
 from projects.models import Project, Round
 
 
@@ -53,38 +57,38 @@ def _rates_missing(request, exc: RateUnavailable):
 @administrator_required
 def portfolio(request):
     try:
-        data = reads.portfolio(fund_today())
+        page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/portfolio.html", {"p": data})
+    return render(request, "grants/portfolio.html", {"p": page})
 
 
 @administrator_required
 def waitlist(request):
     try:
-        data = reads.waitlist(fund_today())
+        page = waitlist_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/waitlist.html", {"w": data})
+    return render(request, "grants/waitlist.html", {"w": page})
 
 
 @administrator_required
 def calendar(request):
     try:
-        data = reads.payment_calendar(fund_today())
+        page = payment_calendar(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/calendar.html", {"c": data})
+    return render(request, "grants/calendar.html", {"c": page})
 
 
 @administrator_required
 def round_detail(request, pk):
     round_ = get_object_or_404(Round, pk=pk)
     try:
-        data = reads.round_page(round_, fund_today())
+        page = round_page(round_, fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/round.html", {"r": data, "round": round_, "admin_url": _admin_url(round_)})
+    return render(request, "grants/round.html", {"r": page, "round": round_, "admin_url": _admin_url(round_)})
 
 
 @administrator_required
@@ -101,11 +105,11 @@ def project_detail(request, pk):
 
 @administrator_required
 def award_detail(request, pk):
-    award = get_object_or_404(reads.award_queryset(Award.objects.visible_to(request.user)), pk=pk)
+    award = get_object_or_404(award_queryset(Award.objects.visible_to(request.user)), pk=pk)
     return render(
         request,
         "grants/award.html",
-        {"a": reads.award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
+        {"a": award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
     )
 
 
@@ -228,10 +232,10 @@ def award_project(request, pk):
     form.fields["reference"].help_text = f"Leave blank for the usual AP-{project.reference}."
     today = fund_today()
     try:
-        pool = pool_position(today, reads.rate_book_for(today))
+        headroom = round_headroom(project.round, today)
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    (position,) = round_positions(pool, [project.round])
+    position = headroom.position
     amount = _award_amount(form, project)
     return render(
         request,
@@ -243,9 +247,9 @@ def award_project(request, pk):
             "position": position,
             "amount": amount,
             "headroom_after": position.headroom_gbp - amount,
-            "headroom_usd": pool.gbp_usd.convert(position.headroom_gbp),
+            "headroom_usd": headroom.headroom_usd,
             "within_limits": within_award_limits(amount),
-            "gbp_usd": pool.gbp_usd,
+            "gbp_usd": headroom.gbp_usd,
             "today": today,
         },
     )

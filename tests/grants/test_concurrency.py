@@ -19,7 +19,7 @@ from djmoney.money import Money
 from grants import actions
 from grants.actions import ActionError
 from grants.models import Account, Award, LedgerLine
-from grants.position import pool_position
+from grants.reads.position import pool_position
 from tests.factories import FunderFactory, FundFactory, ProjectFactory, RoundFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
