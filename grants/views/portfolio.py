@@ -60,7 +60,7 @@ def portfolio(request):
         page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/portfolio.html", {"p": page})
+    return render(request, "grants/portfolio.html", {"portfolio": page})
 
 
 @administrator_required
@@ -69,7 +69,7 @@ def waitlist(request):
         page = waitlist_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/waitlist.html", {"w": page})
+    return render(request, "grants/waitlist.html", {"waitlist": page})
 
 
 @administrator_required
@@ -78,7 +78,7 @@ def calendar(request):
         page = payment_calendar(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/calendar.html", {"c": page})
+    return render(request, "grants/calendar.html", {"calendar": page})
 
 
 @administrator_required
@@ -88,7 +88,7 @@ def round_detail(request, pk):
         page = round_page(round_, fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/round.html", {"r": page, "round": round_, "admin_url": _admin_url(round_)})
+    return render(request, "grants/round.html", {"round_page": page, "round": round_, "admin_url": _admin_url(round_)})
 
 
 @administrator_required
@@ -109,7 +109,7 @@ def award_detail(request, pk):
     return render(
         request,
         "grants/award.html",
-        {"a": award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
+        {"award_page": award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
     )
 
 
@@ -281,7 +281,7 @@ def _milestone_step(request, pk, *, form_class, template_title: str, act, succes
             except ActionError as exc:
                 apply_action_error(form, exc, aliases={"milestone": "__all__"})
             else:
-                messages.success(request, success.format(m=milestone))
+                messages.success(request, success.format(milestone=milestone))
                 return redirect(reverse("grants:award", args=[milestone.award_id]) + f"#milestone-{milestone.pk}")
     else:
         form = form_class()
@@ -300,8 +300,8 @@ def milestone_report_received(request, pk):
         pk,
         form_class=ReportReceivedForm,
         template_title="Mark the report received",
-        act=lambda m, data: actions.do_receive_milestone_report(request.user, milestone=m, **data),
-        success="Report for {m.award.reference} milestone {m.number} marked received.",
+        act=lambda milestone, data: actions.do_receive_milestone_report(request.user, milestone=milestone, **data),
+        success="Report for {milestone.award.reference} milestone {milestone.number} marked received.",
     )
 
 
@@ -313,8 +313,10 @@ def milestone_approve(request, pk):
         pk,
         form_class=ApproveMilestoneForm,
         template_title="Approve the report",
-        act=lambda m, data: actions.do_approve_milestone(request.user, milestone=m, **data),
-        success="Report for {m.award.reference} milestone {m.number} approved: payment due in the next run.",
+        act=lambda milestone, data: actions.do_approve_milestone(request.user, milestone=milestone, **data),
+        success=(
+            "Report for {milestone.award.reference} milestone {milestone.number} approved: payment due in the next run."
+        ),
     )
 
 
@@ -326,6 +328,6 @@ def record_disbursement(request, pk):
         pk,
         form_class=DisbursementForm,
         template_title="Record the payment",
-        act=lambda m, data: actions.do_record_disbursement(request.user, milestone=m, **data),
-        success="Payment for {m.award.reference} milestone {m.number} recorded.",
+        act=lambda milestone, data: actions.do_record_disbursement(request.user, milestone=milestone, **data),
+        success="Payment for {milestone.award.reference} milestone {milestone.number} recorded.",
     )
