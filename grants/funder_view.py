@@ -31,7 +31,7 @@ from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, share, 
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Award, AwardAttribution, Disbursement
-from grants.position import Valued, pool_position, value
+from grants.reads.position import Valued, pool_position, value
 
 ZERO = Decimal("0.00")
 

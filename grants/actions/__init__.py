@@ -13,9 +13,6 @@ from grants.actions.common import ActionError
 from grants.actions.contributions import do_record_conversion, do_record_pledge, do_record_receipt
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
 
-# Reads that pages still reach through `actions` (what is left to arrive or to convert); their home is grants.reads.
-from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
-
 __all__ = [
     "ActionError",
     "do_approve_milestone",
@@ -26,6 +23,4 @@ __all__ = [
     "do_record_pledge",
     "do_record_receipt",
     "do_terminate_award",
-    "outstanding_on_pledge",
-    "unconverted_on_receipt",
 ]

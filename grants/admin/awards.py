@@ -24,7 +24,7 @@ from grants.forms.awards_admin import (
     StandaloneMilestoneForm,
 )
 from grants.models import Award, AwardAttribution, Disbursement, Milestone
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 from projects.models import Round
 
 # Awards

@@ -9,7 +9,7 @@ from alignment_fund.admin import PreparedPageMixin, money_display
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 from projects.models import Fund, Round
 
 # The fund and its rounds

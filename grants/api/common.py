@@ -14,7 +14,7 @@ from alignment_fund.api.permissions import AdministratorsWrite
 from alignment_fund.rates.models import RateBook, RateUnavailable
 from funders.models import Funder
 from grants.models import Award
-from grants.position import value
+from grants.reads.position import value
 
 READ_WRITE = [IsAuthenticated, AdministratorsWrite]
 

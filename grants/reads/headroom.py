@@ -11,7 +11,7 @@ from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import RateBook
 from grants.models import Account, Award, Disbursement, LedgerLine
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 from projects.models import Round
 
 

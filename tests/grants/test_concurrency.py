@@ -20,8 +20,8 @@ from grants import actions
 from grants.actions import ActionError
 from grants.actions import awards as award_actions
 from grants.models import Account, Award, LedgerLine
-from grants.position import pool_position
 from grants.reads.headroom import headroom_for
+from grants.reads.position import pool_position
 from tests.factories import FunderFactory, FundFactory, ProjectFactory, RoundFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
