@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate
-from grants.funder_view import FunderDashboard
 from grants.position import Valued
+from grants.reads.funder_view import FunderDashboard
 
 COLUMNS = [
     "record",

@@ -42,9 +42,9 @@ from alignment_fund.rates.models import RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants import actions
 from grants.api.awards import RoundBriefSerializer
-from grants.funder_view import ZERO, administrators_pool, attributed_disbursed, load_rate_book, pool_overview
 from grants.models import Award, AwardAttribution
 from grants.position import value
+from grants.reads.pool_overview import ZERO, administrators_pool, attributed_disbursed, load_rate_book, pool_overview
 from projects.api import ResearchAreaBriefSerializer
 from projects.models import ResearchArea, Round
 

@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from alignment_fund.clock import fund_today
 from funders.models import Funder
 from grants import statements
-from grants.funder_view import chart_data, funder_dashboard
+from grants.reads.funder_charts import chart_data
+from grants.reads.funder_view import funder_dashboard
 
 
 def _own_funder(request) -> Funder:

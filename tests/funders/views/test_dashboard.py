@@ -11,8 +11,8 @@ from djmoney.money import Money
 
 from funders.models import FunderContact
 from grants import actions
-from grants.funder_view import administrators_pool
 from grants.models import AwardAttribution, Milestone
+from grants.reads.pool_overview import administrators_pool
 from tests.factories import FunderFactory, ProjectFactory, UserFactory, pledge_received
 from tests.funders.views.conftest import TODAY, rate, renderings, value
 
