@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from alignment_fund.clock import fund_today
 from funders.models import Funder
-from grants import statements
+from grants.exports import statement_csv
 from grants.reads.funder_charts import chart_data
 from grants.reads.funder_view import funder_dashboard
 
@@ -26,6 +26,6 @@ def statement(request):
     funder = _own_funder(request)
     data = funder_dashboard(funder, fund_today())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{statements.filename(data)}"'
-    statements.write_statement(data, response)
+    response["Content-Disposition"] = f'attachment; filename="{statement_csv.filename(data)}"'
+    statement_csv.write_statement(data, response)
     return response
