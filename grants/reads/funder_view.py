@@ -61,7 +61,9 @@ def _sum_valued(values: Iterable[Valued | None]) -> Both | None:
 
 
 @dataclass(frozen=True)
-class PledgeLine:
+class OwnPledge:
+    """One of the funder's own pledges as its page shows it: valued when pledged and today, with what has arrived."""
+
     reference: str
     pledged_on: date
     amount: Decimal
@@ -76,7 +78,7 @@ class PledgeLine:
 
 
 @dataclass(frozen=True)
-class ConversionLine:
+class OwnConversion:
     """Cash sold for pounds at the rate the bank dealt, beside the reference rate of that day."""
 
     converted_on: date
@@ -89,7 +91,10 @@ class ConversionLine:
 
 
 @dataclass(frozen=True)
-class ReceiptLine:
+class OwnReceipt:
+    """Money the funder paid in against one of its pledges: valued on arrival and today, with what was sold for
+    pounds."""
+
     pledge_reference: str
     received_on: date
     bank_reference: str
@@ -97,7 +102,7 @@ class ReceiptLine:
     currency: str
     at_receipt: Valued | None
     today: Valued | None
-    conversions: tuple[ConversionLine, ...]
+    conversions: tuple[OwnConversion, ...]
 
 
 @dataclass(frozen=True)
@@ -178,8 +183,8 @@ def _grouped(awards: list[AttributedAward], key) -> tuple[AllocationGroup, ...]:
 class FunderDashboard:
     funder: Funder
     on: date
-    pledges: tuple[PledgeLine, ...]
-    receipts: tuple[ReceiptLine, ...]
+    pledges: tuple[OwnPledge, ...]
+    receipts: tuple[OwnReceipt, ...]
     by_currency: tuple[CurrencyTotals, ...]
     pledged_at_pledge: Both | None
     pledged_today: Both | None
@@ -246,7 +251,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         sums["pledged"] += amount
         sums["received"] += received
         pledge_lines.append(
-            PledgeLine(
+            OwnPledge(
                 reference=pledge.reference,
                 pledged_on=pledge.pledged_on,
                 amount=amount,
@@ -265,7 +270,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
             for c in receipt.conversions.all():
                 converted_gbp += c.gbp_credited.amount
                 conversions.append(
-                    ConversionLine(
+                    OwnConversion(
                         converted_on=c.converted_on,
                         bank_reference=c.bank_reference,
                         amount_sold=c.amount_sold.amount,
@@ -276,7 +281,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
                     )
                 )
             receipt_lines.append(
-                ReceiptLine(
+                OwnReceipt(
                     pledge_reference=pledge.reference,
                     received_on=receipt.received_on,
                     bank_reference=receipt.bank_reference,
