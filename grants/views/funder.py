@@ -18,7 +18,7 @@ def _own_funder(request) -> Funder:
 def dashboard(request):
     funder = _own_funder(request)
     data = funder_dashboard(funder, fund_today())
-    return render(request, "funders/dashboard.html", {"d": data, "charts": chart_data(data)})
+    return render(request, "funders/dashboard.html", {"dashboard": data, "charts": chart_data(data)})
 
 
 @login_required
