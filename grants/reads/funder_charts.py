@@ -45,9 +45,15 @@ def contributions(pledges, receipts, chart_currency: str) -> tuple[ContributionE
             return amount
         return valued.gbp if valued is not None and chart_currency == BASE_CURRENCY else None
 
-    events = [("pledge", p.pledged_on, p.reference, p.amount, p.currency, p.at_pledge) for p in pledges]
-    events += [("receipt", r.received_on, r.bank_reference, r.amount, r.currency, r.at_receipt) for r in receipts]
-    events.sort(key=lambda e: (e[1], e[0] != "pledge", e[2]))
+    events = [
+        ("pledge", pledge.pledged_on, pledge.reference, pledge.amount, pledge.currency, pledge.at_pledge)
+        for pledge in pledges
+    ]
+    events += [
+        ("receipt", receipt.received_on, receipt.bank_reference, receipt.amount, receipt.currency, receipt.at_receipt)
+        for receipt in receipts
+    ]
+    events.sort(key=lambda event: (event[1], event[0] != "pledge", event[2]))
     pledged: Decimal | None = ZERO
     received: Decimal | None = ZERO
     result = []
@@ -71,29 +77,30 @@ def gbp_usd_history(book: RateBook, first: date, on: date) -> tuple[RatePoint, .
         if quote is not None and quote.rate_date is not None and quote.rate_date >= start:
             points.setdefault(quote.rate_date, RatePoint(quote.rate_date, quote.rate))
         day += timedelta(days=1)
-    return tuple(sorted(points.values(), key=lambda p: p.on))
+    return tuple(sorted(points.values(), key=lambda point: point.on))
 
 
 def chart_data(dashboard) -> dict:
     """The three charts' data from a funder's dashboard, JSON-safe: money and rates as decimal strings (the browser
     parses them only to draw)."""
-    d = dashboard
-    contributions = [
+    contribution_points = [
         {
-            "date": e.on.isoformat(),
-            "pledged": None if e.cumulative_pledged is None else f"{e.cumulative_pledged:.2f}",
-            "received": None if e.cumulative_received is None else f"{e.cumulative_received:.2f}",
+            "date": event.on.isoformat(),
+            "pledged": None if event.cumulative_pledged is None else f"{event.cumulative_pledged:.2f}",
+            "received": None if event.cumulative_received is None else f"{event.cumulative_received:.2f}",
         }
-        for e in d.contributions
+        for event in dashboard.contributions
     ]
-    if contributions:
+    if contribution_points:
         # Carry the running totals on to today, so the lines end where the page's figures stand.
-        contributions.append({**contributions[-1], "date": d.on.isoformat()})
+        contribution_points.append({**contribution_points[-1], "date": dashboard.on.isoformat()})
     return {
-        "contributions": {"currency": d.chart_currency, "points": contributions},
+        "contributions": {"currency": dashboard.chart_currency, "points": contribution_points},
         "allocation": {
             "currency": BASE_CURRENCY,
-            "items": [{"label": g.label, "amount": f"{g.amount:.2f}"} for g in d.by_area],
+            "items": [{"label": group.label, "amount": f"{group.amount:.2f}"} for group in dashboard.by_area],
         },
-        "gbp_usd": {"points": [{"date": p.on.isoformat(), "rate": f"{p.rate:f}"} for p in d.gbp_usd_history]},
+        "gbp_usd": {
+            "points": [{"date": point.on.isoformat(), "rate": f"{point.rate:f}"} for point in dashboard.gbp_usd_history]
+        },
     }

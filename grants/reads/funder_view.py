@@ -55,9 +55,9 @@ class Both:
 
 def _sum_valued(values: Iterable[Valued | None]) -> Both | None:
     values = list(values)
-    if any(v is None for v in values):
+    if any(valued is None for valued in values):
         return None
-    return Both(total(v.gbp for v in values), total(v.usd for v in values))
+    return Both(total(valued.gbp for valued in values), total(valued.usd for valued in values))
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,9 @@ def _group(label: str, awards: list[AttributedAward]) -> AllocationGroup:
     return AllocationGroup(
         label=label,
         award_count=len(awards),
-        amount=total(a.supported for a in awards),
-        disbursed=total(a.disbursed for a in awards),
-        committed=total(a.committed for a in awards),
+        amount=total(award.supported for award in awards),
+        disbursed=total(award.disbursed for award in awards),
+        committed=total(award.committed for award in awards),
     )
 
 
@@ -237,7 +237,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
             )
         )
     )
-    first = min((p.pledged_on for p in pledges), default=on)
+    first = min((pledge.pledged_on for pledge in pledges), default=on)
     book = load_rate_book(on, since=first)
 
     pledge_lines, receipt_lines = [], []
@@ -246,7 +246,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
     for pledge in pledges:
         currency = pledge.amount_currency
         amount = pledge.amount.amount
-        received = total(r.amount.amount for r in pledge.receipts.all())
+        received = total(receipt.amount.amount for receipt in pledge.receipts.all())
         sums = by_currency.setdefault(currency, {"pledged": ZERO, "received": ZERO})
         sums["pledged"] += amount
         sums["received"] += received
@@ -267,17 +267,19 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         )
         for receipt in pledge.receipts.all():
             conversions = []
-            for c in receipt.conversions.all():
-                converted_gbp += c.gbp_credited.amount
+            for conversion in receipt.conversions.all():
+                converted_gbp += conversion.gbp_credited.amount
                 conversions.append(
                     OwnConversion(
-                        converted_on=c.converted_on,
-                        bank_reference=c.bank_reference,
-                        amount_sold=c.amount_sold.amount,
-                        currency=c.amount_sold_currency,
-                        gbp_credited=c.gbp_credited.amount,
-                        dealt_rate=c.dealt_rate,
-                        reference_rate=quote_or_none(book, c.amount_sold_currency, BASE_CURRENCY, c.converted_on),
+                        converted_on=conversion.converted_on,
+                        bank_reference=conversion.bank_reference,
+                        amount_sold=conversion.amount_sold.amount,
+                        currency=conversion.amount_sold_currency,
+                        gbp_credited=conversion.gbp_credited.amount,
+                        dealt_rate=conversion.dealt_rate,
+                        reference_rate=quote_or_none(
+                            book, conversion.amount_sold_currency, BASE_CURRENCY, conversion.converted_on
+                        ),
                     )
                 )
             receipt_lines.append(
@@ -292,7 +294,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
                     conversions=tuple(conversions),
                 )
             )
-    receipt_lines.sort(key=lambda r: (r.received_on, r.bank_reference))
+    receipt_lines.sort(key=lambda line: (line.received_on, line.bank_reference))
     currency_totals = tuple(
         CurrencyTotals(
             currency=currency,
@@ -307,8 +309,8 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
 
     awards = _attributed_awards(funder, on)
     pool = pool_overview(on, funder, book)
-    own_pledged = _sum_valued(t.pledged_today for t in currency_totals)
-    own_received = _sum_valued(t.received_today for t in currency_totals)
+    own_pledged = _sum_valued(totals.pledged_today for totals in currency_totals)
+    own_received = _sum_valued(totals.received_today for totals in currency_totals)
 
     currencies = sorted(by_currency) or [funder.currency]
     rates = []
@@ -318,7 +320,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
                 rates.append(quote_or_none(book, currency, target, on))
     if "GBP" not in currencies or "USD" not in currencies:
         rates.append(quote_or_none(book, BASE_CURRENCY, "USD", on))
-    rates_today = tuple({q.pair: q for q in rates if q is not None}.values())
+    rates_today = tuple({quote.pair: quote for quote in rates if quote is not None}.values())
     chart_currency = currencies[0] if len(currencies) == 1 else BASE_CURRENCY
 
     return FunderDashboard(
@@ -327,25 +329,27 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         pledges=tuple(pledge_lines),
         receipts=tuple(receipt_lines),
         by_currency=currency_totals,
-        pledged_at_pledge=_sum_valued(p.at_pledge for p in pledge_lines),
+        pledged_at_pledge=_sum_valued(line.at_pledge for line in pledge_lines),
         # Today's values convert each currency's total once, so a pledge paid in full is worth the same as its
         # receipts (converting line by line could differ by a penny); dated values add up the lines.
         pledged_today=own_pledged,
-        received_at_receipt=_sum_valued(r.at_receipt for r in receipt_lines),
+        received_at_receipt=_sum_valued(line.at_receipt for line in receipt_lines),
         received_today=own_received,
         outstanding_today=_sum_valued(
-            _valued(t.outstanding, t.currency, on, book) for t in currency_totals if t.outstanding
+            _valued(totals.outstanding, totals.currency, on, book) for totals in currency_totals if totals.outstanding
         ),
         converted_gbp=converted_gbp,
         awards=tuple(awards),
-        by_round=_grouped(awards, lambda a: a.round_name),
-        by_area=tuple(sorted(_grouped(awards, lambda a: a.research_area), key=lambda g: (-g.amount, g.label))),
+        by_round=_grouped(awards, lambda award: award.round_name),
+        by_area=tuple(
+            sorted(_grouped(awards, lambda award: award.research_area), key=lambda group: (-group.amount, group.label))
+        ),
         attributed=_group("All awards", awards),
         share_of_pledged=_share(own_pledged, pool.pledged, pool),
         share_of_received=_share(own_received, pool.received, pool),
         pool=pool,
         rates_today=rates_today,
-        rates_stale=any(q.is_stale(on) for q in rates_today) or not rates_today,
+        rates_stale=any(quote.is_stale(on) for quote in rates_today) or not rates_today,
         chart_currency=chart_currency,
         contributions=contributions(pledge_lines, receipt_lines, chart_currency),
         gbp_usd_history=gbp_usd_history(book, first, on),

@@ -131,8 +131,8 @@ class AdministratorsPool(PoolOverview):
 
     @property
     def counted(self) -> str:
-        n = self.funders_counted
-        return f"every funder's money ({n} funder{'' if n == 1 else 's'})"
+        count = self.funders_counted
+        return f"every funder's money ({count} funder{'' if count == 1 else 's'})"
 
 
 def disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
@@ -140,8 +140,8 @@ def disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
     rows = Disbursement.objects.filter(paid_on__lte=on, amount_currency=BASE_CURRENCY)
     if award_ids is not None:
         rows = rows.filter(award_id__in=award_ids)
-    totals = rows.values("award").annotate(t=Sum("amount")).values_list("award", "t").order_by()
-    return {award_id: round_money(t or 0) for award_id, t in totals}
+    totals = rows.values("award").annotate(paid=Sum("amount")).values_list("award", "paid").order_by()
+    return {award_id: round_money(paid or 0) for award_id, paid in totals}
 
 
 def attributed_disbursed(award_disbursed: Decimal, attributed: Decimal, award_amount: Decimal) -> Decimal:
@@ -163,26 +163,26 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
     """What the funder's and the administrators' pools share; `viewer` None counts every funder's money."""
     pledgers = list(Funder.objects.filter(pledges__pledged_on__lte=on).distinct().order_by("name"))
     if viewer is None:
-        counted = [f.pk for f in pledgers]
+        counted = [funder.pk for funder in pledgers]
     else:
-        counted = [f.pk for f in pledgers if f.disclose_amounts or f.pk == viewer.pk]
+        counted = [funder.pk for funder in pledgers if funder.disclose_amounts or funder.pk == viewer.pk]
     # A private funder's rows are never read for a funder's view, so no total can carry them.
     pledged_rows = (
         Pledge.objects.filter(pledged_on__lte=on, funder__in=counted)
         .values("amount_currency")
-        .annotate(t=Sum("amount"))
-        .values_list("amount_currency", "t")
+        .annotate(summed=Sum("amount"))
+        .values_list("amount_currency", "summed")
         .order_by()
     )
     received_rows = (
         Receipt.objects.filter(received_on__lte=on, pledge__funder__in=counted)
         .values("amount_currency")
-        .annotate(t=Sum("amount"))
-        .values_list("amount_currency", "t")
+        .annotate(summed=Sum("amount"))
+        .values_list("amount_currency", "summed")
         .order_by()
     )
     try:
-        to_gbp = {c: book.quote(c, BASE_CURRENCY, on) for c in CURRENCIES}
+        to_gbp = {currency: book.quote(currency, BASE_CURRENCY, on) for currency in CURRENCIES}
         gbp_usd = book.quote(BASE_CURRENCY, "USD", on)
     except RateUnavailable:
         to_gbp, gbp_usd = {}, None
@@ -223,7 +223,7 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
             buckets.setdefault(award[label_index], []).append(award[0])
         return buckets
 
-    everything = group("All awards", [a[0] for a in awards])
+    everything = group("All awards", [award[0] for award in awards])
     return {
         "on": on,
         "pledged": figure("Pledged", _in_gbp(pledged_rows, to_gbp) if to_gbp else None),
@@ -235,10 +235,12 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
         # Rounds in their order (the awards come by round number), research areas by name.
         "rounds": tuple(group(label, ids) for label, ids in groups(1).items()),
         "areas": tuple(group(label, ids) for label, ids in sorted(groups(2).items())),
-        "backers": tuple(f.name for f in pledgers if viewer is None or (f.publicly_named and f.pk != viewer.pk)),
+        "backers": tuple(
+            funder.name for funder in pledgers if viewer is None or (funder.publicly_named and funder.pk != viewer.pk)
+        ),
         "funders_counted": len(counted),
         "left_out": len(pledgers) - len(counted),
-        "viewer_pledged": viewer is not None and any(f.pk == viewer.pk for f in pledgers),
+        "viewer_pledged": viewer is not None and any(funder.pk == viewer.pk for funder in pledgers),
         "gbp_usd": gbp_usd,
         "rates_available": bool(to_gbp),
     }
