@@ -20,8 +20,8 @@ from alignment_fund.api.views import READ_ERRORS, APIViewSet
 from alignment_fund.money import BASE_CURRENCY
 from grants.api.awards import RoundBriefSerializer
 from grants.api.common import FunderBriefSerializer, funders_for_filter
-from grants.funder_view import ZERO, attributed_disbursed
 from grants.models import Award, AwardAttribution
+from grants.reads.pool_overview import ZERO, attributed_disbursed
 from projects.api import ResearchAreaBriefSerializer
 from projects.models import ResearchArea, Round
 

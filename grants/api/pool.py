@@ -17,7 +17,7 @@ from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 from alignment_fund.rates.models import RateUnavailable
 from funders.models import Funder
-from grants.funder_view import administrators_pool, load_rate_book, pool_overview
+from grants.reads.pool_overview import administrators_pool, load_rate_book, pool_overview
 
 # The pool as a whole
 
