@@ -6,15 +6,11 @@ from rest_framework.routers import SimpleRouter
 
 from alignment_fund.api.token import obtain_token
 from alignment_fund.api.views import docs
-from grants.api.awards import AwardViewSet, DisbursementViewSet, MilestoneViewSet, RoundViewSet
-from grants.api.funders import (
-    AttributionViewSet,
-    ConversionViewSet,
-    FunderViewSet,
-    PledgeViewSet,
-    PoolView,
-    ReceiptViewSet,
-)
+from grants.api.attributions import AttributionViewSet
+from grants.api.awards import AwardViewSet, RoundViewSet
+from grants.api.contributions import ConversionViewSet, FunderViewSet, PledgeViewSet, ReceiptViewSet
+from grants.api.milestones import DisbursementViewSet, MilestoneViewSet
+from grants.api.pool import PoolView
 from projects.api import ProjectViewSet, ResearchAreaViewSet
 
 # A SimpleRouter: no browsable root and no format suffixes (the API speaks JSON only).

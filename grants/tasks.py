@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def refresh_allocation_summaries(as_of: str | None = None) -> int:
     """Take the allocation snapshot for `as_of` (ISO date; default today). Returns the snapshot's id."""
-    from grants.snapshots import take_snapshot
+    from grants.reads.snapshots import take_snapshot
 
     snapshot, _ = take_snapshot(date.fromisoformat(as_of) if as_of else fund_today())
     return snapshot.pk

@@ -9,7 +9,7 @@ from django.urls import reverse
 from alignment_fund.rates.models import ExchangeRate
 from grants import actions
 from grants.models import Milestone, SummarySnapshot
-from grants.snapshots import take_snapshot
+from grants.reads.snapshots import take_snapshot
 
 
 @pytest.fixture

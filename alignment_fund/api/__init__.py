@@ -10,6 +10,6 @@ Who may do what (the same rules as the pages; an object that is not yours answer
 | projects, awards, milestones, disbursements (read) | 401 | all | projects they lead | projects they lead | none |
 | every write (POST) | 401 | yes | 403 | 403 | 403 |
 
-Each app keeps its endpoints beside its models (`funders/api.py`, `grants/api.py`, `projects/api.py`);
-`alignment_fund/api_urls.py` routes them.
+The endpoints live with the app that may see what they show: `projects/api.py` (research areas, projects) and
+`grants/api/` (everything about money, one module per group); `alignment_fund/api_urls.py` routes them.
 """

@@ -214,7 +214,7 @@ class ValuedSerializer(serializers.Serializer):
 
 
 def valued_json(valued, on) -> dict:
-    """A `grants.position.Valued` (an amount valued on `on`) as JSON."""
+    """A `grants.reads.position.Valued` (an amount valued on `on`) as JSON."""
     return {
         "on": on.isoformat(),
         "gbp": {**money_json(valued.gbp, "GBP"), "rate": rate_json(valued.to_gbp)},

@@ -1,26 +1,19 @@
+"""The back office for awards, their milestones and payments, and the funders' shares of each award (read-only).
+Awards, terminations, milestone reports, approvals and payments are recorded through grants.actions."""
+
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
 
-from alignment_fund.admin import (
-    ActionAdminMixin,
-    PreparedPageMixin,
-    ReadOnlyAdmin,
-    ReadOnlyTabularInline,
-    money_display,
-)
+from alignment_fund.admin import ActionAdminMixin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
 from alignment_fund.clock import fund_today
-from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import RateUnavailable
-from alignment_fund.templatetags.money import format_money, gbp, money, percent
+from alignment_fund.templatetags.money import gbp, money, percent
 from grants import actions
 from grants.actions import ActionError
 from grants.forms.awards_admin import (
@@ -30,72 +23,9 @@ from grants.forms.awards_admin import (
     MilestoneInlineFormSet,
     StandaloneMilestoneForm,
 )
-from grants.models import (
-    Award,
-    AwardAttribution,
-    Disbursement,
-    LedgerLine,
-    LedgerTransaction,
-    Milestone,
-    SummarySnapshot,
-)
-from grants.position import pool_position, round_positions
-from projects.models import Fund, Round
-
-# The fund and its rounds
-
-
-class RoundInline(admin.TabularInline):
-    model = Round
-    extra = 0
-    fields = ("number", "name", "opens_on", "closes_on", "budget", "status")
-    show_change_link = True
-
-
-@admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
-    list_display = ("name", "administered_by", "website")
-    search_fields = ("name", "administered_by")
-    inlines = [RoundInline]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-
-@admin.register(Round)
-class RoundAdmin(PreparedPageMixin, admin.ModelAdmin):
-    list_display = (
-        "name",
-        "number",
-        "opens_on",
-        "closes_on",
-        "status",
-        "budget_shown",
-        "awarded",
-        "headroom_today",
-    )
-    list_filter = ("status", "fund")
-    search_fields = ("name",)
-    list_select_related = ("fund",)
-    budget_shown = money_display("budget", "budget")
-
-    def prepare_page(self, request, rounds: list[Round]) -> None:
-        """Awarded and headroom for the whole page from one pool position: a fixed handful of queries."""
-        try:
-            positions = round_positions(pool_position(fund_today()), rounds)
-        except RateUnavailable:
-            return
-        for position in positions:
-            position.round.position = position
-
-    @admin.display(description="awarded")
-    def awarded(self, round_: Round) -> str:
-        position = getattr(round_, "position", None)
-        return gbp(position.awarded_gbp) if position else "—"
-
-    @admin.display(description="headroom today")
-    def headroom_today(self, round_: Round) -> str:
-        position = getattr(round_, "position", None)
-        return gbp(position.headroom_gbp) if position else "—"
-
+from grants.models import Award, AwardAttribution, Disbursement, Milestone
+from grants.reads.position import pool_position, round_positions
+from projects.models import Round
 
 # Awards
 
@@ -188,7 +118,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         # Termination releases money through the ledger, so it is an action of its own, not a status edit.
         if db_field.name == "status":
-            kwargs["choices"] = [c for c in Award.Status.choices if c[0] != Award.Status.TERMINATED]
+            kwargs["choices"] = [choice for choice in Award.Status.choices if choice[0] != Award.Status.TERMINATED]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -227,7 +157,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
         except RateUnavailable:
             return "In GBP, £50,000 to £1,000,000 inclusive."
         rounds = Round.objects.exclude(status__in=[Round.Status.PLANNED, Round.Status.CLOSED])
-        parts = [f"{p.round}: {gbp(p.headroom_gbp)}" for p in round_positions(pool, rounds)]
+        parts = [f"{position.round}: {gbp(position.headroom_gbp)}" for position in round_positions(pool, rounds)]
         return (
             f"In GBP, £50,000 to £1,000,000 inclusive. Headroom today: {'; '.join(parts) or 'no round is open'} "
             f"(the fund as a whole: {gbp(pool.headroom_gbp)})."
@@ -243,7 +173,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="paid so far")
     def paid(self, award: Award) -> str:
-        total = sum((d.amount.amount for d in award.disbursements.all()), Decimal("0.00"))
+        total = sum((payment.amount.amount for payment in award.disbursements.all()), Decimal("0.00"))
         return f"{gbp(total)} of {money(award.amount)}"
 
 
@@ -357,102 +287,3 @@ class AwardAttributionAdmin(ReadOnlyAdmin):
     @admin.display(description="share", ordering="share")
     def share_shown(self, attribution: AwardAttribution) -> str:
         return percent(attribution.share, 2)
-
-
-# The ledger: read-only, for everyone
-
-
-def _debit_credit(amount) -> tuple[str, str]:
-    if amount.amount >= 0:
-        return money(amount), ""
-    return "", format_money(-amount.amount, amount.currency.code)
-
-
-class LedgerLineInline(ReadOnlyTabularInline):
-    model = LedgerLine
-    fields = ("account", "debit", "credit", "funder", "round", "award_reference")
-    readonly_fields = fields
-    show_change_link = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("funder", "round", "award")
-
-    @admin.display(description="debit")
-    def debit(self, line: LedgerLine) -> str:
-        return _debit_credit(line.amount)[0]
-
-    @admin.display(description="credit")
-    def credit(self, line: LedgerLine) -> str:
-        return _debit_credit(line.amount)[1]
-
-    @admin.display(description="award")
-    def award_reference(self, line: LedgerLine) -> str:
-        return line.award.reference if line.award_id else "—"
-
-
-@admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ("occurred_on", "key", "kind", "memo", "amounts", "posted_by", "posted_at")
-    list_filter = ("kind",)
-    search_fields = ("key", "memo")
-    date_hierarchy = "occurred_on"
-    list_select_related = ("posted_by",)
-    fields = ("key", "kind", "occurred_on", "memo", "reverses", "posted_by", "posted_at")
-    inlines = [LedgerLineInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(Prefetch("lines", queryset=LedgerLine.objects.order_by()))
-
-    @admin.display(description="amount moved")
-    def amounts(self, txn: LedgerTransaction) -> str:
-        # The debit side of a balanced transaction, per currency (a conversion moves two currencies).
-        debits: dict[str, Decimal] = defaultdict(Decimal)
-        for line in txn.lines.all():
-            if line.amount.amount > 0:
-                debits[line.amount.currency.code] += line.amount.amount
-        return " and ".join(format_money(v, c) for c, v in sorted(debits.items()))
-
-
-@admin.register(LedgerLine)
-class LedgerLineAdmin(ReadOnlyAdmin):
-    list_display = ("transaction_key", "occurred_on", "account", "debit", "credit", "funder", "round", "award_ref")
-    list_filter = ("account", "amount_currency", "transaction__kind", "funder", "round")
-    search_fields = ("transaction__key", "transaction__memo", "funder__name", "award__reference")
-    date_hierarchy = "transaction__occurred_on"
-    list_select_related = ("transaction", "funder", "round", "award")
-
-    @admin.display(description="transaction", ordering="transaction__key")
-    def transaction_key(self, line: LedgerLine) -> str:
-        return line.transaction.key
-
-    @admin.display(description="occurred on", ordering="transaction__occurred_on")
-    def occurred_on(self, line: LedgerLine):
-        return line.transaction.occurred_on
-
-    @admin.display(description="debit")
-    def debit(self, line: LedgerLine) -> str:
-        return _debit_credit(line.amount)[0]
-
-    @admin.display(description="credit")
-    def credit(self, line: LedgerLine) -> str:
-        return _debit_credit(line.amount)[1]
-
-    @admin.display(description="award", ordering="award__reference")
-    def award_ref(self, line: LedgerLine) -> str:
-        return line.award.reference if line.award_id else "—"
-
-
-@admin.register(SummarySnapshot)
-class SummarySnapshotAdmin(ReadOnlyAdmin):
-    list_display = ("as_of", "taken_at", "ledger_version", "rates_as_of", "headroom")
-    date_hierarchy = "as_of"
-    fields = ("as_of", "taken_at", "ledger_version", "rates_as_of", "summary")
-
-    @admin.display(description="headroom (GBP)")
-    def headroom(self, snapshot: SummarySnapshot) -> str:
-        value = snapshot.data.get("fund", {}).get("headroom", {}).get(BASE_CURRENCY)
-        return format_money(Decimal(value), BASE_CURRENCY) if value is not None else "—"
-
-    @admin.display(description="summary")
-    def summary(self, snapshot: SummarySnapshot) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(snapshot.data, indent=2, ensure_ascii=False))

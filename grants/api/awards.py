@@ -1,53 +1,27 @@
-"""Rounds, awards, milestones and payments. A researcher sees the awards of the projects they lead, with their
-milestones and payments, and nothing about funders; administrators see every award and record awards, milestone
-reports, approvals and payments (through grants.actions)."""
+"""Rounds and awards. A researcher sees the awards of the projects they lead, with their milestones and payments,
+and nothing about funders; administrators see every award and record and terminate awards (through grants.actions).
+"""
 
 from __future__ import annotations
 
 import django_filters.rest_framework as filters
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 
-from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
 from alignment_fund.api.filters import ISODateFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from alignment_fund.api.permissions import AdministratorsWrite
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
-from alignment_fund.clock import fund_today
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
-from alignment_fund.rates.models import RateUnavailable
 from grants import actions
-from grants.models import Award, Disbursement, Milestone
+from grants.api.common import READ_WRITE, awards_visible_to
+from grants.api.milestones import MilestoneSerializer
+from grants.models import Award, Milestone
 from projects.api import ProjectBriefSerializer
 from projects.models import Project, ResearchArea, Round
-
-READ_WRITE = [IsAuthenticated, AdministratorsWrite]
-
-
-# Scoped look-ups. The API shows a researcher's awards by `project__lead`, not `Award.objects.visible_to`, which
-# also lets a funder's contact see the awards their money supports: funders reach those through attributions.
-
-
-def awards_visible_to(user) -> QuerySet[Award]:
-    if is_administrator(user):
-        return Award.objects.all()
-    if not user.is_authenticated:
-        return Award.objects.none()
-    return Award.objects.filter(project__lead=user)
-
-
-def milestones_visible_to(user) -> QuerySet[Milestone]:
-    return Milestone.objects.filter(award__in=awards_visible_to(user))
-
-
-def disbursements_visible_to(user) -> QuerySet[Disbursement]:
-    return Disbursement.objects.filter(award__in=awards_visible_to(user))
-
 
 # Rounds
 
@@ -74,204 +48,12 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
     queryset = Round.objects.order_by("number")
 
 
-# Milestones and payments
-
-
-class PaymentBriefSerializer(serializers.ModelSerializer):
-    amount = MoneyField(read_only=True)
-
-    class Meta:
-        model = Disbursement
-        fields = ["id", "amount", "paid_on", "reference"]
-
-
-class MilestoneSerializer(serializers.ModelSerializer):
-    amount = MoneyField(read_only=True)
-    award_reference = serializers.CharField(source="award.reference", read_only=True)
-    report_status = serializers.SerializerMethodField()
-    expected_payment_on = serializers.SerializerMethodField(
-        help_text="The monthly payment run it is expected in (arrears); null once paid."
-    )
-    payment = PaymentBriefSerializer(source="disbursement", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Milestone
-        fields = [
-            "id",
-            "award",
-            "award_reference",
-            "number",
-            "title",
-            "due_on",
-            "amount",
-            "report_status",
-            "report_received_on",
-            "approved_on",
-            "expected_payment_on",
-            "payment",
-        ]
-
-    def _today(self):
-        if "today" not in self.context:
-            self.context["today"] = fund_today()
-        return self.context["today"]
-
-    @extend_schema_field(serializers.ChoiceField(choices=Milestone.ReportStatus.choices))
-    def get_report_status(self, milestone) -> str:
-        return milestone.report_status(self._today())
-
-    @extend_schema_field(serializers.DateField(allow_null=True))
-    def get_expected_payment_on(self, milestone):
-        if getattr(milestone, "disbursement", None) is not None:
-            return None
-        return milestone.expected_payment_on.isoformat()
-
-
-class MilestoneFilter(filters.FilterSet):
-    award = filters.NumberFilter(field_name="award_id")
-    status = filters.ChoiceFilter(choices=Milestone.ReportStatus.choices, method="filter_status")
-    due_from = ISODateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after")
-    due_to = ISODateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
-
-    class Meta:
-        model = Milestone
-        fields = ["award", "status", "due_from", "due_to"]
-
-    def filter_status(self, queryset, name, value):
-        today = fund_today()
-        waiting = Q(report_received_on__isnull=True)
-        return queryset.filter(
-            {
-                Milestone.ReportStatus.APPROVED: Q(approved_on__isnull=False),
-                Milestone.ReportStatus.RECEIVED: Q(report_received_on__isnull=False, approved_on__isnull=True),
-                Milestone.ReportStatus.DUE: waiting & Q(due_on__lte=today),
-                Milestone.ReportStatus.NOT_DUE: waiting & Q(due_on__gt=today),
-            }[value]
-        )
-
-
-class ReportReceivedInput(InputSerializer):
-    received_on = FundDateField()
-
-
-class ApprovalInput(InputSerializer):
-    approved_on = FundDateField()
-
-
-@extend_schema(tags=["awards"], responses={200: MilestoneSerializer, **READ_ERRORS})
-class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
-    """Milestones of the awards you can see; administrators record reports received and approvals."""
-
-    serializer_class = MilestoneSerializer
-    permission_classes = READ_WRITE
-    filterset_class = MilestoneFilter
-
-    def get_queryset(self):
-        return (
-            milestones_visible_to(self.request.user)
-            .select_related("award", "disbursement")
-            .order_by("award__reference", "number")
-        )
-
-    @extend_schema(
-        request=ReportReceivedInput,
-        responses={200: MilestoneSerializer, **WRITE_ERRORS, 404: None},
-        parameters=[IDEMPOTENCY_PARAMETER],
-    )
-    @action(detail=True, methods=["post"], url_path="report-received")
-    @idempotent
-    def report_received(self, request, pk=None):
-        milestone = self.get_object()
-        data = self.validated(ReportReceivedInput)
-        run_action(actions.do_receive_milestone_report, request.user, milestone=milestone, **data)
-        return self.updated(milestone)
-
-    @extend_schema(
-        request=ApprovalInput,
-        responses={200: MilestoneSerializer, **WRITE_ERRORS, 404: None},
-        parameters=[IDEMPOTENCY_PARAMETER],
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def approval(self, request, pk=None):
-        milestone = self.get_object()
-        data = self.validated(ApprovalInput)
-        run_action(actions.do_approve_milestone, request.user, milestone=milestone, **data)
-        return self.updated(milestone)
-
-
-class DisbursementSerializer(serializers.ModelSerializer):
-    amount = MoneyField(read_only=True)
-    award_reference = serializers.CharField(source="award.reference", read_only=True)
-    milestone_number = serializers.IntegerField(source="milestone.number", read_only=True)
-    milestone_title = serializers.CharField(source="milestone.title", read_only=True)
-
-    class Meta:
-        model = Disbursement
-        fields = [
-            "id",
-            "award",
-            "award_reference",
-            "milestone",
-            "milestone_number",
-            "milestone_title",
-            "amount",
-            "paid_on",
-            "reference",
-        ]
-
-
-class DisbursementInput(InputSerializer):
-    milestone = IdField("milestone", queryset=Milestone.objects.all())
-    paid_on = FundDateField()
-    reference = serializers.CharField(max_length=80, help_text="The payment's bank reference.")
-
-
-class DisbursementFilter(filters.FilterSet):
-    award = filters.NumberFilter(field_name="award_id")
-    round = filters.NumberFilter(field_name="award__round_id")
-    paid_from = ISODateFilter(field_name="paid_on", lookup_expr="gte", label="Paid on or after")
-    paid_to = ISODateFilter(field_name="paid_on", lookup_expr="lte", label="Paid on or before")
-
-    class Meta:
-        model = Disbursement
-        fields = ["award", "round", "paid_from", "paid_to"]
-
-
-@extend_schema(tags=["awards"], responses={200: DisbursementSerializer, **READ_ERRORS})
-class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
-    """Payments made against approved milestones (monthly, in arrears)."""
-
-    serializer_class = DisbursementSerializer
-    permission_classes = READ_WRITE
-    filterset_class = DisbursementFilter
-
-    def get_queryset(self):
-        return (
-            disbursements_visible_to(self.request.user).select_related("award", "milestone").order_by("paid_on", "pk")
-        )
-
-    @extend_schema(
-        request=DisbursementInput,
-        responses={201: DisbursementSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
-    )
-    @idempotent
-    def create(self, request):
-        data = self.validated(DisbursementInput)
-        try:
-            payment = run_action(actions.do_record_disbursement, request.user, **data)
-        except RateUnavailable as exc:
-            raise serializers.ValidationError({"paid_on": [f"Cannot value the fund on that date: {exc}"]}) from exc
-        return self.created(payment)
-
-
 # Awards
 
 
 class AwardMilestoneSerializer(MilestoneSerializer):
     class Meta(MilestoneSerializer.Meta):
-        fields = [f for f in MilestoneSerializer.Meta.fields if f not in ("award", "award_reference")]
+        fields = [field for field in MilestoneSerializer.Meta.fields if field not in ("award", "award_reference")]
 
 
 class ComputeSerializer(serializers.Serializer):
@@ -316,11 +98,14 @@ class AwardSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_next_milestone(self, award):
         # Walks the prefetched milestones: no query.
-        return next((m.pk for m in award.milestones.all() if m.approved_on is None), None)
+        return next((milestone.pk for milestone in award.milestones.all() if milestone.approved_on is None), None)
 
     @extend_schema_field(NextPaymentSerializer(allow_null=True))
     def get_next_payment(self, award):
-        unpaid = next((m for m in award.milestones.all() if getattr(m, "disbursement", None) is None), None)
+        unpaid = next(
+            (milestone for milestone in award.milestones.all() if getattr(milestone, "disbursement", None) is None),
+            None,
+        )
         if unpaid is None:
             return None
         return NextPaymentSerializer(

@@ -4,8 +4,9 @@ from django.shortcuts import get_object_or_404, render
 
 from alignment_fund.clock import fund_today
 from funders.models import Funder
-from grants import statements
-from grants.funder_view import chart_data, funder_dashboard
+from grants.exports import statement_csv
+from grants.reads.funder_charts import chart_data
+from grants.reads.funder_view import funder_dashboard
 
 
 def _own_funder(request) -> Funder:
@@ -17,7 +18,7 @@ def _own_funder(request) -> Funder:
 def dashboard(request):
     funder = _own_funder(request)
     data = funder_dashboard(funder, fund_today())
-    return render(request, "funders/dashboard.html", {"d": data, "charts": chart_data(data)})
+    return render(request, "funders/dashboard.html", {"dashboard": data, "charts": chart_data(data)})
 
 
 @login_required
@@ -25,6 +26,6 @@ def statement(request):
     funder = _own_funder(request)
     data = funder_dashboard(funder, fund_today())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{statements.filename(data)}"'
-    statements.write_statement(data, response)
+    response["Content-Disposition"] = f'attachment; filename="{statement_csv.filename(data)}"'
+    statement_csv.write_statement(data, response)
     return response

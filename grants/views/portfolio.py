@@ -1,6 +1,6 @@
 """The fund administrator's pages: parse, authorize, call one function, respond.
 
-The numbers come from grants.portfolio, the writes from grants.actions. Every page here answers 404 to anyone who is
+The numbers come from grants.reads, the writes from grants.actions. Every page here answers 404 to anyone who is
 not a signed-in administrator."""
 
 from decimal import Decimal
@@ -17,7 +17,6 @@ from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import format_money
 from funders.models import Pledge, Receipt
 from grants import actions
-from grants import portfolio as reads
 from grants.actions import ActionError
 from grants.forms.pages import (
     ApproveMilestoneForm,
@@ -30,7 +29,13 @@ from grants.forms.pages import (
     apply_action_error,
 )
 from grants.models import Award, Milestone
-from grants.position import pool_position, round_positions
+from grants.reads.award_page import award_page, award_queryset
+from grants.reads.calendar import payment_calendar
+from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
+from grants.reads.portfolio import portfolio as portfolio_page
+from grants.reads.position import round_headroom
+from grants.reads.round_page import round_page
+from grants.reads.waitlist import waitlist as waitlist_page
 from projects.models import Project, Round
 
 
@@ -53,38 +58,38 @@ def _rates_missing(request, exc: RateUnavailable):
 @administrator_required
 def portfolio(request):
     try:
-        data = reads.portfolio(fund_today())
+        page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/portfolio.html", {"p": data})
+    return render(request, "grants/portfolio.html", {"portfolio": page})
 
 
 @administrator_required
 def waitlist(request):
     try:
-        data = reads.waitlist(fund_today())
+        page = waitlist_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/waitlist.html", {"w": data})
+    return render(request, "grants/waitlist.html", {"waitlist": page})
 
 
 @administrator_required
 def calendar(request):
     try:
-        data = reads.payment_calendar(fund_today())
+        page = payment_calendar(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/calendar.html", {"c": data})
+    return render(request, "grants/calendar.html", {"calendar": page})
 
 
 @administrator_required
 def round_detail(request, pk):
     round_ = get_object_or_404(Round, pk=pk)
     try:
-        data = reads.round_page(round_, fund_today())
+        page = round_page(round_, fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/round.html", {"r": data, "round": round_, "admin_url": _admin_url(round_)})
+    return render(request, "grants/round.html", {"round_page": page, "round": round_, "admin_url": _admin_url(round_)})
 
 
 @administrator_required
@@ -101,11 +106,11 @@ def project_detail(request, pk):
 
 @administrator_required
 def award_detail(request, pk):
-    award = get_object_or_404(reads.award_queryset(Award.objects.visible_to(request.user)), pk=pk)
+    award = get_object_or_404(award_queryset(Award.objects.visible_to(request.user)), pk=pk)
     return render(
         request,
         "grants/award.html",
-        {"a": reads.award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
+        {"award_page": award_page(award, fund_today()), "award": award, "admin_url": _admin_url(award)},
     )
 
 
@@ -147,7 +152,7 @@ def record_receipt(request):
         pledge = Pledge.objects.filter(pk=_int(request.GET.get("pledge"))).first()
         if pledge:
             initial = {"pledge": pledge.pk, "currency": pledge.amount_currency}
-            left = actions.outstanding_on_pledge(pledge)
+            left = outstanding_on_pledge(pledge)
             if left > 0:
                 initial["amount"] = left
         return _form_page(request, "grants/receipt_form.html", ReceiptForm(initial=initial))
@@ -175,7 +180,7 @@ def record_conversion(request):
         receipt = Receipt.objects.exclude(amount_currency="GBP").filter(pk=_int(request.GET.get("receipt"))).first()
         if receipt:
             initial = {"receipt": receipt.pk, "currency": receipt.amount_currency}
-            left = actions.unconverted_on_receipt(receipt)
+            left = unconverted_on_receipt(receipt)
             if left > 0:
                 initial["amount_sold"] = left
         return _form_page(request, "grants/conversion_form.html", ConversionForm(initial=initial))
@@ -228,10 +233,10 @@ def award_project(request, pk):
     form.fields["reference"].help_text = f"Leave blank for the usual AP-{project.reference}."
     today = fund_today()
     try:
-        pool = pool_position(today, reads.rate_book_for(today))
+        headroom = round_headroom(project.round, today)
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    (position,) = round_positions(pool, [project.round])
+    position = headroom.position
     amount = _award_amount(form, project)
     return render(
         request,
@@ -243,9 +248,9 @@ def award_project(request, pk):
             "position": position,
             "amount": amount,
             "headroom_after": position.headroom_gbp - amount,
-            "headroom_usd": pool.gbp_usd.convert(position.headroom_gbp),
+            "headroom_usd": headroom.headroom_usd,
             "within_limits": within_award_limits(amount),
-            "gbp_usd": pool.gbp_usd,
+            "gbp_usd": headroom.gbp_usd,
             "today": today,
         },
     )
@@ -277,7 +282,7 @@ def _milestone_step(request, pk, *, form_class, template_title: str, act, succes
             except ActionError as exc:
                 apply_action_error(form, exc, aliases={"milestone": "__all__"})
             else:
-                messages.success(request, success.format(m=milestone))
+                messages.success(request, success.format(milestone=milestone))
                 return redirect(reverse("grants:award", args=[milestone.award_id]) + f"#milestone-{milestone.pk}")
     else:
         form = form_class()
@@ -296,8 +301,8 @@ def milestone_report_received(request, pk):
         pk,
         form_class=ReportReceivedForm,
         template_title="Mark the report received",
-        act=lambda m, data: actions.do_receive_milestone_report(request.user, milestone=m, **data),
-        success="Report for {m.award.reference} milestone {m.number} marked received.",
+        act=lambda milestone, data: actions.do_receive_milestone_report(request.user, milestone=milestone, **data),
+        success="Report for {milestone.award.reference} milestone {milestone.number} marked received.",
     )
 
 
@@ -309,8 +314,10 @@ def milestone_approve(request, pk):
         pk,
         form_class=ApproveMilestoneForm,
         template_title="Approve the report",
-        act=lambda m, data: actions.do_approve_milestone(request.user, milestone=m, **data),
-        success="Report for {m.award.reference} milestone {m.number} approved: payment due in the next run.",
+        act=lambda milestone, data: actions.do_approve_milestone(request.user, milestone=milestone, **data),
+        success=(
+            "Report for {milestone.award.reference} milestone {milestone.number} approved: payment due in the next run."
+        ),
     )
 
 
@@ -322,6 +329,6 @@ def record_disbursement(request, pk):
         pk,
         form_class=DisbursementForm,
         template_title="Record the payment",
-        act=lambda m, data: actions.do_record_disbursement(request.user, milestone=m, **data),
-        success="Payment for {m.award.reference} milestone {m.number} recorded.",
+        act=lambda milestone, data: actions.do_record_disbursement(request.user, milestone=milestone, **data),
+        success="Payment for {milestone.award.reference} milestone {milestone.number} recorded.",
     )

@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from alignment_fund.clock import fund_today
-from grants.researcher_view import award_statuses, researcher_awards
+from grants.reads.researcher_view import award_statuses, researcher_awards
 from projects.models import Project
 
 

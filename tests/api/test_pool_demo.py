@@ -101,9 +101,11 @@ def test_microsofts_pledge_and_receipt_cannot_be_read_off_openais_pool_by_compar
 
             settings.FUND_TODAY = day.isoformat()
             response = client.get("/funder/")
-            d = response.context["d"]
-            assert (d.pool.pledged.gbp, d.pool.received.gbp) == (pledged, received)
-            assert d.share_of_pledged == (d.pledged_today.gbp / pledged).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+            dashboard = response.context["dashboard"]
+            assert (dashboard.pool.pledged.gbp, dashboard.pool.received.gbp) == (pledged, received)
+            assert dashboard.share_of_pledged == (dashboard.pledged_today.gbp / pledged).quantize(
+                Decimal("0.000001"), ROUND_HALF_UP
+            )
             seen = response.content.decode() + str(pool)
             for secret in secrets:
                 for text in renderings(secret):

@@ -466,7 +466,7 @@ def test_an_error_message_is_written_for_a_person(world, admin):
 
 
 def test_an_award_is_terminated_through_the_api_and_its_unpaid_part_released(world, admin):
-    from grants.position import pool_position
+    from grants.reads.position import pool_position
 
     on = date(2026, 2, 20)
     before = pool_position(on).headroom_gbp

@@ -8,7 +8,7 @@ from djmoney.money import Money
 from grants import actions
 from grants.actions import ActionError
 from grants.models import Account, Award, LedgerLine
-from grants.position import pool_position
+from grants.reads.position import pool_position
 from projects.models import Project
 from tests.factories import ProjectFactory
 

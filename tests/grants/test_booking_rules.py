@@ -11,7 +11,7 @@ from funders.models import Pledge
 from grants import actions
 from grants.actions import ActionError
 from grants.models import Award, AwardAttribution, Disbursement, LedgerTransaction, Milestone
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 from tests.factories import FunderFactory, ProjectFactory, RoundFactory, pledge_received
 
 

@@ -18,8 +18,10 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.actions import ActionError
+from grants.actions import awards as award_actions
 from grants.models import Account, Award, LedgerLine
-from grants.position import pool_position
+from grants.reads.headroom import headroom_for
+from grants.reads.position import pool_position
 from tests.factories import FunderFactory, FundFactory, ProjectFactory, RoundFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -48,7 +50,7 @@ def contest(rates):
     )
     first = ProjectFactory(round=round_, reference="R1-0001", title="Sparse probes")
     second = ProjectFactory(round=round_, reference="R1-0002", title="PAC bounds")
-    round_headroom, fund_headroom = actions.headroom_for(round_, AWARDED_ON)
+    round_headroom, fund_headroom = headroom_for(round_, AWARDED_ON)
     assert round_headroom == fund_headroom == CASH_GBP  # the fund's cash is the only limit
     return [(alice, first), (bob, second)]
 
@@ -82,7 +84,7 @@ def interleaved(monkeypatch):
     unguarded check-then-insert goes wrong. Returns what each thread saw: "met" if the other arrived too, "alone" if
     the barrier timed out because the other was blocked (on the fund lock)."""
     barrier = threading.Barrier(2, timeout=BARRIER_SECONDS)
-    real_lowest_headroom = actions.lowest_headroom
+    real_lowest_headroom = award_actions.lowest_headroom
     seen: list[str] = []
 
     def headroom_then_wait(*args, **kwargs):
@@ -94,7 +96,7 @@ def interleaved(monkeypatch):
             seen.append("alone")
         return headroom
 
-    monkeypatch.setattr(actions, "lowest_headroom", headroom_then_wait)
+    monkeypatch.setattr(award_actions, "lowest_headroom", headroom_then_wait)
     return seen
 
 
@@ -129,7 +131,7 @@ def test_the_fund_lock_makes_the_second_award_wait_even_when_forced_to_interleav
 def test_negative_control_without_the_fund_lock_both_awards_go_through(contest, interleaved, monkeypatch):
     """The same test against the unguarded check-then-insert: both read £1M of headroom, both award £600k. If this
     ever stops over-committing, the tests above prove nothing."""
-    monkeypatch.setattr(actions, "_lock_fund", lambda fund: None)
+    monkeypatch.setattr(award_actions, "lock_fund", lambda fund: None)
     outcomes = award_at_once(contest)
     assert interleaved == ["met", "met"]
     assert all(isinstance(o, Award) for o in outcomes), outcomes

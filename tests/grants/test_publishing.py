@@ -18,8 +18,8 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from grants import actions
+from grants.exports.giving360 import build_package, to_csv, to_json
 from grants.models import Award, AwardAttribution, Milestone
-from grants.publishing import build_package, to_csv, to_json
 from tests.factories import ProjectFactory
 from tests.threesixtygiving import GRANT_SCHEMA, schema_errors
 

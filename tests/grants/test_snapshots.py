@@ -5,7 +5,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import SummarySnapshot
-from grants.snapshots import take_snapshot
+from grants.reads.snapshots import take_snapshot
 
 AS_OF = date(2026, 3, 31)
 

@@ -7,7 +7,7 @@ from djmoney.money import Money
 from grants import actions
 from grants.actions import ActionError
 from grants.models import Award, LedgerTransaction, Milestone
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grants.publishing import NothingToPublish, build_package, render
+from grants.exports.giving360 import NothingToPublish, build_package, render
 
 
 class Command(BaseCommand):
@@ -20,6 +20,6 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
         else:
             newline = "" if options["format"] == "csv" else None
-            with open(options["out"], "w", encoding="utf-8", newline=newline) as f:
-                f.write(text)
+            with open(options["out"], "w", encoding="utf-8", newline=newline) as output:
+                output.write(text)
             self.stderr.write(f"Wrote {len(package['grants'])} grants to {options['out']}.")

@@ -8,7 +8,7 @@ from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
 from grants.demo import DEMO_USERS, DemoBuilder
 from grants.models import Account, Award, LedgerLine
-from grants.position import pool_position
+from grants.reads.position import pool_position
 from projects.models import Fund
 
 

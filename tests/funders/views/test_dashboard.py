@@ -11,8 +11,8 @@ from djmoney.money import Money
 
 from funders.models import FunderContact
 from grants import actions
-from grants.funder_view import administrators_pool
 from grants.models import AwardAttribution, Milestone
+from grants.reads.pool_overview import administrators_pool
 from tests.factories import FunderFactory, ProjectFactory, UserFactory, pledge_received
 from tests.funders.views.conftest import TODAY, rate, renderings, value
 
@@ -68,7 +68,7 @@ def test_a_funder_with_nothing_recorded_sees_what_happens_next(client, world):
 def test_it_shows_the_pledge_in_its_currency_and_in_gbp_and_usd_at_the_pledge_date_and_today(client, world):
     response = _get(client, world.contact_a)
     assert response.status_code == 200
-    (pledge,) = response.context["d"].pledges
+    (pledge,) = response.context["dashboard"].pledges
     pledged_on = date(2025, 7, 1)
     assert (pledge.amount, pledge.currency) == (Decimal("2000000.00"), "USD")
     assert pledge.at_pledge.gbp == value("2000000.00", "USD", "GBP", pledged_on)
@@ -84,7 +84,7 @@ def test_it_shows_the_pledge_in_its_currency_and_in_gbp_and_usd_at_the_pledge_da
 
 def test_it_values_receipts_on_arrival_and_today_and_shows_the_rate_the_bank_dealt(client, world):
     response = _get(client, world.contact_a)
-    (receipt,) = response.context["d"].receipts
+    (receipt,) = response.context["dashboard"].receipts
     assert receipt.at_receipt.gbp == value("2000000.00", "USD", "GBP", date(2025, 8, 1))
     assert receipt.today.gbp == value("2000000.00", "USD", "GBP")
     (conversion,) = receipt.conversions
@@ -97,39 +97,41 @@ def test_it_values_receipts_on_arrival_and_today_and_shows_the_rate_the_bank_dea
 
 def test_the_awards_it_supports_add_up_from_the_fixed_attribution(client, world):
     response = _get(client, world.contact_a)
-    d = response.context["d"]
+    dashboard = response.context["dashboard"]
     attributed = {
         a.award.project.research_area.name: a.amount.amount
         for a in AwardAttribution.objects.filter(funder=world.funder_a).select_related("award__project__research_area")
     }
-    assert {g.label: g.amount for g in d.by_area} == attributed
-    assert d.attributed.award_count == 2
-    assert d.attributed.amount == sum(attributed.values())
-    assert d.attributed.committed == d.attributed.amount  # nothing paid yet
-    assert [(g.label, g.award_count, g.amount) for g in d.by_round] == [("Round 1", 2, sum(attributed.values()))]
+    assert {g.label: g.amount for g in dashboard.by_area} == attributed
+    assert dashboard.attributed.award_count == 2
+    assert dashboard.attributed.amount == sum(attributed.values())
+    assert dashboard.attributed.committed == dashboard.attributed.amount  # nothing paid yet
+    assert [(g.label, g.award_count, g.amount) for g in dashboard.by_round] == [
+        ("Round 1", 2, sum(attributed.values()))
+    ]
 
 
 def test_it_shares_each_payment_pro_rata_to_the_attribution_rounded_half_up(client, world):
     _pay_a_milestone(world, world.award_a, "33333.33")
     response = _get(client, world.contact_a)
-    d = response.context["d"]
+    dashboard = response.context["dashboard"]
     part = AwardAttribution.objects.get(award=world.award_a, funder=world.funder_a).amount.amount
     expected = (Decimal("33333.33") * part / Decimal("300000.00")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    (award,) = [a for a in d.awards if a.award_id == world.award_a.pk]
+    (award,) = [a for a in dashboard.awards if a.award_id == world.award_a.pk]
     assert award.disbursed == expected
     assert award.committed == part - expected
-    assert d.attributed.disbursed == expected
+    assert dashboard.attributed.disbursed == expected
     assert f"£{expected:,.2f}" in response.content.decode()
 
 
 def test_its_share_of_the_pool_is_its_money_over_everyones_at_todays_rates(client, world):
     # Funder B's share: the only other funder, A, discloses its amounts, so every pound is counted.
-    d = _get(client, world.contact_b).context["d"]
+    dashboard = _get(client, world.contact_b).context["dashboard"]
     pool_gbp = value("2000000.00", "USD", "GBP") + Decimal("1234567.89")
-    assert d.pool.pledged.gbp == pool_gbp
-    assert d.pool.received.gbp == pool_gbp
-    assert (d.pool.funders_counted, d.pool.left_out) == (2, 0)
-    assert d.share_of_pledged == (Decimal("1234567.89") / pool_gbp).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    assert dashboard.pool.pledged.gbp == pool_gbp
+    assert dashboard.pool.received.gbp == pool_gbp
+    assert (dashboard.pool.funders_counted, dashboard.pool.left_out) == (2, 0)
+    assert dashboard.share_of_pledged == (Decimal("1234567.89") / pool_gbp).quantize(Decimal("0.000001"), ROUND_HALF_UP)
 
 
 def test_a_share_counts_only_disclosed_money_and_says_the_whole_share_is_smaller(client, world):
@@ -138,10 +140,10 @@ def test_a_share_counts_only_disclosed_money_and_says_the_whole_share_is_smaller
         world.admin, funder=funder_c, amount="500000.00", currency="GBP", pledged_on=date(2026, 1, 5), reference="PC-1"
     )
     response = _get(client, world.contact_a)
-    d = response.context["d"]
+    dashboard = response.context["dashboard"]
     counted_gbp = value("2000000.00", "USD", "GBP") + Decimal("500000.00")  # A's own and C's: never B's
-    assert d.pool.pledged.gbp == counted_gbp
-    assert d.share_of_pledged == (value("2000000.00", "USD", "GBP") / counted_gbp).quantize(
+    assert dashboard.pool.pledged.gbp == counted_gbp
+    assert dashboard.share_of_pledged == (value("2000000.00", "USD", "GBP") / counted_gbp).quantize(
         Decimal("0.000001"), ROUND_HALF_UP
     )
     html = response.content.decode()
@@ -155,7 +157,7 @@ def test_a_share_counts_only_disclosed_money_and_says_the_whole_share_is_smaller
 
 def test_the_pool_totals_are_right_where_they_may_be_shown(client, world):
     _pay_a_milestone(world, world.award_a, "50000.00")
-    pool = _get(client, world.contact_b).context["d"].pool
+    pool = _get(client, world.contact_b).context["dashboard"].pool
     assert pool.awarded.gbp == Decimal("450000.00")
     assert pool.disbursed.gbp == Decimal("50000.00")
     assert pool.committed.gbp == Decimal("400000.00")
@@ -171,13 +173,13 @@ def test_the_pool_totals_are_right_where_they_may_be_shown(client, world):
 def test_money_in_counts_only_its_own_when_the_only_other_funder_keeps_its_amounts_private(client, world):
     _pay_a_milestone(world, world.award_b, "25000.00")
     response = _get(client, world.contact_a)
-    d = response.context["d"]
-    assert d.pool.pledged.gbp == d.pool.received.gbp == value("2000000.00", "USD", "GBP")
-    assert (d.pool.funders_counted, d.pool.left_out) == (1, 1)
+    dashboard = response.context["dashboard"]
+    assert dashboard.pool.pledged.gbp == dashboard.pool.received.gbp == value("2000000.00", "USD", "GBP")
+    assert (dashboard.pool.funders_counted, dashboard.pool.left_out) == (1, 1)
     # Awards are published whoever paid for them, so they are shown whole.
-    assert (d.pool.awarded.gbp, d.pool.disbursed.gbp) == (Decimal("450000.00"), Decimal("25000.00"))
-    assert [g.award_count for g in d.pool.areas] == [1, 1]
-    assert d.share_of_pledged is None
+    assert (dashboard.pool.awarded.gbp, dashboard.pool.disbursed.gbp) == (Decimal("450000.00"), Decimal("25000.00"))
+    assert [g.award_count for g in dashboard.pool.areas] == [1, 1]
+    assert dashboard.share_of_pledged is None
     html = response.content.decode()
     assert "No other funder discloses its amounts, so there is nothing to set yours against." in html
     assert "your own money only" in html and "1 funder keeps its amounts private and is left out" in html
@@ -185,7 +187,7 @@ def test_money_in_counts_only_its_own_when_the_only_other_funder_keeps_its_amoun
 
 def test_cash_value_and_headroom_are_never_shown_to_a_funder(client, world):
     response = _get(client, world.contact_b)  # B sees every other funder's money counted, and still not these
-    pool = response.context["d"].pool
+    pool = response.context["dashboard"].pool
     assert not hasattr(pool, "value") and not hasattr(pool, "headroom")
     assert [f.label for f in pool.headline] == ["Pledged", "Received", "Awarded", "Committed", "Disbursed"]
     html = response.content.decode()
@@ -195,7 +197,7 @@ def test_cash_value_and_headroom_are_never_shown_to_a_funder(client, world):
 def test_funder_a_never_sees_funder_bs_name_or_any_of_its_amounts(client, world):
     _pay_a_milestone(world, world.award_b, "25000.00")
     b_attributed = [a.amount.amount for a in AwardAttribution.objects.filter(funder=world.funder_b)]
-    b_view = _get(client, world.contact_b).context["d"]
+    b_view = _get(client, world.contact_b).context["dashboard"]
     secrets = [
         Decimal("1234567.89"),
         value("1234567.89", "GBP", "USD"),
@@ -228,7 +230,7 @@ def test_with_two_private_co_funders_neither_ones_money_is_in_any_total(client, 
         received_on=date(2026, 1, 10),
         bank_reference="BANK-C-1",
     )
-    pool = _get(client, world.contact_a).context["d"].pool
+    pool = _get(client, world.contact_a).context["dashboard"].pool
     assert pool.received.gbp == pool.pledged.gbp == value("2000000.00", "USD", "GBP")
     assert (pool.funders_counted, pool.left_out, pool.backers) == (1, 2, ())
     assert pool.left_out_note == "2 funders keep their amounts private and are left out"
@@ -341,17 +343,17 @@ def test_its_query_count_does_not_grow_with_pledges_or_awards(client, world):
 
 
 def test_today_is_the_funds_today(client, world):
-    assert _get(client, world.contact_a).context["d"].on == TODAY
+    assert _get(client, world.contact_a).context["dashboard"].on == TODAY
 
 
 def test_an_award_that_ended_early_counts_for_what_was_paid_and_commits_nothing_more(client, world):
     _pay_a_milestone(world, world.award_a, "60000.00")
     actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 1))
-    d = _get(client, world.contact_b).context["d"]
-    assert d.pool.awarded.gbp == Decimal("150000.00") + Decimal("60000.00")
-    assert d.pool.committed.gbp == Decimal("150000.00")
-    assert administrators_pool(TODAY).committed == d.pool.committed
-    (ended,) = [a for a in d.awards if a.award_id == world.award_a.pk]
+    dashboard = _get(client, world.contact_b).context["dashboard"]
+    assert dashboard.pool.awarded.gbp == Decimal("150000.00") + Decimal("60000.00")
+    assert dashboard.pool.committed.gbp == Decimal("150000.00")
+    assert administrators_pool(TODAY).committed == dashboard.pool.committed
+    (ended,) = [a for a in dashboard.awards if a.award_id == world.award_a.pk]
     assert ended.status_label == "Terminated" and ended.committed == 0
-    interpretability = next(g for g in d.by_area if g.label == "Interpretability")
+    interpretability = next(g for g in dashboard.by_area if g.label == "Interpretability")
     assert interpretability.amount == interpretability.disbursed == ended.disbursed > 0

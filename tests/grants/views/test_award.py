@@ -53,7 +53,7 @@ def test_it_shows_each_milestones_report_and_payment(client, world, milestones):
 def test_it_shows_the_status_along_the_awards_life(client, world, milestones):
     client.force_login(world.admin)
     response = client.get(url(world.award_a))
-    steps = response.context["a"].lifecycle
+    steps = response.context["award_page"].lifecycle
     # Paying the first milestone made the award active.
     assert [s["label"] for s in steps if s["done"]] == ["Offered", "Accepted"]
     assert [s["label"] for s in steps if s["current"]] == ["Active"]

@@ -52,13 +52,13 @@ def test_it_starts_from_the_pounds_held_today(page):
 
 
 def test_it_covers_twelve_months_from_this_one(page):
-    months = page.context["c"].months
+    months = page.context["calendar"].months
     assert len(months) == 12
     assert months[0].month == date(2026, 2, 1) and months[-1].month == date(2027, 1, 1)
 
 
 def test_overdue_payments_count_in_this_month(page):
-    february = page.context["c"].months[0]
+    february = page.context["calendar"].months[0]
     assert february.payments_gbp == Decimal("150000.00")
     assert february.overdue_gbp == Decimal("50000.00")
     assert figure(page, "calendar-scheduled-gbp") == Decimal("2050000.00")
@@ -66,14 +66,14 @@ def test_overdue_payments_count_in_this_month(page):
 
 def test_paid_milestones_are_not_scheduled_again(page, world):
     paid = Milestone.objects.get(award=world.award_a, number=1)
-    scheduled = [m for month in page.context["c"].months for m in month.payments]
+    scheduled = [m for month in page.context["calendar"].months for m in month.payments]
     assert paid not in scheduled
     assert len(scheduled) == 3
 
 
 def test_payments_beyond_the_year_are_counted_apart(page):
-    assert page.context["c"].later_count == 1
-    assert page.context["c"].later_gbp == Decimal("25000.00")
+    assert page.context["calendar"].later_count == 1
+    assert page.context["calendar"].later_gbp == Decimal("25000.00")
 
 
 def test_it_flags_the_month_where_pounds_run_short(page):
@@ -81,7 +81,7 @@ def test_it_flags_the_month_where_pounds_run_short(page):
     assert 'data-testid="calendar-month-2026-06" data-short="true"' in html
     assert 'data-testid="calendar-month-2026-05" data-short="false"' in html
     assert 'data-testid="shortfall-warning"' in html
-    june = page.context["c"].months[4]
+    june = page.context["calendar"].months[4]
     assert june.cash_after_gbp == Decimal("1924567.89") - Decimal("150000.00") - Decimal("1900000.00")
     # Converting the dollars held would cover it.
     assert not june.short_even_converting
@@ -89,7 +89,7 @@ def test_it_flags_the_month_where_pounds_run_short(page):
 
 def test_expected_receipts_are_not_invented(page):
     # Pledges carry no payment dates, so no receipt is expected in any month.
-    assert all(m.receipts_gbp == 0 for m in page.context["c"].months)
+    assert all(m.receipts_gbp == 0 for m in page.context["calendar"].months)
 
 
 def test_with_nothing_scheduled_it_says_what_to_do(client, world):

@@ -71,7 +71,7 @@ def test_an_administrator_sees_which_funders_are_undisclosed(page):
 def test_it_shows_awards_by_research_area(page, world):
     assert figure(page, f"area-awarded-{world.area.pk}") == Decimal("300000.00")
     assert figure(page, f"area-awarded-{world.other_area.pk}") == Decimal("150000.00")
-    counts = {row.area.pk: row.award_count for row in page.context["p"].areas}
+    counts = {row.area.pk: row.award_count for row in page.context["portfolio"].areas}
     assert counts == {world.area.pk: 1, world.other_area.pk: 1}
 
 
@@ -94,7 +94,7 @@ def test_it_shows_what_a_move_of_the_pound_would_do_to_headroom(page, column, gb
 
 
 def test_a_stronger_pound_lowers_headroom_and_a_weaker_one_raises_it(page):
-    scenarios = page.context["p"].exposure.scenarios
+    scenarios = page.context["portfolio"].exposure.scenarios
     assert scenarios[0].headroom_change_gbp < scenarios[1].headroom_change_gbp < 0
     assert 0 < scenarios[2].headroom_change_gbp < scenarios[3].headroom_change_gbp
 

@@ -41,7 +41,7 @@ def test_it_ranks_by_score_with_the_cumulative_amount(client, world, queue):
     client.force_login(world.admin)
     response = client.get(URL)
     assert response.status_code == 200
-    rows = response.context["w"].rows
+    rows = response.context["waitlist"].rows
     assert [r.project for r in rows] == list(queue)
     assert [r.cumulative_gbp for r in rows] == [Decimal("200000.00"), Decimal("500000.00"), Decimal("560000.00")]
 
@@ -55,7 +55,7 @@ def test_it_funds_strictly_by_rank_and_names_the_next_one(client, world, queue):
     assert f'data-testid="waitlist-row-{second.pk}" data-funded="true"' in html
     # £60,000 more than fits: the cheap third project is next, and not funded ahead of the rank.
     assert f'data-testid="waitlist-row-{third.pk}" data-funded="false"' in html
-    assert response.context["w"].next_row.project == third
+    assert response.context["waitlist"].next_row.project == third
 
 
 def test_it_says_how_much_more_would_fund_the_next_one_in_pounds_and_dollars(client, world, queue):
@@ -82,14 +82,14 @@ def test_a_cheaper_project_behind_the_next_one_waits_its_turn(client, world):
         panel_score=Decimal("5.00"),
     )
     client.force_login(world.admin)
-    rows = {r.project.pk: r for r in client.get(URL).context["w"].rows}
+    rows = {r.project.pk: r for r in client.get(URL).context["waitlist"].rows}
     assert not rows[cheap.pk].funded and not rows[cheap.pk].is_next
 
 
 def test_when_the_headroom_covers_everything_nothing_more_is_needed(client, world):
     client.force_login(world.admin)
     response = client.get(URL)
-    assert response.context["w"].next_row is None
+    assert response.context["waitlist"].next_row is None
     assert 'data-testid="more-needed-gbp"' not in response.content.decode()
 
 
@@ -101,8 +101,8 @@ def test_waiting_projects_of_other_rounds_are_listed_apart(client, world):
     client.force_login(world.admin)
     response = client.get(URL)
     # Round 2 has opened, so it is the current round: round 1's waiting projects are listed apart.
-    assert response.context["w"].round == later
-    assert {p.reference for p in response.context["w"].other_rounds} == {"R1-0003", "R1-0030"}
+    assert response.context["waitlist"].round == later
+    assert {p.reference for p in response.context["waitlist"].other_rounds} == {"R1-0003", "R1-0030"}
 
 
 def test_each_row_links_to_the_award_form(client, world):

@@ -111,7 +111,7 @@ class AwardStatus:
 
     @property
     def paid(self) -> Decimal:
-        return total(p.amount for p in self.payments)
+        return total(payment.amount for payment in self.payments)
 
     @property
     def still_to_pay(self) -> Decimal:
@@ -129,7 +129,7 @@ class AwardStatus:
 def lifecycle(status: str, paid_anything: bool = False) -> tuple[Step, ...]:
     """Offered → accepted → active → completed. A terminated award shows the stages it is known to have passed
     (offered; accepted and active too if anything was paid), then its end."""
-    labels = [s.label for s in Award.LIFECYCLE]
+    labels = [stage.label for stage in Award.LIFECYCLE]
     if status == Award.Status.TERMINATED:
         reached = labels[:3] if paid_anything else labels[:1]
         return (*(Step(label, "done") for label in reached), Step(Award.Status.TERMINATED.label, "terminated"))
@@ -189,30 +189,30 @@ def award_statuses(awards: QuerySet[Award], today: date) -> list[AwardStatus]:
 
 def award_status(award: Award, today: date) -> AwardStatus:
     """One award's status. Expects its milestones and disbursements prefetched (see `award_statuses`)."""
-    paid = {d.milestone_id: d for d in award.disbursements.all()}
+    paid = {disbursement.milestone_id: disbursement for disbursement in award.disbursements.all()}
     milestones = []
-    for m in award.milestones.all():
-        payment = paid.get(m.pk)
-        status = m.report_status(today)
+    for milestone in award.milestones.all():
+        payment = paid.get(milestone.pk)
+        status = milestone.report_status(today)
         milestones.append(
             MilestoneStatus(
-                number=m.number,
-                title=m.title,
-                due_on=m.due_on,
-                amount=m.amount.amount,
+                number=milestone.number,
+                title=milestone.title,
+                due_on=milestone.due_on,
+                amount=milestone.amount.amount,
                 report_status=status,
                 report_status_label=Milestone.ReportStatus(status).label,
-                report_received_on=m.report_received_on,
-                approved_on=m.approved_on,
+                report_received_on=milestone.report_received_on,
+                approved_on=milestone.approved_on,
                 paid_on=payment.paid_on if payment else None,
                 payment_reference=payment.reference if payment else "",
                 expected_payment_on=None
                 if payment or award.status == Award.Status.TERMINATED
-                else expected_payment(m, today),
+                else expected_payment(milestone, today),
             )
         )
     live = award.status != Award.Status.TERMINATED
-    unpaid = [m for m in award.milestones.all() if m.pk not in paid]
+    unpaid = [milestone for milestone in award.milestones.all() if milestone.pk not in paid]
     upcoming = unpaid[0] if unpaid and live else None
     next_payment = None
     if upcoming is not None:
@@ -223,7 +223,9 @@ def award_status(award: Award, today: date) -> AwardStatus:
             milestone_title=upcoming.title,
             waiting_for=_waiting_for(upcoming, today),
         )
-    next_milestone = next((m for m in milestones if m.approved_on is None), None) if live else None
+    next_milestone = (
+        next((milestone for milestone in milestones if milestone.approved_on is None), None) if live else None
+    )
     return AwardStatus(
         pk=award.pk,
         reference=award.reference,
@@ -238,8 +240,14 @@ def award_status(award: Award, today: date) -> AwardStatus:
         steps=lifecycle(award.status, paid_anything=bool(paid)),
         milestones=tuple(milestones),
         payments=tuple(
-            Payment(d.paid_on, d.amount.amount, d.reference, d.milestone.number, d.milestone.title)
-            for d in award.disbursements.all()
+            Payment(
+                disbursement.paid_on,
+                disbursement.amount.amount,
+                disbursement.reference,
+                disbursement.milestone.number,
+                disbursement.milestone.title,
+            )
+            for disbursement in award.disbursements.all()
         ),
         next_payment=next_payment,
         next_milestone=next_milestone,

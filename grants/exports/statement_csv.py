@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate
-from grants.funder_view import FunderDashboard
-from grants.position import Valued
+from grants.reads.funder_view import FunderDashboard
+from grants.reads.position import Valued
 
 COLUMNS = [
     "record",
@@ -50,7 +50,9 @@ def _rate(quote: QuotedRate | None) -> str:
 
 
 def _rate_date(*quotes: QuotedRate | None) -> str:
-    dates = sorted({q.rate_date.isoformat() for q in quotes if q is not None and q.rate_date is not None})
+    dates = sorted(
+        {quote.rate_date.isoformat() for quote in quotes if quote is not None and quote.rate_date is not None}
+    )
     return " / ".join(dates)
 
 
@@ -83,114 +85,122 @@ def _valuation(then: Valued | None, today: Valued | None) -> dict[str, str]:
             "usd_rate_today": _rate(today.to_usd),
             "rate_date_today": _rate_date(today.to_gbp, today.to_usd),
         }
-    quotes = [q for v in (then, today) if v is not None for q in (v.to_gbp, v.to_usd)]
+    quotes = [quote for valued in (then, today) if valued is not None for quote in (valued.to_gbp, valued.to_usd)]
     row["rate_source"] = _source(*quotes)
     return row
 
 
 def statement_rows(dashboard: FunderDashboard) -> Iterator[dict[str, str]]:
-    d = dashboard
     yield {
         "record": "statement",
-        "date": d.on.isoformat(),
-        "description": f"Statement for {d.funder.name} as of {d.on:%-d %b %Y}: its own contributions and the awards "
-        f"its money supports. Rates are ECB reference rates unless dealt by the bank.",
+        "date": dashboard.on.isoformat(),
+        "description": f"Statement for {dashboard.funder.name} as of {dashboard.on:%-d %b %Y}: its own contributions "
+        f"and the awards its money supports. Rates are ECB reference rates unless dealt by the bank.",
     }
-    for p in d.pledges:
-        description = f"Pledge ({p.restriction})" + (", amount illustrative" if p.illustrative else "")
+    for pledge in dashboard.pledges:
+        description = f"Pledge ({pledge.restriction})" + (", amount illustrative" if pledge.illustrative else "")
         yield {
             "record": "pledge",
-            "date": p.pledged_on.isoformat(),
-            "reference": p.reference,
+            "date": pledge.pledged_on.isoformat(),
+            "reference": pledge.reference,
             "description": description,
-            "amount": _amount(p.amount),
-            "currency": p.currency,
-            **_valuation(p.at_pledge, p.today),
+            "amount": _amount(pledge.amount),
+            "currency": pledge.currency,
+            **_valuation(pledge.at_pledge, pledge.today),
         }
-    for r in d.receipts:
+    for receipt in dashboard.receipts:
         yield {
             "record": "receipt",
-            "date": r.received_on.isoformat(),
-            "reference": r.bank_reference,
-            "description": f"Received against pledge {r.pledge_reference}",
-            "amount": _amount(r.amount),
-            "currency": r.currency,
-            **_valuation(r.at_receipt, r.today),
+            "date": receipt.received_on.isoformat(),
+            "reference": receipt.bank_reference,
+            "description": f"Received against pledge {receipt.pledge_reference}",
+            "amount": _amount(receipt.amount),
+            "currency": receipt.currency,
+            **_valuation(receipt.at_receipt, receipt.today),
         }
-        for c in r.conversions:
-            reference = f"; reference rate that day {c.reference_rate.rate.normalize():f}" if c.reference_rate else ""
+        for conversion in receipt.conversions:
+            reference = (
+                f"; reference rate that day {conversion.reference_rate.rate.normalize():f}"
+                if conversion.reference_rate
+                else ""
+            )
             yield {
                 "record": "conversion",
-                "date": c.converted_on.isoformat(),
-                "reference": c.bank_reference,
-                "description": f"Sold for pounds from receipt {r.bank_reference}{reference}",
-                "amount": _amount(c.amount_sold),
-                "currency": c.currency,
-                "gbp_then": _amount(c.gbp_credited),
-                "gbp_rate_then": f"{c.dealt_rate.normalize():f}",
-                "rate_date_then": c.converted_on.isoformat(),
-                "rate_source": f"{c.currency}/{BASE_CURRENCY}: dealt by the bank (GBP credited)",
+                "date": conversion.converted_on.isoformat(),
+                "reference": conversion.bank_reference,
+                "description": f"Sold for pounds from receipt {receipt.bank_reference}{reference}",
+                "amount": _amount(conversion.amount_sold),
+                "currency": conversion.currency,
+                "gbp_then": _amount(conversion.gbp_credited),
+                "gbp_rate_then": f"{conversion.dealt_rate.normalize():f}",
+                "rate_date_then": conversion.converted_on.isoformat(),
+                "rate_source": f"{conversion.currency}/{BASE_CURRENCY}: dealt by the bank (GBP credited)",
             }
-    for a in d.awards:
-        where = f"{a.project_title} ({a.round_name}, {a.research_area}), {a.status_label.lower()}"
-        common = {"reference": a.reference, "currency": BASE_CURRENCY}
+    for award in dashboard.awards:
+        where = f"{award.project_title} ({award.round_name}, {award.research_area}), {award.status_label.lower()}"
+        common = {"reference": award.reference, "currency": BASE_CURRENCY}
         yield {
             **common,
             "record": "attributed award",
-            "date": a.awarded_on.isoformat(),
-            "description": f"Your part of the award to {where}. Basis: {a.basis}",
-            "amount": _amount(a.amount),
+            "date": award.awarded_on.isoformat(),
+            "description": f"Your part of the award to {where}. Basis: {award.basis}",
+            "amount": _amount(award.amount),
         }
         yield {
             **common,
             "record": "attributed payments",
-            "date": d.on.isoformat(),
+            "date": dashboard.on.isoformat(),
             "description": "Your part of the payments made so far, pro rata to your attribution",
-            "amount": _amount(a.disbursed),
+            "amount": _amount(award.disbursed),
         }
         yield {
             **common,
             "record": "attributed committed",
-            "date": d.on.isoformat(),
-            "description": "Your part still to be paid" if a.live else "Ended early: nothing more will be paid",
-            "amount": _amount(a.committed),
+            "date": dashboard.on.isoformat(),
+            "description": "Your part still to be paid" if award.live else "Ended early: nothing more will be paid",
+            "amount": _amount(award.committed),
         }
-    yield from _totals(d)
+    yield from _totals(dashboard)
 
 
-def _totals(d: FunderDashboard) -> Iterator[dict[str, str]]:
-    on = d.on.isoformat()
-    for t in d.by_currency:
+def _totals(dashboard: FunderDashboard) -> Iterator[dict[str, str]]:
+    on = dashboard.on.isoformat()
+    for totals in dashboard.by_currency:
         yield {
             "record": "total pledged",
             "date": on,
-            "amount": _amount(t.pledged),
-            "currency": t.currency,
-            **_valuation(None, t.pledged_today),
+            "amount": _amount(totals.pledged),
+            "currency": totals.currency,
+            **_valuation(None, totals.pledged_today),
         }
         yield {
             "record": "total received",
             "date": on,
-            "amount": _amount(t.received),
-            "currency": t.currency,
-            **_valuation(None, t.received_today),
+            "amount": _amount(totals.received),
+            "currency": totals.currency,
+            **_valuation(None, totals.received_today),
         }
-        sold = [c for r in d.receipts for c in r.conversions if c.currency == t.currency]
+        sold = [
+            conversion
+            for receipt in dashboard.receipts
+            for conversion in receipt.conversions
+            if conversion.currency == totals.currency
+        ]
         if sold:
             yield {
                 "record": "total converted",
                 "date": on,
                 "description": "Sold for pounds, with the GBP the bank credited for it",
-                "amount": _amount(total(c.amount_sold for c in sold)),
-                "currency": t.currency,
-                "gbp_then": _amount(total(c.gbp_credited for c in sold)),
+                "amount": _amount(total(conversion.amount_sold for conversion in sold)),
+                "currency": totals.currency,
+                "gbp_then": _amount(total(conversion.gbp_credited for conversion in sold)),
                 "rate_source": "dealt by the bank (GBP credited)",
             }
     for record, value in (
         # An award that ended early stays in the attributed total, but nothing more is committed to it.
-        ("total attributed", total(a.amount for a in d.awards)),
-        ("total attributed payments", total(a.disbursed for a in d.awards)),
-        ("total attributed committed", total(a.committed for a in d.awards)),
+        ("total attributed", total(award.amount for award in dashboard.awards)),
+        ("total attributed payments", total(award.disbursed for award in dashboard.awards)),
+        ("total attributed committed", total(award.committed for award in dashboard.awards)),
     ):
         yield {"record": record, "date": on, "amount": _amount(value), "currency": BASE_CURRENCY}
 

@@ -14,7 +14,7 @@ from django.db.models import Max, Sum
 from alignment_fund.money import BASE_CURRENCY, round_money
 from alignment_fund.rates.models import ExchangeRate, RateBook
 from grants.models import Award, AwardAttribution, Disbursement, LedgerTransaction, SummarySnapshot
-from grants.position import pool_position, round_positions
+from grants.reads.position import pool_position, round_positions
 
 
 def _s(value: Decimal) -> str:

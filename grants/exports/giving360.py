@@ -117,8 +117,8 @@ def build_grant(award: Award) -> dict[str, Any]:
     round_ = award.round
     fund = round_.fund
     identifier = grant_identifier(award)
-    milestones = sorted(award.milestones.all(), key=lambda m: (m.due_on, m.number))
-    payments = sorted(award.disbursements.all(), key=lambda d: (d.paid_on, d.pk))
+    milestones = sorted(award.milestones.all(), key=lambda milestone: (milestone.due_on, milestone.number))
+    payments = sorted(award.disbursements.all(), key=lambda payment: (payment.paid_on, payment.pk))
     grant: dict[str, Any] = {
         "id": identifier,
         "title": project.title,
@@ -127,7 +127,7 @@ def build_grant(award: Award) -> dict[str, Any]:
         "currency": BASE_CURRENCY,
         "amountAppliedFor": project.amount_requested.amount,
         "amountAwarded": award.amount.amount,
-        "amountDisbursed": round_money(sum((p.amount.amount for p in payments), Decimal("0"))),
+        "amountDisbursed": round_money(sum((payment.amount.amount for payment in payments), Decimal("0"))),
         "awardDate": award.awarded_on.isoformat(),
     }
     if project.is_independent:
@@ -179,13 +179,17 @@ def _funding_organisations(award: Award, fund: Fund) -> list[dict[str, str]]:
     attributions = getattr(award, "disclosed_attributions", None)
     if attributions is None:  # not prefetched: apply the same rule here
         attributions = award.attributions.filter(funder__disclose_amounts=True, funder__publicly_named=True)
-    for attribution in sorted(attributions, key=lambda a: (-a.amount.amount, a.funder.name)):
+    largest_first = sorted(attributions, key=lambda attribution: (-attribution.amount.amount, attribution.funder.name))
+    for attribution in largest_first:
         funder = attribution.funder
         if not (funder.disclose_amounts and funder.publicly_named):
             continue
         entry = {"id": funder.org_id or _local_org_id("FUNDER", funder.slug), "name": funder.name}
         # The administrator may also be a funder (UK AISI runs the fund and pays into it): list it once.
-        if not any(o["id"] == entry["id"] or o["name"].casefold() == entry["name"].casefold() for o in organisations):
+        if not any(
+            organisation["id"] == entry["id"] or organisation["name"].casefold() == entry["name"].casefold()
+            for organisation in organisations
+        ):
             organisations.append(entry)
     return organisations
 
@@ -211,12 +215,15 @@ def _encode(value: Any, level: int, indent: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v, level + 1, indent)}" for k, v in value.items()]
+        items = [
+            f"{json.dumps(str(key), ensure_ascii=False)}: {_encode(item, level + 1, indent)}"
+            for key, item in value.items()
+        ]
         return "{" + inner + ("," + inner).join(items) + outer + "}"
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join(_encode(v, level + 1, indent) for v in value) + outer + "]"
+        return "[" + inner + ("," + inner).join(_encode(item, level + 1, indent) for item in value) + outer + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -225,28 +232,28 @@ def _encode(value: Any, level: int, indent: int) -> str:
 # Single-valued groups use the standard's rolled-up titles ("Recipient Org:Identifier"); funding organisations
 # repeat, so they are numbered ("Funding Org:0:Identifier", "Funding Org:1:Identifier", ...).
 _FIXED_COLUMNS = [
-    ("Identifier", lambda g: g["id"]),
-    ("Title", lambda g: g["title"]),
-    ("Description", lambda g: g["description"]),
-    ("Currency", lambda g: g["currency"]),
-    ("Amount Applied For", lambda g: g.get("amountAppliedFor")),
-    ("Amount Awarded", lambda g: g["amountAwarded"]),
-    ("Amount Disbursed", lambda g: g.get("amountDisbursed")),
-    ("Award Date", lambda g: g["awardDate"]),
-    ("Planned Dates:Start Date", lambda g: _first(g, "plannedDates", "startDate")),
-    ("Planned Dates:End Date", lambda g: _first(g, "plannedDates", "endDate")),
-    ("Recipient Org:Identifier", lambda g: _first(g, "recipientOrganization", "id")),
-    ("Recipient Org:Name", lambda g: _first(g, "recipientOrganization", "name")),
-    ("Recipient Ind:Identifier", lambda g: g.get("recipientIndividual", {}).get("id")),
-    ("Recipient Ind:Name", lambda g: g.get("recipientIndividual", {}).get("name")),
-    ("Beneficiary Location:Name", lambda g: _first(g, "beneficiaryLocation", "name")),
-    ("Beneficiary Location:Country Code", lambda g: _first(g, "beneficiaryLocation", "countryCode")),
-    ("Grant Programme:Code", lambda g: _first(g, "grantProgramme", "code")),
-    ("Grant Programme:Title", lambda g: _first(g, "grantProgramme", "title")),
-    ("Classifications:0:Vocabulary", lambda g: _first(g, "classifications", "vocabulary")),
-    ("Classifications:0:Code", lambda g: _first(g, "classifications", "code")),
-    ("Classifications:0:Title", lambda g: _first(g, "classifications", "title")),
-    ("From An Open Call?", lambda g: g.get("fromOpenCall")),
+    ("Identifier", lambda grant: grant["id"]),
+    ("Title", lambda grant: grant["title"]),
+    ("Description", lambda grant: grant["description"]),
+    ("Currency", lambda grant: grant["currency"]),
+    ("Amount Applied For", lambda grant: grant.get("amountAppliedFor")),
+    ("Amount Awarded", lambda grant: grant["amountAwarded"]),
+    ("Amount Disbursed", lambda grant: grant.get("amountDisbursed")),
+    ("Award Date", lambda grant: grant["awardDate"]),
+    ("Planned Dates:Start Date", lambda grant: _first(grant, "plannedDates", "startDate")),
+    ("Planned Dates:End Date", lambda grant: _first(grant, "plannedDates", "endDate")),
+    ("Recipient Org:Identifier", lambda grant: _first(grant, "recipientOrganization", "id")),
+    ("Recipient Org:Name", lambda grant: _first(grant, "recipientOrganization", "name")),
+    ("Recipient Ind:Identifier", lambda grant: grant.get("recipientIndividual", {}).get("id")),
+    ("Recipient Ind:Name", lambda grant: grant.get("recipientIndividual", {}).get("name")),
+    ("Beneficiary Location:Name", lambda grant: _first(grant, "beneficiaryLocation", "name")),
+    ("Beneficiary Location:Country Code", lambda grant: _first(grant, "beneficiaryLocation", "countryCode")),
+    ("Grant Programme:Code", lambda grant: _first(grant, "grantProgramme", "code")),
+    ("Grant Programme:Title", lambda grant: _first(grant, "grantProgramme", "title")),
+    ("Classifications:0:Vocabulary", lambda grant: _first(grant, "classifications", "vocabulary")),
+    ("Classifications:0:Code", lambda grant: _first(grant, "classifications", "code")),
+    ("Classifications:0:Title", lambda grant: _first(grant, "classifications", "title")),
+    ("From An Open Call?", lambda grant: grant.get("fromOpenCall")),
 ]
 
 
@@ -257,15 +264,15 @@ def _first(grant: dict, key: str, field: str):
 
 def csv_table(package: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     grants = package["grants"]
-    funders = max(len(g["fundingOrganization"]) for g in grants)
+    funders = max(len(grant["fundingOrganization"]) for grant in grants)
     headers = [title for title, _ in _FIXED_COLUMNS]
-    for i in range(funders):
-        headers += [f"Funding Org:{i}:Identifier", f"Funding Org:{i}:Name"]
+    for index in range(funders):
+        headers += [f"Funding Org:{index}:Identifier", f"Funding Org:{index}:Name"]
     rows = []
     for grant in grants:
         row = [_cell(get(grant)) for _, get in _FIXED_COLUMNS]
-        for i in range(funders):
-            org = grant["fundingOrganization"][i] if i < len(grant["fundingOrganization"]) else {}
+        for index in range(funders):
+            org = grant["fundingOrganization"][index] if index < len(grant["fundingOrganization"]) else {}
             row += [_cell(org.get("id")), _cell(org.get("name"))]
         rows.append(row)
     return headers, rows

@@ -14,12 +14,17 @@ from decimal import Decimal
 
 from django.db.models import Max, Q, Sum
 
-from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money, total
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES, REPORTING_CURRENCIES, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from grants.models import Account, Disbursement, LedgerLine, LedgerTransaction
 from projects.models import Round
 
 ZERO = Decimal("0.00")
+
+
+def money_sum(aggregate) -> Decimal:
+    """An aggregate as pounds and pence (SQLite's SUM can come back with stray precision, or None)."""
+    return round_money(aggregate or 0)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,12 @@ def value(amount: Decimal, currency: str, on: date, book: RateBook) -> Valued:
     return Valued(currency, amount, to_gbp.convert(amount), to_usd.convert(amount), to_gbp, to_usd)
 
 
+def rate_book_for(on: date, since: date | None = None) -> RateBook:
+    """Every reference rate the pages need, in one query: from `since` (the oldest pledge or receipt valued) to
+    `on`."""
+    return RateBook.load(CURRENCIES, since=since or on, until=on)
+
+
 @dataclass(frozen=True)
 class PoolPosition:
     on: date
@@ -56,19 +67,19 @@ class PoolPosition:
 
     @property
     def cash_gbp(self) -> Decimal:
-        return total(v.gbp for v in self.cash_valued)
+        return total(valued.gbp for valued in self.cash_valued)
 
     @property
     def cash_usd(self) -> Decimal:
-        return total(v.usd for v in self.cash_valued)
+        return total(valued.usd for valued in self.cash_valued)
 
     @property
     def receivable_gbp(self) -> Decimal:
-        return total(v.gbp for v in self.receivable_valued)
+        return total(valued.gbp for valued in self.receivable_valued)
 
     @property
     def receivable_usd(self) -> Decimal:
-        return total(v.usd for v in self.receivable_valued)
+        return total(valued.usd for valued in self.receivable_valued)
 
     @property
     def headroom_gbp(self) -> Decimal:
@@ -89,21 +100,25 @@ class PoolPosition:
 
     @property
     def foreign_cash(self) -> list[Valued]:
-        return [v for v in self.cash_valued if v.currency != BASE_CURRENCY]
+        return [valued for valued in self.cash_valued if valued.currency != BASE_CURRENCY]
 
     def rates_used(self) -> list[QuotedRate]:
         seen = {}
-        for v in [*self.cash_valued, *self.receivable_valued]:
-            for quote in (v.to_gbp, v.to_usd):
+        for valued in [*self.cash_valued, *self.receivable_valued]:
+            for quote in (valued.to_gbp, valued.to_usd):
                 if quote.rate_date is not None:
                     seen[quote.pair] = quote
         if self.gbp_usd is not None:
             seen[self.gbp_usd.pair] = self.gbp_usd
-        return sorted(seen.values(), key=lambda q: q.pair)
+        return sorted(seen.values(), key=lambda quote: quote.pair)
+
+
+def stale_rates(pool: PoolPosition, today: date) -> list[QuotedRate]:
+    return [quote for quote in pool.rates_used() if quote.is_stale(today)]
 
 
 def _nonzero(balances: dict[str, Decimal]) -> dict[str, Decimal]:
-    return {c: v for c, v in sorted(balances.items()) if v != 0}
+    return {currency: amount for currency, amount in sorted(balances.items()) if amount != 0}
 
 
 def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
@@ -112,7 +127,9 @@ def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
     balances = lines.balances()
 
     def by_currency(account: str) -> dict[str, Decimal]:
-        return _nonzero({c: v for (a, c), v in balances.items() if a == account})
+        return _nonzero(
+            {currency: amount for (balance_account, currency), amount in balances.items() if balance_account == account}
+        )
 
     cash = by_currency(Account.CASH)
     receivable = by_currency(Account.PLEDGES_RECEIVABLE)
@@ -121,7 +138,7 @@ def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
     disbursed_gbp = awarded_gbp - committed_gbp
     if book is None:
         book = RateBook.load(set(cash) | set(receivable) | set(REPORTING_CURRENCIES), until=on)
-    version = LedgerTransaction.objects.aggregate(v=Max("pk"))["v"] or 0
+    version = LedgerTransaction.objects.aggregate(version=Max("pk"))["version"] or 0
     return PoolPosition(
         on=on,
         cash=cash,
@@ -130,8 +147,8 @@ def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
         committed_gbp=committed_gbp,
         awarded_gbp=awarded_gbp,
         disbursed_gbp=disbursed_gbp,
-        cash_valued=[value(a, c, on, book) for c, a in cash.items()],
-        receivable_valued=[value(a, c, on, book) for c, a in receivable.items()],
+        cash_valued=[value(amount, currency, on, book) for currency, amount in cash.items()],
+        receivable_valued=[value(amount, currency, on, book) for currency, amount in receivable.items()],
         gbp_usd=book.quote("GBP", "USD", on),
         ledger_version=version,
     )
@@ -168,24 +185,44 @@ def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
             account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=pool.on, round__isnull=False
         )
         .values("round")
-        .annotate(t=Sum("amount", filter=gbp))
-        .values_list("round", "t")
+        .annotate(total=Sum("amount", filter=gbp))
+        .values_list("round", "total")
         .order_by()
     )
     disbursed = dict(
         Disbursement.objects.filter(paid_on__lte=pool.on)
         .values("award__round")
-        .annotate(t=Sum("amount", filter=gbp))
-        .values_list("award__round", "t")
+        .annotate(total=Sum("amount", filter=gbp))
+        .values_list("award__round", "total")
         .order_by()
     )
     return [
         RoundPosition(
-            round=r,
-            budget_gbp=r.budget.amount,
-            awarded_gbp=round_money(awarded.get(r.pk) or 0),
-            disbursed_gbp=round_money(disbursed.get(r.pk) or 0),
+            round=round_,
+            budget_gbp=round_.budget.amount,
+            awarded_gbp=money_sum(awarded.get(round_.pk)),
+            disbursed_gbp=money_sum(disbursed.get(round_.pk)),
             fund_headroom_gbp=pool.headroom_gbp,
         )
-        for r in rounds
+        for round_ in rounds
     ]
+
+
+@dataclass(frozen=True)
+class RoundHeadroom:
+    """What a round can still award on a date, with the GBP/USD rate to show it in dollars (the award form)."""
+
+    position: RoundPosition
+    gbp_usd: QuotedRate | None
+
+    @property
+    def headroom_usd(self) -> Decimal:
+        return self.gbp_usd.convert(self.position.headroom_gbp)
+
+
+def round_headroom(round_: Round, on: date) -> RoundHeadroom:
+    """One round's position on `on`, the fund valued with the day's reference rates. Raises RateUnavailable when a
+    currency held or pledged has no rate."""
+    pool = pool_position(on, rate_book_for(on))
+    (position,) = round_positions(pool, [round_])
+    return RoundHeadroom(position, pool.gbp_usd)

@@ -1,16 +1,9 @@
-"""The demo fund: The Alignment Project, built through the same operations administrators use.
-
-Public facts (see the product brief) are followed where they exist: the fund and its administrator, the backers,
-OpenAI's USD 7,500,000 pledge of 19 Feb 2026 administered by Renaissance Philanthropy, Microsoft's undisclosed
-amount, a total above £27M, Round 1's dates and its 60 projects in 8 countries, awards of £50k-£1M paid monthly in
-arrears against milestones. Everything else (other backers' amounts, projects, people, institutions, payments) is
-invented and marked illustrative. Random choices come from a fixed seed, so every run builds the same fund.
-"""
+"""The demo fund's builder: it books the funders' money, the projects and the awards in date order through the
+same operations administrators use, then moves the milestones on to today."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,306 +14,10 @@ from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.sources import ShippedHistory, store
 from funders.models import Funder, FunderContact
 from grants import actions
+from grants.demo.funders import FUNDERS, ILLUSTRATIVE, DemoFunder
+from grants.demo.projects import AREAS, COMPUTE, COUNTRIES, FAMILY, GIVEN, MENTORS, TITLE_VARIANTS
 from grants.models import Award, Milestone
 from projects.models import Fund, Project, ResearchArea, Round
-
-ILLUSTRATIVE = "Illustrative: invented for the demo; no public figure exists."
-
-
-@dataclass(frozen=True)
-class DemoFunder:
-    slug: str
-    name: str
-    kind: str
-    country: str
-    currency: str
-    amount: str
-    pledged_on: date
-    received: tuple[tuple[date, str], ...]
-    converted: tuple[tuple[date, str], ...] = ()
-    illustrative: bool = True
-    disclose: bool = True
-    administered_by: str = ""
-    gives_compute: bool = False
-    website: str = ""
-
-
-LAUNCH = date(2025, 7, 30)
-
-FUNDERS = [
-    DemoFunder(
-        "uk-aisi",
-        "UK AI Security Institute",
-        "government",
-        "GB",
-        "GBP",
-        "8500000.00",
-        LAUNCH,
-        ((date(2025, 8, 29), "6500000.00"), (date(2026, 4, 30), "2000000.00")),
-        website="https://www.aisi.gov.uk/",
-    ),
-    DemoFunder(
-        "canadian-aisi",
-        "Canadian AI Safety Institute",
-        "government",
-        "CA",
-        "CAD",
-        "2000000.00",
-        LAUNCH,
-        ((date(2025, 9, 15), "2000000.00"),),
-        ((date(2025, 9, 22), "2000000.00"),),
-    ),
-    DemoFunder(
-        "schmidt-sciences",
-        "Schmidt Sciences",
-        "philanthropy",
-        "US",
-        "USD",
-        "3000000.00",
-        LAUNCH,
-        ((date(2025, 9, 1), "3000000.00"),),
-        ((date(2025, 9, 8), "3000000.00"),),
-        website="https://www.schmidtsciences.org/",
-    ),
-    DemoFunder(
-        "aws",
-        "Amazon Web Services",
-        "industry",
-        "US",
-        "USD",
-        "2500000.00",
-        LAUNCH,
-        ((date(2025, 9, 5), "2500000.00"),),
-        ((date(2025, 10, 6), "2500000.00"),),
-        gives_compute=True,
-    ),
-    DemoFunder(
-        "anthropic",
-        "Anthropic",
-        "industry",
-        "US",
-        "USD",
-        "2500000.00",
-        LAUNCH,
-        ((date(2025, 9, 5), "2500000.00"),),
-        ((date(2025, 10, 6), "1500000.00"),),
-        gives_compute=True,
-        website="https://www.anthropic.com/",
-    ),
-    DemoFunder(
-        "halcyon-futures",
-        "Halcyon Futures",
-        "philanthropy",
-        "US",
-        "USD",
-        "1000000.00",
-        date(2025, 10, 1),
-        ((date(2025, 11, 3), "1000000.00"),),
-    ),
-    DemoFunder(
-        "ukri",
-        "UK Research and Innovation",
-        "government",
-        "GB",
-        "GBP",
-        "2000000.00",
-        date(2025, 10, 1),
-        ((date(2025, 11, 28), "1000000.00"),),
-        website="https://www.ukri.org/",
-    ),
-    DemoFunder(
-        "cifar",
-        "CIFAR",
-        "academic",
-        "CA",
-        "CAD",
-        "1500000.00",
-        date(2025, 10, 15),
-        ((date(2025, 12, 1), "1500000.00"),),
-        ((date(2025, 12, 8), "1500000.00"),),
-    ),
-    DemoFunder(
-        "australian-aisi",
-        "Australian AI Safety Institute",
-        "government",
-        "AU",
-        "AUD",
-        "2000000.00",
-        date(2025, 11, 3),
-        ((date(2026, 1, 15), "1000000.00"),),
-    ),
-    DemoFunder(
-        "openai",
-        "OpenAI",
-        "industry",
-        "US",
-        "USD",
-        "7500000.00",
-        date(2026, 2, 19),
-        ((date(2026, 3, 20), "7500000.00"),),
-        ((date(2026, 4, 2), "4000000.00"),),
-        illustrative=False,
-        administered_by="Renaissance Philanthropy",
-        website="https://openai.com/",
-    ),
-    DemoFunder(
-        "microsoft",
-        "Microsoft",
-        "industry",
-        "US",
-        "USD",
-        "2500000.00",
-        date(2026, 2, 20),
-        ((date(2026, 4, 15), "2500000.00"),),
-        ((date(2026, 5, 4), "2500000.00"),),
-        disclose=False,
-    ),
-]
-
-AREAS = {
-    "computational-complexity": (
-        "Computational complexity theory",
-        [
-            "Hardness of verifying learned circuits",
-            "Complexity limits of scalable oversight",
-            "Proof systems for model behaviour",
-            "Interactive proofs for AI debate",
-        ],
-    ),
-    "economics-game-theory": (
-        "Economic theory and game theory",
-        [
-            "Mechanism design for cooperative AI agents",
-            "Incentive-compatible reward reporting",
-            "Bargaining between principals and AI agents",
-            "Equilibria of multi-agent training",
-        ],
-    ),
-    "cognitive-science": (
-        "Cognitive science",
-        [
-            "Concept formation in humans and language models",
-            "Theory of mind probes for assistants",
-            "Human oversight under cognitive load",
-            "Metacognition and calibrated uncertainty",
-        ],
-    ),
-    "information-theory-cryptography": (
-        "Information theory and cryptography",
-        [
-            "Steganography detection in model outputs",
-            "Cryptographic commitments for model audits",
-            "Information bottlenecks and honest reporting",
-            "Watermarks that survive fine-tuning",
-        ],
-    ),
-    "interpretability": (
-        "Interpretability",
-        [
-            "Sparse feature circuits at scale",
-            "Causal scrubbing of planning behaviour",
-            "Mechanistic signatures of deception",
-            "Automated interpretability agents",
-        ],
-    ),
-    "benchmarks-evaluation": (
-        "Benchmark design and evaluation",
-        [
-            "Evaluations for sabotage propensity",
-            "Measuring situational awareness",
-            "Robust benchmarks against contamination",
-            "Red-team evaluation protocols",
-        ],
-    ),
-    "learning-theory": (
-        "Learning theory",
-        [
-            "Generalisation of reward models under shift",
-            "Sample complexity of value learning",
-            "Goal misgeneralisation in theory",
-            "Provable guarantees for safe exploration",
-        ],
-    ),
-}
-
-COUNTRIES = [  # Round 1 funded projects in eight countries.
-    ("GB", ["University of Oxford", "University of Cambridge", "Imperial College London", "University of Edinburgh"]),
-    ("US", ["Stanford University", "MIT", "UC Berkeley", "Carnegie Mellon University"]),
-    ("CA", ["University of Toronto", "Mila - Quebec AI Institute", "University of British Columbia"]),
-    ("DE", ["Max Planck Institute for Intelligent Systems", "University of Tübingen"]),
-    ("FR", ["Inria", "École normale supérieure"]),
-    ("NL", ["University of Amsterdam"]),
-    ("CH", ["ETH Zurich", "EPFL"]),
-    ("AU", ["Australian National University", "University of Melbourne"]),
-]
-GIVEN = [
-    "Amara",
-    "Ben",
-    "Chen",
-    "Dana",
-    "Elif",
-    "Farid",
-    "Grace",
-    "Hugo",
-    "Ines",
-    "Jonas",
-    "Kiran",
-    "Lena",
-    "Mateo",
-    "Nadia",
-    "Omar",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sami",
-    "Tara",
-    "Uma",
-    "Victor",
-    "Wen",
-    "Yusuf",
-    "Zoe",
-]
-FAMILY = [
-    "Okafor",
-    "Lindqvist",
-    "Moreau",
-    "Tanaka",
-    "Novak",
-    "Haddad",
-    "Fischer",
-    "Mensah",
-    "Kowalski",
-    "Rossi",
-    "Duarte",
-    "Nguyen",
-    "Baker",
-    "Ivanova",
-    "Costa",
-    "Larsen",
-    "Patel",
-    "Schmidt",
-    "Walsh",
-    "Yilmaz",
-]
-TITLE_VARIANTS = [
-    "",
-    " in multi-agent settings",
-    " under distribution shift",
-    " for frontier language models",
-    " with formal guarantees",
-    " in reinforcement learning",
-]
-MENTORS = ["AISI alignment team", "AISI interpretability team", "AISI evaluations team", "AISI theory team"]
-COMPUTE = [("Amazon Web Services", "20,000 GPU-hours", "60000.00"), ("Anthropic", "API credits", "25000.00")]
-
-DEMO_USERS = [
-    # username, display name, role note
-    ("admin", "Fund administrator", "fund administrator: /portfolio/ and /admin/"),
-    ("openai", "OpenAI grants team", "OpenAI's contact: /funder/"),
-    ("aisi", "UK AISI funding team", "UK AISI's contact: /funder/"),
-    ("researcher", "Dr Amara Okafor", "lead of a Round 1 award: /awards/"),
-    ("researcher2", "Dr Mateo Duarte", "lead of a Round 2 award: /awards/"),
-]
 
 
 class DemoBuilder:
@@ -386,10 +83,10 @@ class DemoBuilder:
         events = []
         for spec in FUNDERS:
             events.append((spec.pledged_on, 0, "pledge", spec))
-            for n, (day, amount) in enumerate(spec.received):
-                events.append((day, 1, "receipt", (spec, n, self._scaled(amount))))
-            for n, (day, amount) in enumerate(spec.converted):
-                events.append((day, 2, "conversion", (spec, n, self._scaled(amount))))
+            for number, (day, amount) in enumerate(spec.received):
+                events.append((day, 1, "receipt", (spec, number, self._scaled(amount))))
+            for number, (day, amount) in enumerate(spec.converted):
+                events.append((day, 2, "conversion", (spec, number, self._scaled(amount))))
         researcher = self._user("researcher", "Dr Amara Okafor")
         researcher2 = self._user("researcher2", "Dr Mateo Duarte")
         r1_projects = self._projects(
@@ -410,29 +107,31 @@ class DemoBuilder:
             leads={0: researcher2},
             countries=COUNTRIES,
         )
-        for i, project in enumerate(r1_projects):
-            events.append((date(2025, 11, 5) + timedelta(days=i % 15), 3, "award", project))
+        for index, project in enumerate(r1_projects):
+            events.append((date(2025, 11, 5) + timedelta(days=index % 15), 3, "award", project))
         # Round 2: the sixteen best-scored projects are awarded in July; the rest wait for money.
-        for i, project in enumerate(sorted(r2_projects, key=lambda p: -p.panel_score)[: 16 * self.scale]):
-            events.append((date(2026, 7, 6) + timedelta(days=2 * i // self.scale), 3, "award", project))
+        for index, project in enumerate(
+            sorted(r2_projects, key=lambda candidate: -candidate.panel_score)[: 16 * self.scale]
+        ):
+            events.append((date(2026, 7, 6) + timedelta(days=2 * index // self.scale), 3, "award", project))
         receipts, pledges = {}, {}
-        for day, _, kind, payload in sorted(events, key=lambda e: (e[0], e[1])):
+        for day, _, kind, payload in sorted(events, key=lambda event: (event[0], event[1])):
             if day > self.today:
                 continue
             if kind == "pledge":
                 pledges[payload.slug] = self._pledge(payload, funders[payload.slug])
             elif kind == "receipt":
-                spec, n, amount = payload
-                receipts[(spec.slug, n)] = actions.do_record_receipt(
+                spec, number, amount = payload
+                receipts[(spec.slug, number)] = actions.do_record_receipt(
                     self.admin,
                     pledge=pledges[spec.slug],
                     amount=amount,
                     currency=spec.currency,
                     received_on=day,
-                    bank_reference=f"DEMO-{spec.slug.upper()}-R{n + 1}",
+                    bank_reference=f"DEMO-{spec.slug.upper()}-R{number + 1}",
                 )
             elif kind == "conversion":
-                spec, n, amount = payload
+                spec, number, amount = payload
                 receipt = receipts[(spec.slug, 0)]
                 quote = ExchangeRate.objects.quote(spec.currency, "GBP", day)
                 # The bank deals a little worse than the ECB reference rate (illustrative spread of 0.3%).
@@ -443,7 +142,7 @@ class DemoBuilder:
                     amount_sold=amount,
                     gbp_credited=credited,
                     converted_on=day,
-                    bank_reference=f"DEMO-FX-{spec.slug.upper()}-{n + 1}",
+                    bank_reference=f"DEMO-FX-{spec.slug.upper()}-{number + 1}",
                 )
             else:
                 self._award(payload, day)
@@ -511,12 +210,12 @@ class DemoBuilder:
     def _projects(self, round_, areas, *, count, vetted_on, prefix, leads, countries) -> list[Project]:
         slugs = list(AREAS)
         projects = []
-        for i in range(count):
-            slug = slugs[i % len(slugs)]
+        for index in range(count):
+            slug = slugs[index % len(slugs)]
             titles = AREAS[slug][1]
-            country, institutions = countries[i % len(countries)]
-            independent = i % 11 == 5
-            lead = leads.get(i)
+            country, institutions = countries[index % len(countries)]
+            independent = index % 11 == 5
+            lead = leads.get(index)
             name = (
                 lead.display_name.removeprefix("Dr ")
                 if lead
@@ -525,12 +224,12 @@ class DemoBuilder:
             requested = self._requested_amount()
             projects.append(
                 Project.objects.create(
-                    reference=f"{prefix}-{i + 1:04d}",
-                    title=self._title(titles, i, first_variant=0 if prefix == "R1" else 3),
+                    reference=f"{prefix}-{index + 1:04d}",
+                    title=self._title(titles, index, first_variant=0 if prefix == "R1" else 3),
                     summary="Illustrative project for the demo fund.",
                     lead=lead,
                     lead_name=f"Dr {name}",
-                    institution="" if independent else institutions[i % len(institutions)],
+                    institution="" if independent else institutions[index % len(institutions)],
                     country=country,
                     research_area=areas[slug],
                     round=round_,
@@ -538,18 +237,18 @@ class DemoBuilder:
                     status=Project.Status.VETTED,
                     panel_score=Decimal(self.rng.randrange(600, 980)) / Decimal(100),
                     vetted_on=vetted_on,
-                    compute_requested=i % 3 == 0,
-                    expert_support_requested=i % 2 == 0,
+                    compute_requested=index % 3 == 0,
+                    expert_support_requested=index % 2 == 0,
                 )
             )
         return projects
 
     @staticmethod
-    def _title(titles: list[str], i: int, first_variant: int) -> str:
+    def _title(titles: list[str], index: int, first_variant: int) -> str:
         """Seven areas with four topics each give 28 titles; later projects study the same topic in another setting,
         and Round 2 starts from settings Round 1 did not use, so no two demo projects share a title."""
-        topic = titles[(i // len(AREAS)) % len(titles)]
-        variant = TITLE_VARIANTS[(first_variant + i // (len(AREAS) * len(titles))) % len(TITLE_VARIANTS)]
+        topic = titles[(index // len(AREAS)) % len(titles)]
+        variant = TITLE_VARIANTS[(first_variant + index // (len(AREAS) * len(titles))) % len(TITLE_VARIANTS)]
         return f"{topic}{variant}"
 
     def _requested_amount(self) -> Decimal:

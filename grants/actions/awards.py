@@ -1,0 +1,176 @@
+"""Awards: award a vetted project from its round's headroom, fixing whose money pays for it and, if asked, its
+standard milestone schedule; end an award early, releasing its unpaid part."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from djmoney.money import Money
+
+from alignment_fund.dates import add_months, month_end
+from alignment_fund.money import (
+    AWARD_MAXIMUM_GBP,
+    AWARD_MINIMUM_GBP,
+    BASE_CURRENCY,
+    format_money,
+    round_money,
+    share,
+    split_pro_rata,
+)
+from grants.actions.common import (
+    ActionError,
+    check_date,
+    full_clean,
+    gbp,
+    lock_fund,
+    operation,
+    refresh_summaries_on_commit,
+)
+from grants.models import Account, Award, AwardAttribution, LedgerTransaction, Milestone
+from grants.models.ledger import Line
+from grants.reads.attribution import NotEnoughFreeMoney, plan_attribution
+from grants.reads.headroom import lowest_headroom
+from projects.models import Project
+
+Kind = LedgerTransaction.Kind
+
+STANDARD_MILESTONES = ("Inception report", "Interim results", "Draft paper", "Final report")
+
+
+def standard_schedule(amount_gbp: Decimal, awarded_on: date) -> list[tuple[str, date, Decimal]]:
+    """Four milestones at month ends, equal to the penny, over 12 months (18 above £400,000): each paid monthly in
+    arrears once its report is approved."""
+    months = 12 if amount_gbp <= Decimal("400000") else 18
+    parts = split_pro_rata(amount_gbp, [Decimal(1)] * len(STANDARD_MILESTONES))
+    schedule = []
+    for number, (title, part) in enumerate(zip(STANDARD_MILESTONES, parts, strict=True), start=1):
+        due = add_months(awarded_on, months * number // len(STANDARD_MILESTONES))
+        schedule.append((title, month_end(due.year, due.month), part))
+    return schedule
+
+
+@operation
+def do_award_project(
+    actor,
+    *,
+    project: Project,
+    amount,
+    awarded_on: date,
+    reference: str | None = None,
+    compute_provider: str = "",
+    compute_quantity: str = "",
+    compute_value=None,
+    mentor: str = "",
+    status: str = Award.Status.OFFERED,
+    plan_milestones: bool = False,
+) -> Award:
+    """Award a vetted project from its round, if the headroom allows and enough money that its funders' restrictions
+    allow is available; fix the funders' attribution. With `plan_milestones`, give it the standard schedule (see
+    `standard_schedule`), which the back office can adjust until a report is approved."""
+    if isinstance(amount, Money):
+        if amount.currency.code != BASE_CURRENCY:
+            raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
+        amount = amount.amount
+    try:
+        amount_gbp = round_money(amount)
+    except ValueError as exc:
+        raise ActionError({"amount": str(exc)}) from exc
+    if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
+        raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
+    check_date(awarded_on, "awarded_on", "An award's date")
+    round_ = project.round
+    lock_fund(round_.fund)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.status != Project.Status.VETTED or Award.objects.filter(project=project).exists():
+        raise ActionError(
+            {
+                "project": f"{project.reference} is {project.get_status_display().lower()}: only a "
+                f"vetted project without an award can be awarded."
+            }
+        )
+    round_headroom, fund_headroom = lowest_headroom(round_, awarded_on)
+    if amount_gbp > round_headroom:
+        raise ActionError(
+            {
+                "amount": f"£{amount_gbp:,.2f} is more than the headroom: £{round_headroom:,.2f} can still be awarded "
+                f"in {round_} (the fund as a whole has £{fund_headroom:,.2f})."
+            }
+        )
+    try:
+        split = plan_attribution(round_, project, awarded_on, amount_gbp)
+    except NotEnoughFreeMoney as shortfall:
+        raise ActionError({"amount": str(shortfall)}) from shortfall
+    award = Award(
+        reference=reference or f"AP-{project.reference}",
+        project=project,
+        round=round_,
+        amount=gbp(amount_gbp),
+        awarded_on=awarded_on,
+        status=status,
+        compute_provider=compute_provider,
+        compute_quantity=compute_quantity,
+        compute_value=gbp(compute_value) if compute_value else None,
+        mentor=mentor,
+        awarded_by=actor,
+    )
+    full_clean(award, exclude=["project"])
+    award.save()
+    project.status = Project.Status.AWARDED
+    project.save(update_fields=["status"])
+    AwardAttribution.objects.bulk_create(
+        AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=share(part, amount_gbp), basis=basis)
+        for funder_id, part, basis in split
+    )
+    if plan_milestones:
+        Milestone.objects.bulk_create(
+            Milestone(award=award, number=number, title=title, due_on=due_on, amount=gbp(part))
+            for number, (title, due_on, part) in enumerate(standard_schedule(amount_gbp, awarded_on), start=1)
+        )
+    LedgerTransaction.objects.post(
+        key=f"award:{award.pk}",
+        kind=Kind.AWARD,
+        occurred_on=awarded_on,
+        posted_by=actor,
+        memo=f"Award {award.reference} to {project.reference}",
+        lines=[
+            Line(Account.GRANTS_AWARDED, award.amount, round_id=round_.pk, award_id=award.pk),
+            Line(Account.GRANTS_COMMITTED, -award.amount, round_id=round_.pk, award_id=award.pk),
+        ],
+    )
+    refresh_summaries_on_commit()
+    return award
+
+
+@operation
+def do_terminate_award(actor, *, award: Award, terminated_on: date, reason: str = "") -> Award:
+    """End an award early. What has been paid stays paid; what is unpaid is released back to the headroom by a
+    reversing ledger entry, posted once."""
+    lock_fund(award.round.fund)
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    if award.status in (Award.Status.TERMINATED, Award.Status.COMPLETED):
+        raise ActionError({"status": f"This award is already {award.get_status_display().lower()}."})
+    check_date(terminated_on, "terminated_on", "The date an award ends")
+    if terminated_on < award.awarded_on:
+        raise ActionError({"terminated_on": "An award cannot end before it was made."})
+    paid = round_money(award.disbursements.aggregate(total=Sum("amount"))["total"] or 0)
+    unpaid = award.amount.amount - paid
+    award.status = Award.Status.TERMINATED
+    award.save(update_fields=["status"])
+    if unpaid > 0:
+        LedgerTransaction.objects.post(
+            key=f"termination:{award.pk}",
+            kind=Kind.REVERSAL,
+            occurred_on=terminated_on,
+            posted_by=actor,
+            memo=(
+                f"Award {award.reference} terminated: {format_money(unpaid, BASE_CURRENCY)} unpaid released. {reason}"
+            ).strip(),
+            lines=[
+                Line(Account.GRANTS_COMMITTED, gbp(unpaid), round_id=award.round_id, award_id=award.pk),
+                Line(Account.GRANTS_AWARDED, -gbp(unpaid), round_id=award.round_id, award_id=award.pk),
+            ],
+        )
+    refresh_summaries_on_commit()
+    return award

@@ -1,0 +1,84 @@
+"""What every money operation shares: the refusal it raises, the transaction it runs in, the dates it accepts, the
+fund lock, and the summary refresh it asks for on commit."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from djmoney.money import Money
+
+from alignment_fund.clock import fund_today
+from alignment_fund.money import BASE_CURRENCY, round_money
+from alignment_fund.rates.models import RateUnavailable
+from projects.models import Fund
+
+
+class ActionError(ValidationError):
+    """A business rule refused the operation; nothing was written."""
+
+
+# Nothing the fund books is older than this; it keeps typing slips such as 0025 for 2025 out of an append-only ledger.
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+def operation(func):
+    """Run a money operation in one transaction, and turn what the database or the rate table refuses into a
+    refusal a person understands, with nothing written."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except RateUnavailable as exc:
+            raise ActionError({NON_FIELD_ERRORS: f"The fund cannot be valued on that date: {exc}"}) from exc
+        except IntegrityError as exc:
+            # Two people recording the same bank reference at the same instant: the second is refused here.
+            raise ActionError(
+                {NON_FIELD_ERRORS: "This would duplicate something already recorded (a reference must be unique)."}
+            ) from exc
+
+    return wrapper
+
+
+def check_date(value: date, field: str, label: str) -> None:
+    """Every booking is dated between 1 Jan 2000 and today: the ledger is append-only, so a slip would stay."""
+    today = fund_today()
+    if value > today:
+        raise ActionError({field: f"{label} cannot be after today ({today:%-d %b %Y})."})
+    if value < EARLIEST_DATE:
+        raise ActionError({field: f"{label} must be on or after {EARLIEST_DATE:%-d %b %Y}."})
+
+
+def gbp(amount: Decimal | str | int) -> Money:
+    return Money(round_money(amount), BASE_CURRENCY)
+
+
+def refresh_summaries_on_commit() -> None:
+    """Ask for one summary refresh when the outermost transaction commits, however many writes it holds (an import
+    of a thousand rows queues one task, not a thousand). A savepoint rolled back takes its request with it."""
+    from django.db import connection
+
+    from grants.tasks import enqueue_summary_refresh
+
+    if any(func is enqueue_summary_refresh for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(enqueue_summary_refresh)
+
+
+def full_clean(obj, exclude=None) -> None:
+    """Validate a record before it is saved, refusing with the model's own messages."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ActionError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+def lock_fund(fund: Fund) -> None:
+    """Serialise awards: the second administrator to award waits here until the first has committed, then sees the
+    headroom the first left. (On SQLite, IMMEDIATE transactions already serialise writers.)"""
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()

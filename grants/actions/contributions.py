@@ -1,0 +1,201 @@
+"""Funders' money coming in: pledges, the receipts that pay them and the conversions of foreign cash into pounds, each
+with the ledger entry it posts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from djmoney.money import Money
+
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES, format_money, round_money
+from alignment_fund.rates.models import ExchangeRate
+from funders.models import Conversion, Funder, Pledge, Receipt
+from grants.actions.common import ActionError, check_date, full_clean, operation, refresh_summaries_on_commit
+from grants.models import Account, LedgerTransaction
+from grants.models.ledger import Line
+from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
+from projects.models import Round
+
+Kind = LedgerTransaction.Kind
+
+# A bank's dealt rate further than this from the day's reference rate is almost certainly a typing slip.
+DEALT_RATE_TOLERANCE = Decimal("0.20")
+
+
+def _money(amount, currency: str) -> Money:
+    if currency not in CURRENCIES:
+        raise ActionError({"currency": f"{currency} is not a currency the fund accepts ({', '.join(CURRENCIES)})."})
+    try:
+        value = round_money(amount)
+    except ValueError as exc:
+        raise ActionError({"amount": str(exc)}) from exc
+    if value <= 0:
+        raise ActionError({"amount": "The amount must be more than zero."})
+    return Money(value, currency)
+
+
+@operation
+def do_record_pledge(
+    actor,
+    *,
+    funder: Funder,
+    amount,
+    currency: str,
+    pledged_on: date,
+    reference: str,
+    restricted_to_round: Round | None = None,
+    restricted_to_area=None,
+    compute_only: bool = False,
+    illustrative: bool = False,
+    note: str = "",
+) -> Pledge:
+    check_date(pledged_on, "pledged_on", "A pledge's date")
+    pledge = Pledge(
+        reference=reference,
+        funder=funder,
+        amount=_money(amount, currency),
+        pledged_on=pledged_on,
+        restricted_to_round=restricted_to_round,
+        restricted_to_area=restricted_to_area,
+        compute_only=compute_only,
+        illustrative=illustrative,
+        note=note,
+        recorded_by=actor,
+    )
+    full_clean(pledge)
+    pledge.save()
+    post_pledge(pledge, actor)
+    refresh_summaries_on_commit()
+    return pledge
+
+
+def receivable_account(pledge: Pledge) -> str:
+    """Compute-only money is kept apart from the first pledge to the last receipt: it never counts toward the pool
+    that awards are made from."""
+    return Account.COMPUTE_RECEIVABLE if pledge.compute_only else Account.PLEDGES_RECEIVABLE
+
+
+def post_pledge(pledge: Pledge, actor=None) -> LedgerTransaction:
+    txn, _ = LedgerTransaction.objects.post(
+        key=f"pledge:{pledge.pk}",
+        kind=Kind.PLEDGE,
+        occurred_on=pledge.pledged_on,
+        posted_by=actor,
+        memo=f"Pledge {pledge.reference} from {pledge.funder}",
+        lines=[
+            Line(receivable_account(pledge), pledge.amount, funder_id=pledge.funder_id),
+            Line(Account.FUNDER_CAPITAL, -pledge.amount, funder_id=pledge.funder_id),
+        ],
+    )
+    return txn
+
+
+@operation
+def do_record_receipt(actor, *, pledge: Pledge, amount, currency: str, received_on: date, bank_reference: str):
+    money = _money(amount, currency)
+    check_date(received_on, "received_on", "The date money arrived")
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if money.currency.code != pledge.amount_currency:
+        raise ActionError(
+            {"currency": f"This pledge is in {pledge.amount_currency}: record the receipt in that currency."}
+        )
+    if received_on < pledge.pledged_on:
+        raise ActionError({"received_on": "Money cannot arrive before the pledge it pays was made."})
+    if Receipt.objects.filter(bank_reference=bank_reference).exists():
+        raise ActionError({"bank_reference": f"A receipt with bank reference {bank_reference} is already recorded."})
+    outstanding = outstanding_on_pledge(pledge)
+    if money.amount > outstanding:
+        raise ActionError(
+            {"amount": f"Only {format_money(outstanding, pledge.amount_currency)} of this pledge is still to arrive."}
+        )
+    receipt = Receipt(
+        pledge=pledge, amount=money, received_on=received_on, bank_reference=bank_reference, recorded_by=actor
+    )
+    full_clean(receipt)
+    receipt.save()
+    post_receipt(receipt, actor)
+    refresh_summaries_on_commit()
+    return receipt
+
+
+def post_receipt(receipt: Receipt, actor=None) -> LedgerTransaction:
+    funder_id = receipt.pledge.funder_id
+    cash = Account.COMPUTE_CASH if receipt.pledge.compute_only else Account.CASH
+    txn, _ = LedgerTransaction.objects.post(
+        key=f"receipt:{receipt.pk}",
+        kind=Kind.RECEIPT,
+        occurred_on=receipt.received_on,
+        posted_by=actor,
+        memo=f"Receipt {receipt.bank_reference} against pledge {receipt.pledge.reference}",
+        lines=[
+            Line(cash, receipt.amount, funder_id=funder_id),
+            Line(receivable_account(receipt.pledge), -receipt.amount, funder_id=funder_id),
+        ],
+    )
+    return txn
+
+
+@operation
+def do_record_conversion(
+    actor, *, receipt: Receipt, amount_sold, gbp_credited, converted_on: date, bank_reference: str
+) -> Conversion:
+    receipt = Receipt.objects.select_for_update().select_related("pledge").get(pk=receipt.pk)
+    if receipt.amount_currency == BASE_CURRENCY:
+        raise ActionError({"receipt": "This receipt is already in pounds: there is nothing to convert."})
+    sold = _money(amount_sold, receipt.amount_currency)
+    credited = _money(gbp_credited, BASE_CURRENCY)
+    if receipt.pledge.compute_only:
+        raise ActionError({"receipt": "Cash given for compute only is not converted into the awards pool."})
+    check_date(converted_on, "converted_on", "A conversion's date")
+    if converted_on < receipt.received_on:
+        raise ActionError({"converted_on": "Cash cannot be converted before it arrived."})
+    left = unconverted_on_receipt(receipt)
+    if sold.amount > left:
+        raise ActionError(
+            {"amount_sold": f"Only {format_money(left, receipt.amount_currency)} of this receipt is unconverted."}
+        )
+    if Conversion.objects.filter(bank_reference=bank_reference).exists():
+        raise ActionError({"bank_reference": f"A conversion with bank reference {bank_reference} is already recorded."})
+    reference = ExchangeRate.objects.quote(receipt.amount_currency, BASE_CURRENCY, converted_on)
+    dealt = credited.amount / sold.amount
+    if abs(dealt - reference.rate) > reference.rate * DEALT_RATE_TOLERANCE:
+        raise ActionError(
+            {
+                "gbp_credited": f"{format_money(credited.amount, BASE_CURRENCY)} for "
+                f"{format_money(sold.amount, receipt.amount_currency)} is a rate of {dealt:.4f}, more than "
+                f"{DEALT_RATE_TOLERANCE:.0%} away from the reference rate of that day ({reference.describe()}): "
+                f"check the amounts."
+            }
+        )
+    conversion = Conversion(
+        receipt=receipt,
+        amount_sold=sold,
+        gbp_credited=credited,
+        converted_on=converted_on,
+        bank_reference=bank_reference,
+        recorded_by=actor,
+    )
+    full_clean(conversion, exclude=["dealt_rate"])
+    conversion.save()
+    post_conversion(conversion, actor)
+    refresh_summaries_on_commit()
+    return conversion
+
+
+def post_conversion(conversion: Conversion, actor=None) -> LedgerTransaction:
+    funder_id = conversion.receipt.pledge.funder_id
+    txn, _ = LedgerTransaction.objects.post(
+        key=f"conversion:{conversion.pk}",
+        kind=Kind.CONVERSION,
+        occurred_on=conversion.converted_on,
+        posted_by=actor,
+        memo=f"Sold {conversion.amount_sold} for {conversion.gbp_credited} ({conversion.bank_reference})",
+        lines=[
+            Line(Account.CASH, -conversion.amount_sold, funder_id=funder_id),
+            Line(Account.FX_CLEARING, conversion.amount_sold, funder_id=funder_id),
+            Line(Account.FX_CLEARING, -conversion.gbp_credited, funder_id=funder_id),
+            Line(Account.CASH, conversion.gbp_credited, funder_id=funder_id),
+        ],
+    )
+    return txn

@@ -1,0 +1,123 @@
+"""The awards a funder's money supports: its share of each award, fixed when the award was made. A funder's contact
+sees their own funder's shares only; administrators see every funder's."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters.rest_framework as filters
+from django.db import models
+from django.db.models import Sum
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers
+from rest_framework.permissions import IsAuthenticated
+
+from alignment_fund.access import is_administrator
+from alignment_fund.api.fields import MoneyField, money_json
+from alignment_fund.api.filters import ISODateFilter
+from alignment_fund.api.permissions import FundersAndAdministrators
+from alignment_fund.api.views import READ_ERRORS, APIViewSet
+from alignment_fund.money import BASE_CURRENCY
+from grants.api.awards import RoundBriefSerializer
+from grants.api.common import FunderBriefSerializer, funders_for_filter
+from grants.models import Award, AwardAttribution
+from grants.reads.pool_overview import ZERO, attributed_disbursed
+from projects.api import ResearchAreaBriefSerializer
+from projects.models import ResearchArea, Round
+
+
+def attributions_visible_to(user) -> models.QuerySet[AwardAttribution]:
+    """A funder's contact sees their own funder's share of each award, never another funder's."""
+    if is_administrator(user):
+        return AwardAttribution.objects.all()
+    if user.is_authenticated and user.funder_id is not None:
+        return AwardAttribution.objects.filter(funder_id=user.funder_id)
+    return AwardAttribution.objects.none()
+
+
+# Attributions: the awards a funder's money supports
+
+
+class AttributedAwardSerializer(serializers.ModelSerializer):
+    """The award an attribution belongs to, without its whole amount or the funder's fraction of it (as on the
+    funder's dashboard). Award amounts are published in the 360Giving export, so beside one the funder's own part
+    tells what the award's other funders paid for together; nothing here narrows it further. Administrators read
+    award amounts from /api/awards/."""
+
+    round = RoundBriefSerializer(read_only=True)
+    project_reference = serializers.CharField(source="project.reference", read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    research_area = ResearchAreaBriefSerializer(source="project.research_area", read_only=True)
+
+    class Meta:
+        model = Award
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "awarded_on",
+            "round",
+            "project_reference",
+            "project_title",
+            "research_area",
+        ]
+
+
+class AttributionSerializer(serializers.ModelSerializer):
+    award = AttributedAwardSerializer(read_only=True)
+    funder = FunderBriefSerializer(read_only=True)
+    amount = MoneyField(read_only=True, help_text="The part of the award this funder's money paid for, in GBP.")
+    disbursed = serializers.SerializerMethodField(help_text="This funder's part of the award's payments so far.")
+    committed = serializers.SerializerMethodField(help_text="This funder's part not yet paid (none if terminated).")
+
+    class Meta:
+        model = AwardAttribution
+        fields = ["id", "award", "funder", "amount", "disbursed", "committed", "basis"]
+
+    def _disbursed(self, attribution) -> Decimal:
+        return attributed_disbursed(
+            attribution.award_paid or ZERO, attribution.amount.amount, attribution.award.amount.amount
+        )
+
+    @extend_schema_field(MoneyField)
+    def get_disbursed(self, attribution) -> dict:
+        return money_json(self._disbursed(attribution), BASE_CURRENCY)
+
+    @extend_schema_field(MoneyField)
+    def get_committed(self, attribution) -> dict:
+        live = attribution.award.status != Award.Status.TERMINATED
+        left = attribution.amount.amount - self._disbursed(attribution) if live else ZERO
+        return money_json(left, BASE_CURRENCY)
+
+
+class AttributionFilter(filters.FilterSet):
+    funder = filters.ModelChoiceFilter(queryset=funders_for_filter)
+    award = filters.NumberFilter(field_name="award_id")
+    round = filters.ModelChoiceFilter(field_name="award__round", queryset=Round.objects.all())
+    research_area = filters.ModelChoiceFilter(
+        field_name="award__project__research_area", queryset=ResearchArea.objects.all()
+    )
+    status = filters.ChoiceFilter(field_name="award__status", choices=Award.Status.choices)
+    awarded_from = ISODateFilter(field_name="award__awarded_on", lookup_expr="gte", label="Awarded on or after")
+    awarded_to = ISODateFilter(field_name="award__awarded_on", lookup_expr="lte", label="Awarded on or before")
+
+    class Meta:
+        model = AwardAttribution
+        fields = ["funder", "award", "round", "research_area", "status", "awarded_from", "awarded_to"]
+
+
+@extend_schema(tags=["contributions"], responses={200: AttributionSerializer, **READ_ERRORS})
+class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """The awards a funder's money supports: its share of each, fixed when the award was made."""
+
+    serializer_class = AttributionSerializer
+    permission_classes = [IsAuthenticated, FundersAndAdministrators]
+    filterset_class = AttributionFilter
+
+    def get_queryset(self):
+        return (
+            attributions_visible_to(self.request.user)
+            .select_related("funder", "award__round", "award__project__research_area")
+            .annotate(award_paid=Sum("award__disbursements__amount"))
+            .order_by("award__awarded_on", "award__reference", "funder__name")
+        )

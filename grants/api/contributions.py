@@ -1,0 +1,373 @@
+"""A funder's contributions: the funders, their pledges, the money received against them and its conversion into
+pounds. A funder's contact sees their own funder's records only; administrators see everything and are the only
+ones who record pledges, receipts and conversions (through grants.actions).
+"""
+
+from __future__ import annotations
+
+import django_filters.rest_framework as filters
+from django.db import models
+from django.db.models import Sum
+from djmoney.money import Money
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers
+from rest_framework.permissions import IsAuthenticated
+
+from alignment_fund.access import is_administrator
+from alignment_fund.api.fields import (
+    FundDateField,
+    GBPMoneyField,
+    IdField,
+    MoneyField,
+    RateSerializer,
+    StrictBooleanField,
+)
+from alignment_fund.api.filters import BooleanChoiceFilter, ISODateFilter
+from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators
+from alignment_fund.api.serializers import InputSerializer
+from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES
+from funders.models import Conversion, Funder, Pledge, Receipt
+from grants import actions
+from grants.api.common import (
+    FunderBriefSerializer,
+    ValuedListSerializer,
+    ValuedModelSerializer,
+    funders_for_filter,
+    funders_visible_to,
+)
+from projects.models import ResearchArea, Round
+
+CURRENCY_CHOICES = [(currency, currency) for currency in CURRENCIES]
+CONTRIBUTION_PERMISSIONS = [IsAuthenticated, FundersAndAdministrators, AdministratorsWrite]
+
+
+def conversions_visible_to(user) -> models.QuerySet[Conversion]:
+    return Conversion.objects.filter(receipt__in=Receipt.objects.visible_to(user))
+
+
+# Funders
+
+
+class FunderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Funder
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "country",
+            "org_id",
+            "website",
+            "currency",
+            "disclose_amounts",
+            "publicly_named",
+            "administered_by",
+            "gives_compute",
+        ]
+
+
+class FunderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """Funders: every funder for administrators, their own for a funder's contact."""
+
+    serializer_class = FunderSerializer
+    permission_classes = [IsAuthenticated, FundersAndAdministrators]
+
+    def get_queryset(self):
+        return funders_visible_to(self.request.user).order_by("name")
+
+
+# Pledges
+
+
+class PledgeSerializer(ValuedModelSerializer):
+    funder = FunderBriefSerializer(read_only=True)
+    amount = MoneyField(read_only=True)
+    received = serializers.SerializerMethodField(help_text="Received so far against this pledge, in its currency.")
+    outstanding = serializers.SerializerMethodField(help_text="Still to arrive, in the pledge's currency.")
+    note = serializers.CharField(read_only=True, help_text="Administrators only.")
+
+    class Meta:
+        model = Pledge
+        list_serializer_class = ValuedListSerializer
+        fields = [
+            "id",
+            "reference",
+            "funder",
+            "amount",
+            "pledged_on",
+            "valued",
+            "received",
+            "outstanding",
+            "restricted_to_round",
+            "restricted_to_area",
+            "compute_only",
+            "illustrative",
+            "note",
+        ]
+
+    @extend_schema_field(MoneyField)
+    def get_received(self, pledge) -> dict:
+        return MoneyField().to_representation(Money(pledge.received_total or 0, pledge.amount_currency))
+
+    @extend_schema_field(MoneyField)
+    def get_outstanding(self, pledge) -> dict:
+        left = pledge.amount.amount - (pledge.received_total or 0)
+        return MoneyField().to_representation(Money(left, pledge.amount_currency))
+
+    def to_representation(self, pledge) -> dict:
+        data = super().to_representation(pledge)
+        if not is_administrator(self.context["request"].user):
+            # The administrators' working note ("chase in March") is not part of the funder's record.
+            data.pop("note")
+        return data
+
+
+class PledgeInput(InputSerializer):
+    funder = IdField("funder", queryset=Funder.objects.all())
+    amount = MoneyField(help_text="In the funder's currency.")
+    pledged_on = FundDateField()
+    reference = serializers.CharField(max_length=40)
+    restricted_to_round = IdField("round", queryset=Round.objects.all(), required=False, allow_null=True)
+    restricted_to_area = IdField("research area", queryset=ResearchArea.objects.all(), required=False, allow_null=True)
+    compute_only = StrictBooleanField(required=False, default=False)
+    illustrative = StrictBooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PledgeFilter(filters.FilterSet):
+    funder = filters.ModelChoiceFilter(queryset=funders_for_filter)
+    currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
+    pledged_from = ISODateFilter(field_name="pledged_on", lookup_expr="gte", label="Pledged on or after")
+    pledged_to = ISODateFilter(field_name="pledged_on", lookup_expr="lte", label="Pledged on or before")
+    round = filters.ModelChoiceFilter(field_name="restricted_to_round", queryset=Round.objects.all())
+    compute_only = BooleanChoiceFilter()
+
+    class Meta:
+        model = Pledge
+        fields = ["funder", "currency", "pledged_from", "pledged_to", "round", "compute_only"]
+
+
+@extend_schema(tags=["contributions"], responses={200: PledgeSerializer, **READ_ERRORS})
+class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """Pledges: a funder's contact sees their own funder's; administrators see and record all."""
+
+    serializer_class = PledgeSerializer
+    permission_classes = CONTRIBUTION_PERMISSIONS
+    filterset_class = PledgeFilter
+
+    def get_queryset(self):
+        return (
+            Pledge.objects.visible_to(self.request.user)
+            .select_related("funder")
+            .annotate(received_total=Sum("receipts__amount"))
+            .order_by("pledged_on", "pk")
+        )
+
+    @extend_schema(
+        request=PledgeInput,
+        responses={201: PledgeSerializer, **WRITE_ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        data = self.validated(PledgeInput)
+        amount = data.pop("amount")
+        pledge = run_action(
+            actions.do_record_pledge,
+            request.user,
+            amount=amount.amount,
+            currency=amount.currency.code,
+            rename={"currency": "amount"},
+            **data,
+        )
+        return self.created(pledge)
+
+
+# Receipts
+
+
+class ReceiptSerializer(ValuedModelSerializer):
+    valued_on = "received_on"
+    funder = FunderBriefSerializer(source="pledge.funder", read_only=True)
+    pledge_reference = serializers.CharField(source="pledge.reference", read_only=True)
+    amount = MoneyField(read_only=True)
+    unconverted = serializers.SerializerMethodField(help_text="Not yet exchanged into pounds.")
+
+    class Meta:
+        model = Receipt
+        list_serializer_class = ValuedListSerializer
+        fields = [
+            "id",
+            "pledge",
+            "pledge_reference",
+            "funder",
+            "amount",
+            "received_on",
+            "valued",
+            "unconverted",
+            "bank_reference",
+        ]
+
+    @extend_schema_field(MoneyField)
+    def get_unconverted(self, receipt) -> dict:
+        left = receipt.amount.amount - (receipt.converted_total or 0)
+        return MoneyField().to_representation(Money(left, receipt.amount_currency))
+
+
+class ReceiptInput(InputSerializer):
+    pledge = IdField("pledge", queryset=Pledge.objects.all())
+    amount = MoneyField(help_text="In the pledge's currency.")
+    received_on = FundDateField()
+    bank_reference = serializers.CharField(max_length=80)
+
+
+class ReceiptFilter(filters.FilterSet):
+    funder = filters.ModelChoiceFilter(field_name="pledge__funder", queryset=funders_for_filter)
+    pledge = filters.NumberFilter(field_name="pledge_id")
+    currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
+    received_from = ISODateFilter(field_name="received_on", lookup_expr="gte", label="Received on or after")
+    received_to = ISODateFilter(field_name="received_on", lookup_expr="lte", label="Received on or before")
+
+    class Meta:
+        model = Receipt
+        fields = ["funder", "pledge", "currency", "received_from", "received_to"]
+
+
+@extend_schema(tags=["contributions"], responses={200: ReceiptSerializer, **READ_ERRORS})
+class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """Money that arrived against pledges: a funder's contact sees their own funder's."""
+
+    serializer_class = ReceiptSerializer
+    permission_classes = CONTRIBUTION_PERMISSIONS
+    filterset_class = ReceiptFilter
+
+    def get_queryset(self):
+        return (
+            Receipt.objects.visible_to(self.request.user)
+            .select_related("pledge__funder")
+            .annotate(converted_total=Sum("conversions__amount_sold"))
+            .order_by("received_on", "pk")
+        )
+
+    @extend_schema(
+        request=ReceiptInput,
+        responses={201: ReceiptSerializer, **WRITE_ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        data = self.validated(ReceiptInput)
+        amount = data.pop("amount")
+        receipt = run_action(
+            actions.do_record_receipt,
+            request.user,
+            amount=amount.amount,
+            currency=amount.currency.code,
+            rename={"currency": "amount"},
+            **data,
+        )
+        return self.created(receipt)
+
+
+# Conversions
+
+
+class ConversionSerializer(serializers.ModelSerializer):
+    funder = FunderBriefSerializer(source="receipt.pledge.funder", read_only=True)
+    amount_sold = MoneyField(read_only=True)
+    gbp_credited = MoneyField(read_only=True)
+    dealt_rate = serializers.SerializerMethodField(help_text="The rate the bank dealt: GBP credited per unit sold.")
+
+    class Meta:
+        model = Conversion
+        fields = [
+            "id",
+            "receipt",
+            "funder",
+            "amount_sold",
+            "gbp_credited",
+            "dealt_rate",
+            "converted_on",
+            "bank_reference",
+        ]
+
+    @extend_schema_field(RateSerializer)
+    def get_dealt_rate(self, conversion) -> dict:
+        return {
+            "pair": f"{conversion.amount_sold_currency}/{BASE_CURRENCY}",
+            "rate": f"{conversion.dealt_rate.normalize():f}",
+            "date": conversion.converted_on.isoformat(),
+            "source": "dealt",
+            "derived_from": f"{conversion.gbp_credited.amount:.2f} {BASE_CURRENCY} credited for "
+            f"{conversion.amount_sold.amount:.2f} {conversion.amount_sold_currency} sold",
+        }
+
+
+class ConversionInput(InputSerializer):
+    receipt = IdField("receipt", queryset=Receipt.objects.all())
+    amount_sold = MoneyField(
+        currencies=[currency for currency in CURRENCIES if currency != BASE_CURRENCY],
+        currency_message="Only cash in another currency is converted into pounds, not {currency}.",
+        help_text="In the receipt's currency.",
+    )
+    gbp_credited = GBPMoneyField(help_text="What the bank credited, in pounds.")
+    converted_on = FundDateField()
+    bank_reference = serializers.CharField(max_length=80)
+
+    def validate(self, data):
+        receipt, sold = data["receipt"], data["amount_sold"]
+        if receipt.amount_currency != BASE_CURRENCY and sold.currency.code != receipt.amount_currency:
+            raise serializers.ValidationError(
+                {"amount_sold": [f"This receipt is in {receipt.amount_currency}: sell that currency."]}
+            )
+        return data
+
+
+class ConversionFilter(filters.FilterSet):
+    funder = filters.ModelChoiceFilter(field_name="receipt__pledge__funder", queryset=funders_for_filter)
+    receipt = filters.NumberFilter(field_name="receipt_id")
+    currency = filters.ChoiceFilter(field_name="amount_sold_currency", choices=CURRENCY_CHOICES)
+    converted_from = ISODateFilter(field_name="converted_on", lookup_expr="gte", label="Converted on or after")
+    converted_to = ISODateFilter(field_name="converted_on", lookup_expr="lte", label="Converted on or before")
+
+    class Meta:
+        model = Conversion
+        fields = ["funder", "receipt", "currency", "converted_from", "converted_to"]
+
+
+@extend_schema(tags=["contributions"], responses={200: ConversionSerializer, **READ_ERRORS})
+class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """Foreign cash exchanged into pounds at the rate the bank dealt."""
+
+    serializer_class = ConversionSerializer
+    permission_classes = CONTRIBUTION_PERMISSIONS
+    filterset_class = ConversionFilter
+
+    def get_queryset(self):
+        return (
+            conversions_visible_to(self.request.user)
+            .select_related("receipt__pledge__funder")
+            .order_by("converted_on", "pk")
+        )
+
+    @extend_schema(
+        request=ConversionInput,
+        responses={201: ConversionSerializer, **WRITE_ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        data = self.validated(ConversionInput)
+        conversion = run_action(
+            actions.do_record_conversion,
+            request.user,
+            receipt=data["receipt"],
+            amount_sold=data["amount_sold"].amount,
+            gbp_credited=data["gbp_credited"].amount,
+            converted_on=data["converted_on"],
+            bank_reference=data["bank_reference"],
+        )
+        return self.created(conversion)

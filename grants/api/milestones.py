@@ -1,0 +1,221 @@
+"""Milestones and payments. A researcher sees those of the awards of the projects they lead; administrators see
+every award's and record milestone reports, approvals and payments (through grants.actions)."""
+
+from __future__ import annotations
+
+import django_filters.rest_framework as filters
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+
+from alignment_fund.api.fields import FundDateField, IdField, MoneyField
+from alignment_fund.api.filters import ISODateFilter
+from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from alignment_fund.api.serializers import InputSerializer
+from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
+from alignment_fund.clock import fund_today
+from alignment_fund.rates.models import RateUnavailable
+from grants import actions
+from grants.api.common import READ_WRITE, awards_visible_to
+from grants.models import Disbursement, Milestone
+
+
+def milestones_visible_to(user) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(award__in=awards_visible_to(user))
+
+
+def disbursements_visible_to(user) -> QuerySet[Disbursement]:
+    return Disbursement.objects.filter(award__in=awards_visible_to(user))
+
+
+# Milestones and payments
+
+
+class PaymentBriefSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = ["id", "amount", "paid_on", "reference"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    award_reference = serializers.CharField(source="award.reference", read_only=True)
+    report_status = serializers.SerializerMethodField()
+    expected_payment_on = serializers.SerializerMethodField(
+        help_text="The monthly payment run it is expected in (arrears); null once paid."
+    )
+    payment = PaymentBriefSerializer(source="disbursement", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "award",
+            "award_reference",
+            "number",
+            "title",
+            "due_on",
+            "amount",
+            "report_status",
+            "report_received_on",
+            "approved_on",
+            "expected_payment_on",
+            "payment",
+        ]
+
+    def _today(self):
+        if "today" not in self.context:
+            self.context["today"] = fund_today()
+        return self.context["today"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Milestone.ReportStatus.choices))
+    def get_report_status(self, milestone) -> str:
+        return milestone.report_status(self._today())
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_expected_payment_on(self, milestone):
+        if getattr(milestone, "disbursement", None) is not None:
+            return None
+        return milestone.expected_payment_on.isoformat()
+
+
+class MilestoneFilter(filters.FilterSet):
+    award = filters.NumberFilter(field_name="award_id")
+    status = filters.ChoiceFilter(choices=Milestone.ReportStatus.choices, method="filter_status")
+    due_from = ISODateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after")
+    due_to = ISODateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
+
+    class Meta:
+        model = Milestone
+        fields = ["award", "status", "due_from", "due_to"]
+
+    def filter_status(self, queryset, name, value):
+        today = fund_today()
+        waiting = Q(report_received_on__isnull=True)
+        return queryset.filter(
+            {
+                Milestone.ReportStatus.APPROVED: Q(approved_on__isnull=False),
+                Milestone.ReportStatus.RECEIVED: Q(report_received_on__isnull=False, approved_on__isnull=True),
+                Milestone.ReportStatus.DUE: waiting & Q(due_on__lte=today),
+                Milestone.ReportStatus.NOT_DUE: waiting & Q(due_on__gt=today),
+            }[value]
+        )
+
+
+class ReportReceivedInput(InputSerializer):
+    received_on = FundDateField()
+
+
+class ApprovalInput(InputSerializer):
+    approved_on = FundDateField()
+
+
+@extend_schema(tags=["awards"], responses={200: MilestoneSerializer, **READ_ERRORS})
+class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """Milestones of the awards you can see; administrators record reports received and approvals."""
+
+    serializer_class = MilestoneSerializer
+    permission_classes = READ_WRITE
+    filterset_class = MilestoneFilter
+
+    def get_queryset(self):
+        return (
+            milestones_visible_to(self.request.user)
+            .select_related("award", "disbursement")
+            .order_by("award__reference", "number")
+        )
+
+    @extend_schema(
+        request=ReportReceivedInput,
+        responses={200: MilestoneSerializer, **WRITE_ERRORS, 404: None},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"], url_path="report-received")
+    @idempotent
+    def report_received(self, request, pk=None):
+        milestone = self.get_object()
+        data = self.validated(ReportReceivedInput)
+        run_action(actions.do_receive_milestone_report, request.user, milestone=milestone, **data)
+        return self.updated(milestone)
+
+    @extend_schema(
+        request=ApprovalInput,
+        responses={200: MilestoneSerializer, **WRITE_ERRORS, 404: None},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def approval(self, request, pk=None):
+        milestone = self.get_object()
+        data = self.validated(ApprovalInput)
+        run_action(actions.do_approve_milestone, request.user, milestone=milestone, **data)
+        return self.updated(milestone)
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    award_reference = serializers.CharField(source="award.reference", read_only=True)
+    milestone_number = serializers.IntegerField(source="milestone.number", read_only=True)
+    milestone_title = serializers.CharField(source="milestone.title", read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = [
+            "id",
+            "award",
+            "award_reference",
+            "milestone",
+            "milestone_number",
+            "milestone_title",
+            "amount",
+            "paid_on",
+            "reference",
+        ]
+
+
+class DisbursementInput(InputSerializer):
+    milestone = IdField("milestone", queryset=Milestone.objects.all())
+    paid_on = FundDateField()
+    reference = serializers.CharField(max_length=80, help_text="The payment's bank reference.")
+
+
+class DisbursementFilter(filters.FilterSet):
+    award = filters.NumberFilter(field_name="award_id")
+    round = filters.NumberFilter(field_name="award__round_id")
+    paid_from = ISODateFilter(field_name="paid_on", lookup_expr="gte", label="Paid on or after")
+    paid_to = ISODateFilter(field_name="paid_on", lookup_expr="lte", label="Paid on or before")
+
+    class Meta:
+        model = Disbursement
+        fields = ["award", "round", "paid_from", "paid_to"]
+
+
+@extend_schema(tags=["awards"], responses={200: DisbursementSerializer, **READ_ERRORS})
+class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+    """Payments made against approved milestones (monthly, in arrears)."""
+
+    serializer_class = DisbursementSerializer
+    permission_classes = READ_WRITE
+    filterset_class = DisbursementFilter
+
+    def get_queryset(self):
+        return (
+            disbursements_visible_to(self.request.user).select_related("award", "milestone").order_by("paid_on", "pk")
+        )
+
+    @extend_schema(
+        request=DisbursementInput,
+        responses={201: DisbursementSerializer, **WRITE_ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        data = self.validated(DisbursementInput)
+        try:
+            payment = run_action(actions.do_record_disbursement, request.user, **data)
+        except RateUnavailable as exc:
+            raise serializers.ValidationError({"paid_on": [f"Cannot value the fund on that date: {exc}"]}) from exc
+        return self.created(payment)

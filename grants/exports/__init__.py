@@ -1,0 +1,1 @@
+"""Downloads: 360Giving, the ledger CSV, the funder's statement."""

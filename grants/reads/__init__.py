@@ -1,0 +1,1 @@
+"""The reads: one module per page or concern."""

@@ -1,0 +1,120 @@
+"""An award's page: its lifecycle, milestone schedule, payments, attribution to funders and ledger entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from alignment_fund.money import total
+from grants.models import Award, AwardAttribution, Disbursement, LedgerLine, Milestone
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    milestone: Milestone
+    report_status: str
+    payment: Disbursement | None
+
+    @property
+    def expected_on(self) -> date | None:
+        return None if self.payment else self.milestone.expected_payment_on
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One ledger line as a debit or a credit (lines are signed: debits positive, credits negative)."""
+
+    line: LedgerLine
+
+    @property
+    def currency(self) -> str:
+        return self.line.amount_currency
+
+    @property
+    def debit(self) -> Decimal | None:
+        return self.line.amount.amount if self.line.amount.amount > 0 else None
+
+    @property
+    def credit(self) -> Decimal | None:
+        return -self.line.amount.amount if self.line.amount.amount < 0 else None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A posted ledger transaction with the lines that belong to it."""
+
+    transaction: object
+    lines: list[LedgerRow]
+
+
+@dataclass(frozen=True)
+class AwardPage:
+    award: Award
+    schedule: list[ScheduleRow]
+    disbursements: list[Disbursement]
+    attributions: list[AwardAttribution]
+    ledger: list[LedgerEntry]
+    today: date
+
+    @property
+    def paid_gbp(self) -> Decimal:
+        return total(disbursement.amount.amount for disbursement in self.disbursements)
+
+    @property
+    def to_pay_gbp(self) -> Decimal:
+        return self.award.amount.amount - self.paid_gbp
+
+    @property
+    def milestones_gbp(self) -> Decimal:
+        return total(row.milestone.amount.amount for row in self.schedule)
+
+    @property
+    def lifecycle(self) -> list[dict]:
+        """The award's steps with which are done and which is current (for the status timeline)."""
+        position = self.award.lifecycle_position
+        return [
+            {"label": status.label, "done": position > step, "current": position == step}
+            for step, status in enumerate(Award.LIFECYCLE)
+        ]
+
+
+def award_queryset(awards=None):
+    """Awards with everything their page shows, in a fixed number of queries."""
+    return (
+        (awards if awards is not None else Award.objects.all())
+        .select_related("project__research_area", "project__lead", "round")
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.select_related("disbursement").order_by("number")),
+            Prefetch("attributions", queryset=AwardAttribution.objects.select_related("funder").order_by("-amount")),
+            "disbursements",
+        )
+    )
+
+
+def award_page(award: Award, today: date) -> AwardPage:
+    """An award's schedule, payments, attribution and ledger entries (award from `award_queryset()`)."""
+    schedule = []
+    for milestone in award.milestones.all():
+        payment = getattr(milestone, "disbursement", None)
+        schedule.append(ScheduleRow(milestone, milestone.report_status(today), payment))
+    lines = (
+        LedgerLine.objects.filter(transaction__lines__award=award)
+        .select_related("transaction", "funder")
+        .distinct()
+        .order_by("transaction__occurred_on", "transaction_id", "pk")
+    )
+    entries: dict[int, LedgerEntry] = {}
+    for line in lines:
+        entry = entries.setdefault(line.transaction_id, LedgerEntry(line.transaction, []))
+        entry.lines.append(LedgerRow(line))
+    return AwardPage(
+        award=award,
+        schedule=schedule,
+        disbursements=list(award.disbursements.all()),
+        attributions=list(award.attributions.all()),
+        ledger=list(entries.values()),
+        today=today,
+    )

@@ -1,0 +1,394 @@
+"""What a funder's contact sees: their own money in full, and the pool as a whole only as far as that is safe.
+
+`funder_dashboard(funder, on)` is the funder's own position on a date: pledges and receipts in their currency and in
+GBP and USD (at the date of each and today, with the rates), their share of the money pledged, and the awards their
+money supports from the fixed attribution (committed against disbursed), beside the pool as the funder may see it
+(grants.reads.pool_overview, which states the disclosure rule). It is a frozen dataclass computed in a fixed number of
+queries, whatever the number of pledges or awards, and read by the page, the CSV statement and the API alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from alignment_fund.money import BASE_CURRENCY, share, total
+from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
+from funders.models import Conversion, Funder, Pledge, Receipt
+from grants.models import Award, AwardAttribution
+from grants.reads.funder_charts import ContributionEvent, RatePoint, contributions, gbp_usd_history
+from grants.reads.pool_overview import (
+    ZERO,
+    PoolFigure,
+    PoolOverview,
+    attributed_disbursed,
+    disbursed_by_award,
+    load_rate_book,
+    pool_overview,
+    quote_or_none,
+)
+from grants.reads.position import Valued, value
+
+
+def _valued(amount: Decimal, currency: str, on: date, book: RateBook) -> Valued | None:
+    """The amount in GBP and USD at the reference rates of `on`, or None when no rate is known that early."""
+    try:
+        return value(amount, currency, on, book)
+    except RateUnavailable:
+        return None
+
+
+# The funder's own position
+
+
+@dataclass(frozen=True)
+class Both:
+    """One amount in GBP and in USD."""
+
+    gbp: Decimal
+    usd: Decimal
+
+
+def _sum_valued(values: Iterable[Valued | None]) -> Both | None:
+    values = list(values)
+    if any(valued is None for valued in values):
+        return None
+    return Both(total(valued.gbp for valued in values), total(valued.usd for valued in values))
+
+
+@dataclass(frozen=True)
+class OwnPledge:
+    """One of the funder's own pledges as its page shows it: valued when pledged and today, with what has arrived."""
+
+    reference: str
+    pledged_on: date
+    amount: Decimal
+    currency: str
+    restriction: str
+    compute_only: bool
+    illustrative: bool
+    at_pledge: Valued | None
+    today: Valued | None
+    received: Decimal
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class OwnConversion:
+    """Cash sold for pounds at the rate the bank dealt, beside the reference rate of that day."""
+
+    converted_on: date
+    bank_reference: str
+    amount_sold: Decimal
+    currency: str
+    gbp_credited: Decimal
+    dealt_rate: Decimal
+    reference_rate: QuotedRate | None
+
+
+@dataclass(frozen=True)
+class OwnReceipt:
+    """Money the funder paid in against one of its pledges: valued on arrival and today, with what was sold for
+    pounds."""
+
+    pledge_reference: str
+    received_on: date
+    bank_reference: str
+    amount: Decimal
+    currency: str
+    at_receipt: Valued | None
+    today: Valued | None
+    conversions: tuple[OwnConversion, ...]
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    """What the funder pledged and paid in one currency (never added across currencies)."""
+
+    currency: str
+    pledged: Decimal
+    received: Decimal
+    outstanding: Decimal
+    pledged_today: Valued | None
+    received_today: Valued | None
+
+
+@dataclass(frozen=True)
+class AttributedAward:
+    """An award the funder's money supports: its fixed part, and that part's share of the payments made.
+
+    Neither the award's whole amount nor the funder's fraction of it is here. The amount is published as open data,
+    though, so beside it the funder's part still tells what the award's other funders paid for together: the
+    dashboard says so rather than pretend otherwise."""
+
+    award_id: int
+    reference: str
+    project_title: str
+    round_name: str
+    research_area: str
+    awarded_on: date
+    status: str
+    status_label: str
+    live: bool
+    amount: Decimal
+    disbursed: Decimal
+    basis: str
+
+    @property
+    def committed(self) -> Decimal:
+        """Attributed and not yet paid; nothing more is owed on an award that ended early."""
+        return self.amount - self.disbursed if self.live else ZERO
+
+    @property
+    def supported(self) -> Decimal:
+        """What the funder's money pays for: its part, or only what was paid if the award ended early."""
+        return self.amount if self.live else self.disbursed
+
+
+@dataclass(frozen=True)
+class AllocationGroup:
+    label: str
+    award_count: int
+    amount: Decimal
+    disbursed: Decimal
+    committed: Decimal
+
+    @property
+    def disbursed_share(self) -> Decimal:
+        return share(self.disbursed, self.amount)
+
+
+def _group(label: str, awards: list[AttributedAward]) -> AllocationGroup:
+    return AllocationGroup(
+        label=label,
+        award_count=len(awards),
+        amount=total(award.supported for award in awards),
+        disbursed=total(award.disbursed for award in awards),
+        committed=total(award.committed for award in awards),
+    )
+
+
+def _grouped(awards: list[AttributedAward], key) -> tuple[AllocationGroup, ...]:
+    buckets: dict[str, list[AttributedAward]] = {}
+    for award in awards:
+        buckets.setdefault(key(award), []).append(award)
+    return tuple(_group(label, items) for label, items in buckets.items())
+
+
+@dataclass(frozen=True)
+class FunderDashboard:
+    funder: Funder
+    on: date
+    pledges: tuple[OwnPledge, ...]
+    receipts: tuple[OwnReceipt, ...]
+    by_currency: tuple[CurrencyTotals, ...]
+    pledged_at_pledge: Both | None
+    pledged_today: Both | None
+    received_at_receipt: Both | None
+    received_today: Both | None
+    outstanding_today: Both | None
+    converted_gbp: Decimal
+    awards: tuple[AttributedAward, ...]
+    by_round: tuple[AllocationGroup, ...]
+    by_area: tuple[AllocationGroup, ...]
+    attributed: AllocationGroup
+    share_of_pledged: Decimal | None
+    share_of_received: Decimal | None
+    pool: PoolOverview
+    rates_today: tuple[QuotedRate, ...]
+    rates_stale: bool
+    chart_currency: str
+    contributions: tuple[ContributionEvent, ...]
+    gbp_usd_history: tuple[RatePoint, ...]
+
+    @property
+    def has_money(self) -> bool:
+        return bool(self.pledges)
+
+    @property
+    def single_currency(self) -> str | None:
+        """The currency of all the funder's pledges, if there is just one."""
+        return self.by_currency[0].currency if len(self.by_currency) == 1 else None
+
+    @property
+    def gbp_usd_month_ends(self) -> tuple[RatePoint, ...]:
+        """The last GBP/USD rate of each month: the chart's table, short enough to read."""
+        last: dict[tuple[int, int], RatePoint] = {}
+        for point in self.gbp_usd_history:
+            last[(point.on.year, point.on.month)] = point
+        return tuple(last.values())
+
+
+def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
+    """The funder's own money and the awards it supports on `on`, beside the pool as it may see it."""
+    pledges = list(
+        Pledge.objects.filter(funder=funder, pledged_on__lte=on)
+        .select_related("restricted_to_round", "restricted_to_area")
+        .prefetch_related(
+            Prefetch(
+                "receipts",
+                queryset=Receipt.objects.filter(received_on__lte=on).prefetch_related(
+                    Prefetch("conversions", queryset=Conversion.objects.filter(converted_on__lte=on))
+                ),
+            )
+        )
+    )
+    first = min((pledge.pledged_on for pledge in pledges), default=on)
+    book = load_rate_book(on, since=first)
+
+    pledge_lines, receipt_lines = [], []
+    by_currency: dict[str, dict[str, Decimal]] = {}
+    converted_gbp = ZERO
+    for pledge in pledges:
+        currency = pledge.amount_currency
+        amount = pledge.amount.amount
+        received = total(receipt.amount.amount for receipt in pledge.receipts.all())
+        sums = by_currency.setdefault(currency, {"pledged": ZERO, "received": ZERO})
+        sums["pledged"] += amount
+        sums["received"] += received
+        pledge_lines.append(
+            OwnPledge(
+                reference=pledge.reference,
+                pledged_on=pledge.pledged_on,
+                amount=amount,
+                currency=currency,
+                restriction=pledge.restriction,
+                compute_only=pledge.compute_only,
+                illustrative=pledge.illustrative,
+                at_pledge=_valued(amount, currency, pledge.pledged_on, book),
+                today=_valued(amount, currency, on, book),
+                received=received,
+                outstanding=amount - received,
+            )
+        )
+        for receipt in pledge.receipts.all():
+            conversions = []
+            for conversion in receipt.conversions.all():
+                converted_gbp += conversion.gbp_credited.amount
+                conversions.append(
+                    OwnConversion(
+                        converted_on=conversion.converted_on,
+                        bank_reference=conversion.bank_reference,
+                        amount_sold=conversion.amount_sold.amount,
+                        currency=conversion.amount_sold_currency,
+                        gbp_credited=conversion.gbp_credited.amount,
+                        dealt_rate=conversion.dealt_rate,
+                        reference_rate=quote_or_none(
+                            book, conversion.amount_sold_currency, BASE_CURRENCY, conversion.converted_on
+                        ),
+                    )
+                )
+            receipt_lines.append(
+                OwnReceipt(
+                    pledge_reference=pledge.reference,
+                    received_on=receipt.received_on,
+                    bank_reference=receipt.bank_reference,
+                    amount=receipt.amount.amount,
+                    currency=receipt.amount_currency,
+                    at_receipt=_valued(receipt.amount.amount, receipt.amount_currency, receipt.received_on, book),
+                    today=_valued(receipt.amount.amount, receipt.amount_currency, on, book),
+                    conversions=tuple(conversions),
+                )
+            )
+    receipt_lines.sort(key=lambda line: (line.received_on, line.bank_reference))
+    currency_totals = tuple(
+        CurrencyTotals(
+            currency=currency,
+            pledged=sums["pledged"],
+            received=sums["received"],
+            outstanding=sums["pledged"] - sums["received"],
+            pledged_today=_valued(sums["pledged"], currency, on, book),
+            received_today=_valued(sums["received"], currency, on, book),
+        )
+        for currency, sums in sorted(by_currency.items())
+    )
+
+    awards = _attributed_awards(funder, on)
+    pool = pool_overview(on, funder, book)
+    own_pledged = _sum_valued(totals.pledged_today for totals in currency_totals)
+    own_received = _sum_valued(totals.received_today for totals in currency_totals)
+
+    currencies = sorted(by_currency) or [funder.currency]
+    rates = []
+    for currency in currencies:
+        for target in ("GBP", "USD"):
+            if currency != target:
+                rates.append(quote_or_none(book, currency, target, on))
+    if "GBP" not in currencies or "USD" not in currencies:
+        rates.append(quote_or_none(book, BASE_CURRENCY, "USD", on))
+    rates_today = tuple({quote.pair: quote for quote in rates if quote is not None}.values())
+    chart_currency = currencies[0] if len(currencies) == 1 else BASE_CURRENCY
+
+    return FunderDashboard(
+        funder=funder,
+        on=on,
+        pledges=tuple(pledge_lines),
+        receipts=tuple(receipt_lines),
+        by_currency=currency_totals,
+        pledged_at_pledge=_sum_valued(line.at_pledge for line in pledge_lines),
+        # Today's values convert each currency's total once, so a pledge paid in full is worth the same as its
+        # receipts (converting line by line could differ by a penny); dated values add up the lines.
+        pledged_today=own_pledged,
+        received_at_receipt=_sum_valued(line.at_receipt for line in receipt_lines),
+        received_today=own_received,
+        outstanding_today=_sum_valued(
+            _valued(totals.outstanding, totals.currency, on, book) for totals in currency_totals if totals.outstanding
+        ),
+        converted_gbp=converted_gbp,
+        awards=tuple(awards),
+        by_round=_grouped(awards, lambda award: award.round_name),
+        by_area=tuple(
+            sorted(_grouped(awards, lambda award: award.research_area), key=lambda group: (-group.amount, group.label))
+        ),
+        attributed=_group("All awards", awards),
+        share_of_pledged=_share(own_pledged, pool.pledged, pool),
+        share_of_received=_share(own_received, pool.received, pool),
+        pool=pool,
+        rates_today=rates_today,
+        rates_stale=any(quote.is_stale(on) for quote in rates_today) or not rates_today,
+        chart_currency=chart_currency,
+        contributions=contributions(pledge_lines, receipt_lines, chart_currency),
+        gbp_usd_history=gbp_usd_history(book, first, on),
+    )
+
+
+def _share(own: Both | None, counted: PoolFigure, pool: PoolOverview) -> Decimal | None:
+    """The funder's part of a pool total that holds only money it may see (its own and disclosed funders'). With no
+    other funder counted it would be 100% and say nothing, so there is none."""
+    if own is None or not counted.gbp or not pool.others_counted:
+        return None
+    return share(own.gbp, counted.gbp)
+
+
+def _attributed_awards(funder: Funder, on: date) -> list[AttributedAward]:
+    rows = list(
+        AwardAttribution.objects.filter(funder=funder, award__awarded_on__lte=on)
+        .select_related("award__round", "award__project__research_area")
+        .order_by("award__awarded_on", "award__reference")
+    )
+    paid = disbursed_by_award(on, award_ids=[row.award_id for row in rows])
+    awards = []
+    for row in rows:
+        award = row.award
+        amount = row.amount.amount
+        awards.append(
+            AttributedAward(
+                award_id=award.pk,
+                reference=award.reference,
+                project_title=award.project.title,
+                round_name=str(award.round),
+                research_area=str(award.project.research_area),
+                awarded_on=award.awarded_on,
+                status=award.status,
+                status_label=award.get_status_display(),
+                live=award.status != Award.Status.TERMINATED,
+                amount=amount,
+                disbursed=attributed_disbursed(paid.get(award.pk, ZERO), amount, award.amount.amount),
+                basis=row.basis,
+            )
+        )
+    return awards
