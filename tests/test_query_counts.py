@@ -140,7 +140,7 @@ for _model in admin.site._registry:
 # add a COUNT for the page of results.
 EXPECTED: dict[str, int] = {
     "home (administrator)": 2,
-    "portfolio": 19,
+    "portfolio": 20,
     "waitlist": 9,
     "calendar": 6,
     "round 1": 11,
@@ -211,6 +211,7 @@ EXPECTED: dict[str, int] = {
     "admin projects_fund": 5,
     "admin projects_round": 11,
     "admin rates_exchangerate": 8,
+    "admin rates_heldrate": 8,
     "admin grants_award": 11,
     "admin grants_milestone": 8,
     "admin grants_disbursement": 8,

@@ -38,6 +38,7 @@ from django.utils.text import slugify
 from alignment_fund.clock import fund_today
 from alignment_fund.countries import country_name, is_country_code
 from alignment_fund.money import BASE_CURRENCY, round_money
+from alignment_fund.spreadsheet_safety import neutralise_row
 from grants.models import Award, AwardAttribution, Disbursement
 from projects.models import Fund
 
@@ -291,7 +292,7 @@ def to_csv(package: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows(neutralise_row(row) for row in rows)
     return out.getvalue()
 
 

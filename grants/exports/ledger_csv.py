@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+from alignment_fund.spreadsheet_safety import neutralise_row
 from grants.models import LedgerLine
 
 LEDGER_COLUMNS = [
@@ -58,4 +59,4 @@ def write_ledger_csv(out) -> None:
     writer = csv.writer(out)
     writer.writerow(LEDGER_COLUMNS)
     for line in ledger_lines().iterator(chunk_size=2000):
-        writer.writerow(ledger_row(line))
+        writer.writerow(neutralise_row(ledger_row(line)))

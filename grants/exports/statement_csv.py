@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate
+from alignment_fund.spreadsheet_safety import neutralise_row
 from grants.reads.funder_view import FunderDashboard
 from grants.reads.position import Valued
 
@@ -208,4 +209,4 @@ def _totals(dashboard: FunderDashboard) -> Iterator[dict[str, str]]:
 def write_statement(dashboard: FunderDashboard, out) -> None:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="", extrasaction="raise")
     writer.writeheader()
-    writer.writerows(statement_rows(dashboard))
+    writer.writerows(neutralise_row(row) for row in statement_rows(dashboard))

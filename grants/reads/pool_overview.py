@@ -154,9 +154,9 @@ def attributed_disbursed(award_disbursed: Decimal, attributed: Decimal, award_am
     return round_money(award_disbursed * attributed / award_amount)
 
 
-def _in_gbp(rows, to_gbp: dict[str, QuotedRate]) -> Decimal:
+def _converted(rows, quotes: dict[str, QuotedRate]) -> Decimal:
     """Totals per currency, each converted once at the day's reference rate: never a sum across currencies."""
-    return total(to_gbp[currency].convert(round_money(amount or 0)) for currency, amount in rows)
+    return total(quotes[currency].convert(round_money(amount or 0)) for currency, amount in rows)
 
 
 def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
@@ -183,9 +183,17 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
     )
     try:
         to_gbp = {currency: book.quote(currency, BASE_CURRENCY, on) for currency in CURRENCIES}
-        gbp_usd = book.quote(BASE_CURRENCY, "USD", on)
+        to_usd = {currency: book.quote(currency, "USD", on) for currency in CURRENCIES}
+        gbp_usd = to_usd[BASE_CURRENCY]
     except RateUnavailable:
-        to_gbp, gbp_usd = {}, None
+        to_gbp, to_usd, gbp_usd = {}, {}, None
+
+    def contributions(label: str, rows) -> PoolFigure:
+        """Money of several currencies: each converted directly into GBP and into USD (the one method)."""
+        if not to_gbp:
+            return PoolFigure(label, None, None)
+        rows = list(rows)
+        return PoolFigure(label, _converted(rows, to_gbp), _converted(rows, to_usd))
 
     def figure(label: str, amount_gbp: Decimal | None) -> PoolFigure:
         if amount_gbp is None:
@@ -226,8 +234,8 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
     everything = group("All awards", [award[0] for award in awards])
     return {
         "on": on,
-        "pledged": figure("Pledged", _in_gbp(pledged_rows, to_gbp) if to_gbp else None),
-        "received": figure("Received", _in_gbp(received_rows, to_gbp) if to_gbp else None),
+        "pledged": contributions("Pledged", pledged_rows),
+        "received": contributions("Received", received_rows),
         "awarded": everything.awarded,
         "committed": everything.committed,
         "disbursed": everything.disbursed,
@@ -258,10 +266,8 @@ def administrators_pool(on: date, book: RateBook | None = None) -> Administrator
     fields = _pool_fields(on, book, None)
     position = pool_position(on, book)
 
-    def figure(label: str, amount_gbp: Decimal) -> PoolFigure:
-        amount_gbp = round_money(amount_gbp)
-        return PoolFigure(label, amount_gbp, position.gbp_usd.convert(amount_gbp))
-
     return AdministratorsPool(
-        **fields, value=figure("Pool value", position.pool_gbp), headroom=figure("Headroom", position.headroom_gbp)
+        **fields,
+        value=PoolFigure("Pool value", position.pool_gbp, position.pool_usd),
+        headroom=PoolFigure("Headroom", position.headroom_gbp, position.headroom_usd),
     )

@@ -21,6 +21,7 @@ from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Award, AwardAttribution, Disbursement
 from grants.reads.exposure import FxExposure, fx_exposure
 from grants.reads.outstanding import OutstandingPledge, UnconvertedReceipt, outstanding_pledges, unconverted_receipts
+from grants.reads.pool_overview import attributed_disbursed, disbursed_by_award
 from grants.reads.position import (
     ZERO,
     PoolPosition,
@@ -98,15 +99,24 @@ def funder_rows(on: date, book: RateBook) -> list[FunderRow]:
         funder_id, currency = row["receipt__pledge__funder"], row["amount_sold_currency"]
         sold[funder_id][currency] = money_sum(row["sold"])
         credited[funder_id][currency] = money_sum(row["credited"])
-    attributed = {
-        row["funder"]: money_sum(row["total"])
-        for row in AwardAttribution.objects.filter(
-            award__status__in=Award.LIFECYCLE, award__awarded_on__lte=on, amount_currency=BASE_CURRENCY
-        )
-        .values("funder")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    }
+    attributed = defaultdict(
+        Decimal,
+        {
+            row["funder"]: money_sum(row["total"])
+            for row in AwardAttribution.objects.filter(
+                award__status__in=Award.LIFECYCLE, award__awarded_on__lte=on, amount_currency=BASE_CURRENCY
+            )
+            .values("funder")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        },
+    )
+    # An award that ended early counts for what was paid on it, each funder's part as on its own page.
+    ended = AwardAttribution.objects.filter(award__status=Award.Status.TERMINATED, award__awarded_on__lte=on)
+    ended_rows = list(ended.values_list("funder", "award", "amount", "award__amount").order_by())
+    paid = disbursed_by_award(on, {award for _, award, _, _ in ended_rows})
+    for funder_id, award_id, amount, award_amount in ended_rows:
+        attributed[funder_id] += attributed_disbursed(paid.get(award_id, ZERO), amount, award_amount)
     funder_ids = set(pledged) | set(received) | set(attributed)
     rows = []
     for funder in Funder.objects.filter(pk__in=funder_ids).order_by("name"):
@@ -139,30 +149,32 @@ class AreaRow:
 
 
 def area_rows(on: date) -> list[AreaRow]:
-    """Awards by research area: how many, how much awarded, how much paid. Three queries."""
-    awarded = {
-        row["project__research_area"]: row
-        for row in Award.objects.live()
-        .filter(awarded_on__lte=on)
-        .values("project__research_area")
-        .annotate(award_count=Count("pk"), total=Sum("amount", filter=GBP))
+    """Awards by research area: how many, how much awarded, how much paid. An award that ended early counts for what
+    was paid on it, as in the ledger, the snapshots and the funders' pages. Three queries."""
+    by_area = "project__research_area"
+    ended_award = Q(status=Award.Status.TERMINATED)
+    counted = {
+        row[by_area]: row
+        for row in Award.objects.filter(awarded_on__lte=on)
+        .values(by_area)
+        .annotate(award_count=Count("pk"), live_total=Sum("amount", filter=GBP & ~ended_award))
         .order_by()
     }
-    disbursed = {
-        row["award__project__research_area"]: money_sum(row["total"])
-        for row in Disbursement.objects.filter(paid_on__lte=on, award__status__in=Award.LIFECYCLE)
-        .values("award__project__research_area")
-        .annotate(total=Sum("amount", filter=GBP))
-        .order_by()
-    }
+    payments = Disbursement.objects.filter(paid_on__lte=on).values(f"award__{by_area}").order_by()
+    paid = payments.annotate(
+        total=Sum("amount", filter=GBP),
+        ended=Sum("amount", filter=GBP & Q(award__status=Award.Status.TERMINATED)),
+    )
+    disbursed = {row[f"award__{by_area}"]: money_sum(row["total"]) for row in paid}
+    paid_on_ended = {row[f"award__{by_area}"]: money_sum(row["ended"]) for row in paid}
     rows = []
     for area in ResearchArea.objects.order_by("name"):
-        row = awarded.get(area.pk)
+        row = counted.get(area.pk)
         rows.append(
             AreaRow(
                 area,
                 row["award_count"] if row else 0,
-                money_sum(row["total"]) if row else ZERO,
+                (money_sum(row["live_total"]) if row else ZERO) + paid_on_ended.get(area.pk, ZERO),
                 disbursed.get(area.pk, ZERO),
             )
         )
@@ -191,7 +203,7 @@ class Portfolio:
         return self.pool.rates_used()
 
     def usd(self, amount_gbp: Decimal) -> Decimal:
-        return self.pool.gbp_usd.convert(amount_gbp)
+        return self.pool.usd(amount_gbp)
 
     @property
     def committed_usd(self) -> Decimal:

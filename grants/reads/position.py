@@ -1,5 +1,10 @@
 """The fund's money position on a date: what it holds, owes and can still award.
 
+Figures in the reporting currencies (the one method, also in the README): a figure is made of amounts per currency;
+each is converted once, directly, into GBP and into USD at the day's reference rate (the ECB legs at full precision,
+rounded to the penny or cent), and the results are added. So a USD total is never a GBP total converted again, and
+every surface that shows a figure (pages, API, snapshots, exports) gets the same cents.
+
 Headroom policy (also in the README): the fund can award its GBP cash, plus its non-GBP cash valued at the reference
 rate of the day, less what it has awarded and not yet paid (committed). Pledges not yet received are shown beside
 headroom, never in it; cash given for compute only is never in it. A round can award the lesser of the fund's
@@ -87,7 +92,11 @@ class PoolPosition:
 
     @property
     def headroom_usd(self) -> Decimal:
-        return self.gbp_usd.convert(self.headroom_gbp) if self.gbp_usd else ZERO
+        return self.cash_usd - self.usd(self.committed_gbp)
+
+    def usd(self, amount_gbp: Decimal) -> Decimal:
+        """A figure held in pounds only (awards, payments), in dollars at the day's GBP/USD reference rate."""
+        return self.gbp_usd.convert(amount_gbp) if self.gbp_usd else ZERO
 
     @property
     def pool_gbp(self) -> Decimal:
@@ -161,6 +170,8 @@ class RoundPosition:
     awarded_gbp: Decimal
     disbursed_gbp: Decimal
     fund_headroom_gbp: Decimal
+    fund_headroom_usd: Decimal = ZERO
+    gbp_usd: QuotedRate | None = None
 
     @property
     def committed_gbp(self) -> Decimal:
@@ -173,6 +184,15 @@ class RoundPosition:
     @property
     def headroom_gbp(self) -> Decimal:
         return max(ZERO, min(self.budget_left_gbp, self.fund_headroom_gbp))
+
+    @property
+    def headroom_usd(self) -> Decimal:
+        """The same limit in dollars: the fund's headroom as the fund states it, or the round's budget left."""
+        if self.headroom_gbp == ZERO:
+            return ZERO
+        if self.headroom_gbp == self.fund_headroom_gbp:
+            return self.fund_headroom_usd
+        return self.gbp_usd.convert(self.headroom_gbp) if self.gbp_usd else ZERO
 
 
 def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
@@ -203,6 +223,8 @@ def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
             awarded_gbp=money_sum(awarded.get(round_.pk)),
             disbursed_gbp=money_sum(disbursed.get(round_.pk)),
             fund_headroom_gbp=pool.headroom_gbp,
+            fund_headroom_usd=pool.headroom_usd,
+            gbp_usd=pool.gbp_usd,
         )
         for round_ in rounds
     ]
@@ -217,7 +239,7 @@ class RoundHeadroom:
 
     @property
     def headroom_usd(self) -> Decimal:
-        return self.gbp_usd.convert(self.position.headroom_gbp)
+        return self.position.headroom_usd
 
 
 def round_headroom(round_: Round, on: date) -> RoundHeadroom:

@@ -50,10 +50,10 @@ def build_summary(as_of: date) -> dict:
     """Everything the snapshot holds, as strings and currency codes (JSON-safe, exact)."""
     book = RateBook.load(until=as_of)
     pool = pool_position(as_of, book)
-    usd = pool.gbp_usd
 
-    def both(amount_gbp: Decimal) -> dict:
-        return {"GBP": _s(amount_gbp), "USD": _s(usd.convert(amount_gbp))}
+    def both(amount_gbp: Decimal, amount_usd: Decimal | None = None) -> dict:
+        """A figure in pounds and dollars; money of several currencies comes with its dollars computed from them."""
+        return {"GBP": _s(amount_gbp), "USD": _s(pool.usd(amount_gbp) if amount_usd is None else amount_usd)}
 
     by_funder, by_area = attributed_by_funder_and_area(as_of)
     return {
@@ -62,12 +62,12 @@ def build_summary(as_of: date) -> dict:
         "fund": {
             "cash": {c: _s(v) for c, v in pool.cash.items()},
             "receivable": {c: _s(v) for c, v in pool.receivable.items()},
-            "cash_value": both(pool.cash_gbp),
-            "pledged_not_received_value": both(pool.receivable_gbp),
+            "cash_value": both(pool.cash_gbp, pool.cash_usd),
+            "pledged_not_received_value": both(pool.receivable_gbp, pool.receivable_usd),
             "committed": both(pool.committed_gbp),
             "awarded": both(pool.awarded_gbp),
             "disbursed": both(pool.disbursed_gbp),
-            "headroom": both(pool.headroom_gbp),
+            "headroom": both(pool.headroom_gbp, pool.headroom_usd),
         },
         "rounds": [
             {
@@ -76,7 +76,7 @@ def build_summary(as_of: date) -> dict:
                 "awarded": both(r.awarded_gbp),
                 "disbursed": both(r.disbursed_gbp),
                 "committed": both(r.committed_gbp),
-                "headroom": both(r.headroom_gbp),
+                "headroom": both(r.headroom_gbp, r.headroom_usd),
             }
             for r in round_positions(pool)
         ],
