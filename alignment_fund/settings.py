@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
-    "import_export",
     "alignment_fund.rates",
     "projects",
     "funders",
