@@ -5,8 +5,9 @@ from django.contrib import admin
 from django.db.models import Count
 
 from alignment_fund.admin import money_display
-from alignment_fund.spreadsheets import SpreadsheetImportMixin
-from projects.imports import ProjectResource
+from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
+from projects.imports import COLUMNS as PROJECT_COLUMNS
+from projects.imports import import_projects
 from projects.models import Project, ResearchArea
 
 
@@ -62,7 +63,8 @@ class ProjectForm(forms.ModelForm):
 
 @admin.register(Project)
 class ProjectAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
-    resource_classes = [ProjectResource]
+    spreadsheet_import = staticmethod(import_projects)
+    spreadsheet_columns = PROJECT_COLUMNS
     form = ProjectForm
     list_display = (
         "reference",

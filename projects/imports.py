@@ -1,6 +1,6 @@
 """Importing the review panel's spreadsheet of vetted projects.
 
-One implementation, used by `manage.py import_projects` and by the admin's Import button (`ProjectResource`). Every
+One implementation, used by `manage.py import_projects` and by the admin's Import button (`ProjectAdmin`). Every
 row is checked before anything is written; one bad row means nothing is written. A project is matched by its
 reference: a row identical to the stored project is "unchanged", a row that differs from it is an error (an import
 never overwrites a project; correct it in the admin). Projects carry no money movements, so they are created in
@@ -19,28 +19,30 @@ from djmoney.money import Money
 
 from alignment_fund.countries import is_country_code
 from alignment_fund.money import BASE_CURRENCY
-from alignment_fund.spreadsheets import (
-    Action,
+from alignment_fund.spreadsheets.cells import (
     CellProblem,
-    Column,
-    ImportReport,
-    Progress,
-    RowOutcome,
-    SpreadsheetResource,
-    Table,
+    RowCells,
     is_empty,
-    match_columns,
-    no_progress,
     parse_amount,
     parse_bool,
     parse_date,
     parse_number,
+    parse_round_number,
     parse_text,
-    run_all_or_nothing,
     show,
 )
+from alignment_fund.spreadsheets.reading import Column, Table, match_columns
+from alignment_fund.spreadsheets.report import (
+    Action,
+    ImportReport,
+    Progress,
+    RowOutcome,
+    chunks,
+    no_progress,
+    run_all_or_nothing,
+)
 from alignment_fund.templatetags.money import format_money
-from projects.models import Project, ResearchArea
+from projects.models import Fund, Project, ResearchArea, Round
 
 COLUMNS = [
     Column("reference", "reference", ("application reference", "project reference", "ref"), required=True),
@@ -85,27 +87,19 @@ class _Lookups:
     """Everything rows are checked against, loaded once for the whole file."""
 
     areas: dict[str, ResearchArea]
-    rounds: dict[int, object]
+    rounds: dict[int, Round]
     users_by_email: dict[str, list]
     existing: dict[str, Project]
 
     @classmethod
     def load(cls, references: list[str], emails: list[str]) -> _Lookups:
-        from projects.models import Fund
-
-        areas: dict[str, ResearchArea] = {}
-        for area in ResearchArea.objects.all():
-            areas[area.slug.lower()] = area
-            areas[area.name.lower()] = area
-        fund = Fund.current()
-        rounds = {r.number: r for r in fund.rounds.all()} if fund else {}
         users_by_email: dict[str, list] = {}
         User = get_user_model()
-        for chunk in _chunks(sorted(set(emails))):
+        for chunk in chunks(sorted(set(emails))):
             for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk):
                 users_by_email.setdefault(user.email_lower, []).append(user)
         existing = {}
-        for chunk in _chunks(sorted(set(references))):
+        for chunk in chunks(sorted(set(references))):
             existing.update(
                 {
                     p.reference: p
@@ -114,12 +108,37 @@ class _Lookups:
                     )
                 }
             )
-        return cls(areas, rounds, users_by_email, existing)
+        return cls(load_areas(), load_rounds(), users_by_email, existing)
 
 
-def _chunks(items: list, size: int = 900):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def load_areas() -> dict[str, ResearchArea]:
+    """The research areas by lower-case slug and by lower-case name, as a spreadsheet may give either."""
+    areas: dict[str, ResearchArea] = {}
+    for area in ResearchArea.objects.all():
+        areas[area.slug.lower()] = area
+        areas[area.name.lower()] = area
+    return areas
+
+
+def load_rounds() -> dict[int, Round]:
+    """The current fund's rounds by number."""
+    fund = Fund.current()
+    return {r.number: r for r in fund.rounds.all()} if fund else {}
+
+
+def parse_area(value, areas: dict[str, ResearchArea]) -> ResearchArea:
+    area = areas.get(show(value).lower())
+    if area is None:
+        known = ", ".join(sorted({a.name for a in areas.values()})) or "none yet"
+        raise CellProblem(f"'{show(value)}' is not a research area (the areas are: {known})")
+    return area
+
+
+def parse_round(value, rounds: dict[int, Round]) -> Round:
+    number = parse_round_number(value)
+    if number not in rounds:
+        raise CellProblem(f"there is no round {number}")
+    return rounds[number]
 
 
 def import_projects(
@@ -135,20 +154,18 @@ def import_projects(
         report.file_errors.append("The file has no rows to import.")
         return report
 
-    def cell(row, key):
-        header = mapping.get(key)
-        return row.values.get(header) if header else None
-
+    references = [r.cell(mapping, "reference") for r in table.rows]
+    emails = [r.cell(mapping, "lead_email") for r in table.rows]
     lookups = _Lookups.load(
-        [show(cell(r, "reference")) for r in table.rows if not is_empty(cell(r, "reference"))],
-        [show(cell(r, "lead_email")).lower() for r in table.rows if not is_empty(cell(r, "lead_email"))],
+        [show(v) for v in references if not is_empty(v)], [show(v).lower() for v in emails if not is_empty(v)]
     )
     seen: dict[str, int] = {}
     new_projects: list[tuple[RowOutcome, Project]] = []
     for row in progress(table.rows, total=len(table.rows), desc="Checking rows"):
         outcome = RowOutcome(row)
         report.rows.append(outcome)
-        project = _project_from_row(outcome, lambda key, row=row: cell(row, key), mapping, lookups)
+        cells = RowCells(row, mapping, outcome)
+        project = _project_from_row(cells, lookups)
         if project is None:
             continue
         if project.reference in seen:
@@ -159,9 +176,9 @@ def import_projects(
         if stored is None:
             outcome.action = Action.NEW
             outcome.description = _describe(project)
-            email = cell(row, "lead_email")
-            if project.lead is None and not is_empty(email):
-                outcome.description += f" (no account uses {show(email)} yet: link the lead later in the admin)"
+            if project.lead is None and cells.given("lead_email"):
+                email = show(cells.raw("lead_email"))
+                outcome.description += f" (no account uses {email} yet: link the lead later in the admin)"
             new_projects.append((outcome, project))
         else:
             _compare(outcome, project, stored, mapping)
@@ -184,77 +201,43 @@ def _writing(dry_run: bool) -> str:
     return "Trying the writes (rolled back)" if dry_run else "Writing"
 
 
-def _project_from_row(outcome: RowOutcome, cell, mapping: dict[str, str], lookups: _Lookups) -> Project | None:
-    """Parse and check one row; record every problem on `outcome`. Returns the unsaved project, or None."""
-    values = {}
-
-    def take(key: str, parse, *, required: bool = False, missing: str = ""):
-        raw = cell(key)
-        if is_empty(raw):
-            if required:
-                outcome.error(mapping.get(key), missing)
-            return None
-        try:
-            return parse(raw)
-        except CellProblem as exc:
-            outcome.error(mapping[key], str(exc))
-            return None
-
-    values["reference"] = take(
-        "reference", lambda v: parse_text(v, 40), required=True, missing="a project reference is required"
-    )
-    values["title"] = take("title", lambda v: parse_text(v, 300), required=True, missing="a title is required")
-    values["summary"] = take("summary", parse_text) or ""
-    values["lead_name"] = take(
-        "lead_name", lambda v: parse_text(v, 200), required=True, missing="the lead researcher's name is required"
-    )
-    values["institution"] = take("institution", lambda v: parse_text(v, 200)) or ""
-    values["institution_org_id"] = take("institution_org_id", lambda v: parse_text(v, 80)) or ""
-    values["country"] = take("country", _country, required=True, missing="a country code (e.g. GB) is required")
-    values["research_area"] = take(
-        "research_area", lambda v: _area(v, lookups), required=True, missing="a research area is required"
-    )
-    values["amount_requested"] = take(
-        "amount_requested",
-        lambda v: parse_amount(v, symbols=("£",)),
-        required=True,
-        missing="the amount requested (in pounds) is required",
-    )
-    values["panel_score"] = take(
-        "panel_score",
-        lambda v: parse_number(v, Decimal("0"), Decimal("10"), places=2),
-        required=True,
-        missing="a vetted project needs its panel score (0–10)",
-    )
-    values["vetted_on"] = take(
-        "vetted_on", parse_date, required=True, missing="a vetted project needs the date it was vetted"
-    )
-    values["round"] = take("round", lambda v: _round(v, lookups), required=True, missing="the round number is required")
-    values["compute_requested"] = take("compute_requested", parse_bool) or False
-    values["expert_support_requested"] = take("expert_support_requested", parse_bool) or False
+def _project_from_row(cells: RowCells, lookups: _Lookups) -> Project | None:
+    """Parse and check one row; record every problem on its outcome. Returns the unsaved project, or None."""
+    take = cells.take
+    values = {
+        "reference": take("reference", lambda v: parse_text(v, 40), missing="a project reference is required"),
+        "title": take("title", lambda v: parse_text(v, 300), missing="a title is required"),
+        "summary": take("summary", parse_text) or "",
+        "lead_name": take("lead_name", lambda v: parse_text(v, 200), missing="the lead researcher's name is required"),
+        "institution": take("institution", lambda v: parse_text(v, 200)) or "",
+        "institution_org_id": take("institution_org_id", lambda v: parse_text(v, 80)) or "",
+        "country": take("country", _country, missing="a country code (e.g. GB) is required"),
+        "research_area": take(
+            "research_area", lambda v: parse_area(v, lookups.areas), missing="a research area is required"
+        ),
+        "amount_requested": take(
+            "amount_requested",
+            lambda v: parse_amount(v, symbols=("£",)),
+            missing="the amount requested (in pounds) is required",
+        ),
+        "panel_score": take(
+            "panel_score",
+            lambda v: parse_number(v, Decimal("0"), Decimal("10"), places=2),
+            missing="a vetted project needs its panel score (0–10)",
+        ),
+        "vetted_on": take("vetted_on", parse_date, missing="a vetted project needs the date it was vetted"),
+        "round": take("round", lambda v: parse_round(v, lookups.rounds), missing="the round number is required"),
+        "compute_requested": take("compute_requested", parse_bool) or False,
+        "expert_support_requested": take("expert_support_requested", parse_bool) or False,
+    }
     lead = take("lead_email", lambda v: _lead(v, lookups))
+    outcome, mapping = cells.outcome, cells.mapping
     if values["institution_org_id"] and not values["institution"]:
         outcome.error(mapping["institution_org_id"], "an org-id is given but no institution")
     if outcome.errors:
         return None
-    return Project(
-        reference=values["reference"],
-        title=values["title"],
-        summary=values["summary"],
-        lead=lead,
-        lead_name=values["lead_name"],
-        institution=values["institution"],
-        institution_org_id=values["institution_org_id"],
-        country=values["country"],
-        research_area=values["research_area"],
-        round=values["round"],
-        amount_requested=Money(values["amount_requested"], BASE_CURRENCY),
-        status=Project.Status.VETTED,
-        panel_score=values["panel_score"],
-        vetted_on=values["vetted_on"],
-        compute_requested=values["compute_requested"],
-        expert_support_requested=values["expert_support_requested"],
-    )
+    values["amount_requested"] = Money(values["amount_requested"], BASE_CURRENCY)
+    return Project(**values, lead=lead, status=Project.Status.VETTED)
 
 
 def _country(value) -> str:
@@ -264,24 +247,6 @@ def _country(value) -> str:
     if not is_country_code(code):
         raise CellProblem(f"'{show(value)}' is not an ISO 3166 two-letter country code (e.g. GB, US, CA)")
     return code
-
-
-def _area(value, lookups: _Lookups) -> ResearchArea:
-    area = lookups.areas.get(show(value).lower())
-    if area is None:
-        known = ", ".join(sorted({a.name for a in lookups.areas.values()})) or "none yet"
-        raise CellProblem(f"'{show(value)}' is not a research area (the areas are: {known})")
-    return area
-
-
-def _round(value, lookups: _Lookups):
-    try:
-        number = int(parse_number(value, Decimal("1"), Decimal("999"), places=0))
-    except CellProblem as exc:
-        raise CellProblem(f"'{show(value)}' is not a round number") from exc
-    if number not in lookups.rounds:
-        raise CellProblem(f"there is no round {number}")
-    return lookups.rounds[number]
 
 
 def _lead(value, lookups: _Lookups):
@@ -328,15 +293,3 @@ def _shown(project: Project, name: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return f"'{value}'"
-
-
-class ProjectResource(SpreadsheetResource):
-    """The admin's import of the review panel's spreadsheet."""
-
-    columns = COLUMNS
-
-    class Meta:
-        name = "Vetted projects (review panel spreadsheet)"
-
-    def run(self, table: Table, *, actor, dry_run: bool) -> ImportReport:
-        return import_projects(table, actor=actor, dry_run=dry_run)

@@ -17,11 +17,12 @@ from alignment_fund.admin import (
 )
 from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES
 from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, RateUnavailable
-from alignment_fund.spreadsheets import SpreadsheetImportMixin
+from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
 from funders.models import Conversion, Funder, FunderContact, Pledge, Receipt
 from grants.forms.funders_admin import ConversionAddForm, PledgeAddForm, ReceiptAddForm
-from grants.pledge_imports import PledgeResource
+from grants.imports.pledges import COLUMNS as PLEDGE_COLUMNS
+from grants.imports.pledges import import_pledges
 
 _NOT_PREPARED = object()
 
@@ -120,7 +121,8 @@ class PledgeReceiptInline(ReadOnlyTabularInline):
 
 @admin.register(Pledge)
 class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
-    resource_classes = [PledgeResource]
+    spreadsheet_import = staticmethod(import_pledges)
+    spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
     add_fields = PledgeAddForm._meta.fields
     change_fields = (

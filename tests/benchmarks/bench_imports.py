@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from alignment_fund.spreadsheets import read_table
-from grants.pledge_imports import import_pledges
+from alignment_fund.spreadsheets.reading import read_table
+from grants.imports.pledges import import_pledges
 from projects.imports import import_projects
 from tests.factories import FundFactory, ResearchAreaFactory, RoundFactory
 from tests.funders.test_imports import pledge_row

@@ -8,7 +8,6 @@ import io
 from datetime import date
 
 import pytest
-import tablib
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -16,9 +15,11 @@ from django.urls import reverse
 from djmoney.money import Money
 from openpyxl import Workbook
 
+from alignment_fund.spreadsheets.reading import read_csv
+from alignment_fund.spreadsheets.report import CellError
 from funders.models import Pledge, Receipt
+from grants.imports.pledges import import_pledges
 from grants.models import LedgerTransaction
-from grants.pledge_imports import PledgeResource
 
 HEADERS = [
     "Funder",
@@ -304,9 +305,16 @@ def test_an_amount_too_large_for_the_books_is_refused(world, tmp_path):
     assert "Row 2, column 'Amount': '1000000000000' is too large" in err
 
 
-def test_the_admin_resource_shares_the_rules_and_writes_only_after_the_preview(world):
-    data = tablib.Dataset(headers=HEADERS)
-    data.append(
+def csv_table(rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+    return read_csv(out.getvalue().encode())
+
+
+def test_the_check_and_the_import_share_the_rules_and_only_the_import_writes(world):
+    rows = [
         pledge_row(
             **A,
             **{
@@ -316,19 +324,19 @@ def test_the_admin_resource_shares_the_rules_and_writes_only_after_the_preview(w
                 "Receipt amount": "100",
                 "Received on": "2025-09-02",
             },
-        )
-    )
-    data.append(pledge_row(**A, **{"Pledge reference": "PA-3", "Amount": "1,0"}))
+        ),
+        pledge_row(**A, **{"Pledge reference": "PA-3", "Amount": "1,0"}),
+    ]
     before = money_rows()
 
-    refused = PledgeResource().import_data(data, dry_run=True, user=world.admin)
-    assert [(r.number, r.error_dict) for r in refused.invalid_rows] == [(3, {"Amount": ["'1,0' is not an amount"]})]
-    del data[1]
-    preview = PledgeResource().import_data(data, dry_run=True, user=world.admin)
+    refused = import_pledges(csv_table(rows), actor=world.admin, dry_run=True)
+    assert refused.errors == [CellError(3, "Amount", "'1,0' is not an amount")]
+    del rows[1]
+    preview = import_pledges(csv_table(rows), actor=world.admin, dry_run=True)
     assert money_rows() == before
-    result = PledgeResource().import_data(data, dry_run=False, user=world.admin)
+    result = import_pledges(csv_table(rows), actor=world.admin)
 
-    assert preview.totals["new"] == result.totals["new"] == 1
+    assert preview.counts["new"] == result.counts["new"] == 1
     assert isinstance(result.rows[0].instance, Pledge)
     assert Receipt.objects.get(bank_reference="B-2").recorded_by == world.admin
     assert money_rows() == (before[0] + 1, before[1] + 1, before[2] + 2)
@@ -404,7 +412,7 @@ def test_the_admin_previews_then_records_pledges_through_the_actions(world, clie
     before = money_rows()
 
     with open(path_, "rb") as f:
-        preview = client.post(url, {"import_file": f, "format": "0"})
+        preview = client.post(url, {"import_file": f})
     assert money_rows() == before
     done = client.post(reverse("admin:funders_pledge_process_import"), preview.context["confirm_form"].initial)
 

@@ -9,15 +9,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import tablib
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from djmoney.money import Money
 from openpyxl import Workbook
 
-from alignment_fund.spreadsheets import read_csv
-from projects.imports import ProjectResource, import_projects
+from alignment_fund.spreadsheets.reading import read_csv
+from alignment_fund.spreadsheets.report import CellError
+from projects.imports import import_projects
 from projects.models import Project
 from tests.factories import FundFactory, ResearchAreaFactory, RoundFactory, UserFactory
 
@@ -226,38 +227,37 @@ def test_the_command_shows_a_progress_bar_on_a_terminal(panel, tmp_path):
     assert "29/29" in terminal.getvalue()
 
 
-def dataset(rows) -> tablib.Dataset:
-    data = tablib.Dataset(headers=HEADERS)
-    for row in rows:
-        data.append(row)
-    return data
+def csv_table(rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+    return read_csv(out.getvalue().encode())
 
 
-def test_the_admin_resource_previews_with_the_same_errors_and_writes_nothing(panel):
+def test_a_check_reports_the_errors_by_row_and_column_and_writes_nothing(panel):
     rows = [project_row(1), project_row(2, **{"Panel score": "-1"})]
 
-    result = ProjectResource().import_data(dataset(rows), dry_run=True, user=panel)
+    report = import_projects(csv_table(rows), actor=panel, dry_run=True)
 
-    assert result.has_validation_errors()
-    (invalid,) = result.invalid_rows
-    assert invalid.number == 3
-    assert invalid.error_dict == {"Panel score": ["'-1' is outside 0–10"]}
+    assert not report.ok
+    assert report.errors == [CellError(3, "Panel score", "'-1' is outside 0–10")]
     assert Project.objects.count() == 0
 
 
-def test_the_admin_resource_imports_then_reports_the_repeat_as_unchanged(panel):
+def test_a_check_then_an_import_then_a_repeat_reported_as_unchanged(panel):
     rows = [project_row(1), project_row(2)]
 
-    preview = ProjectResource().import_data(dataset(rows), dry_run=True, user=panel)
+    preview = import_projects(csv_table(rows), actor=panel, dry_run=True)
     assert Project.objects.count() == 0
-    assert preview.totals["new"] == 2
-    result = ProjectResource().import_data(dataset(rows), dry_run=False, user=panel)
-    again = ProjectResource().import_data(dataset(rows), dry_run=False, user=panel)
+    assert preview.counts["new"] == 2
+    result = import_projects(csv_table(rows), actor=panel)
+    again = import_projects(csv_table(rows), actor=panel)
 
-    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.ok and result.written
     assert [r.instance.reference for r in result.rows] == ["R2-00001", "R2-00002"]
     assert Project.objects.count() == 2
-    assert (again.totals["new"], again.totals["skip"]) == (0, 2)
+    assert (again.counts["new"], again.counts["unchanged"]) == (0, 2)
 
 
 def test_five_thousand_rows_dry_run_with_errors_then_all_or_nothing_then_a_repeat_that_changes_nothing(
@@ -301,12 +301,12 @@ def test_the_admin_previews_then_imports_a_file_and_refuses_a_bad_one(panel, cli
     bad = write_csv(tmp_path / "bad.csv", [project_row(1), project_row(2, **{"Panel score": "eleven"})])
 
     with open(bad, "rb") as f:
-        refused = client.post(url, {"import_file": f, "format": "0"})
+        refused = client.post(url, {"import_file": f})
     assert refused.status_code == 200
-    assert "&#x27;eleven&#x27; is not a number" in refused.content.decode()
+    assert "Row 3, column &#x27;Panel score&#x27;: &#x27;eleven&#x27; is not a number" in refused.content.decode()
     assert refused.context.get("confirm_form") is None
     with open(good, "rb") as f:
-        preview = client.post(url, {"import_file": f, "format": "0"})
+        preview = client.post(url, {"import_file": f})
     confirm = preview.context["confirm_form"]
     assert Project.objects.count() == 0
     done = client.post(reverse("admin:projects_project_process_import"), confirm.initial, follow=True)
@@ -314,3 +314,23 @@ def test_the_admin_previews_then_imports_a_file_and_refuses_a_bad_one(panel, cli
     assert done.status_code == 200
     assert "Imported: 2 new rows, 0 unchanged." in done.content.decode()
     assert Project.objects.count() == 2
+    assert LogEntry.objects.filter(user=admin_user, action_flag=ADDITION).count() == 2
+
+
+def test_the_admin_imports_nothing_when_the_data_changed_since_the_preview(panel, client, tmp_path, admin_user):
+    client.force_login(admin_user)
+    path = write_csv(tmp_path / "panel.csv", [project_row(1), project_row(2)])
+    with open(path, "rb") as f:
+        preview = client.post(reverse("admin:projects_project_import"), {"import_file": f})
+    run(write_csv(tmp_path / "meanwhile.csv", [project_row(2, Title="Changed meanwhile")]))
+
+    done = client.post(
+        reverse("admin:projects_project_process_import"), preview.context["confirm_form"].initial, follow=True
+    )
+
+    page = done.content.decode()
+    assert "Nothing was imported. Row 3, column &#x27;Title&#x27;: R2-00002 is already recorded" in page
+    assert list(Project.objects.values_list("reference", flat=True)) == ["R2-00002"]
+    again = client.post(reverse("admin:projects_project_process_import"), preview.context["confirm_form"].initial)
+    assert again.status_code == 302  # the stored upload was used once, then deleted
+    assert list(Project.objects.values_list("reference", flat=True)) == ["R2-00002"]

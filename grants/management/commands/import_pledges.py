@@ -1,5 +1,5 @@
-from alignment_fund.spreadsheets import ImportCommand
-from grants.pledge_imports import import_pledges
+from alignment_fund.spreadsheets.command import ImportCommand
+from grants.imports.pledges import import_pledges
 
 
 class Command(ImportCommand):

@@ -1,4 +1,4 @@
-from alignment_fund.spreadsheets import ImportCommand
+from alignment_fund.spreadsheets.command import ImportCommand
 from projects.imports import import_projects
 
 

@@ -1,0 +1,1 @@
+"""Reading administrators' spreadsheets (CSV and XLSX) and importing them all or nothing."""
