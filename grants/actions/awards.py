@@ -32,7 +32,7 @@ from grants.models import Account, Award, AwardAttribution, LedgerTransaction, M
 from grants.models.ledger import Line
 from grants.reads.attribution import NotEnoughFreeMoney, plan_attribution
 from grants.reads.headroom import lowest_headroom
-from projects.models import Project
+from projects.models import Project, Round
 
 Kind = LedgerTransaction.Kind
 
@@ -80,9 +80,11 @@ def do_award_project(
     if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
         raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
     check_date(awarded_on, "awarded_on", "An award's date")
-    round_ = project.round
-    lock_fund(round_.fund)
+    lock_fund(project.round.fund)
+    # Everything the checks rely on is read again under the lock: the caller's copies (the project's status, the
+    # round's budget and dates) may be older than the last award another administrator committed.
     project = Project.objects.select_for_update().get(pk=project.pk)
+    round_ = Round.objects.get(pk=project.round_id)
     if project.status != Project.Status.VETTED or Award.objects.filter(project=project).exists():
         raise ActionError(
             {

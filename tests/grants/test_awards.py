@@ -104,3 +104,14 @@ def test_a_large_award_is_scheduled_over_eighteen_months(world):
         world.admin, project=world.waiting, amount="900000.00", awarded_on=date(2025, 11, 20), plan_milestones=True
     )
     assert award.milestones.order_by("-number").first().due_on == date(2027, 5, 31)
+
+
+def test_an_award_checks_the_rounds_budget_as_stored_not_as_the_callers_copy(world):
+    from projects.models import Round
+
+    project = world.waiting
+    stale_copy = project.round
+    Round.objects.filter(pk=stale_copy.pk).update(budget=Money("450000.00", "GBP"))  # awarded so far: £450,000
+    project.round = stale_copy  # the caller still holds the round with its old, larger budget
+    with pytest.raises(ActionError, match="headroom"):
+        actions.do_award_project(world.admin, project=project, amount="100000.00", awarded_on=date(2026, 1, 10))
