@@ -79,7 +79,7 @@ def do_award_project(
         raise ActionError({"amount": str(exc)}) from exc
     if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
         raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
-    check_date(awarded_on, "awarded_on", "An award's date")
+    check_date(awarded_on, "awarded_on", "An award's date", currency=BASE_CURRENCY)
     lock_fund(project.round.fund)
     # Everything the checks rely on is read again under the lock: the caller's copies (the project's status, the
     # round's budget and dates) may be older than the last award another administrator committed.

@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from djmoney.money import Money
 
 from alignment_fund.clock import fund_today
-from alignment_fund.money import BASE_CURRENCY, round_money
-from alignment_fund.rates.models import RateUnavailable
+from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money
+from alignment_fund.rates.models import ECB_BASE, ExchangeRate, RateUnavailable
 from projects.models import Fund
 
 
@@ -45,13 +46,37 @@ def operation(func):
     return wrapper
 
 
-def check_date(value: date, field: str, label: str) -> None:
-    """Every booking is dated between 1 Jan 2000 and today: the ledger is append-only, so a slip would stay."""
+def check_date(value: date, field: str, label: str, currency: str | None = None) -> None:
+    """Every booking is dated between 1 Jan 2000 and today: the ledger is append-only, so a slip would stay. A booking
+    of money (`currency`) must also be one the fund can value: a reference rate for its currency and for the reporting
+    currencies must be stored on or before its date, or every page that values it would have nothing to show."""
     today = fund_today()
     if value > today:
         raise ActionError({field: f"{label} cannot be after today ({today:%-d %b %Y})."})
     if value < EARLIEST_DATE:
         raise ActionError({field: f"{label} must be on or after {EARLIEST_DATE:%-d %b %Y}."})
+    if currency is not None:
+        check_rates_known(value, currency, field)
+
+
+def check_rates_known(on: date, currency: str, field: str) -> None:
+    needed = ({currency} | set(REPORTING_CURRENCIES)) - {ECB_BASE}
+    known = set(
+        ExchangeRate.objects.filter(currency__in=needed, rate_date__lte=on)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    missing = sorted(needed - known)
+    if missing:
+        first = ExchangeRate.objects.filter(currency__in=missing).aggregate(first=Min("rate_date"))["first"]
+        since = f"the stored rates start on {first:%-d %b %Y}" if first else "no rates are stored for it"
+        raise ActionError(
+            {
+                field: f"The fund cannot value money on {on:%-d %b %Y}: there is no EUR/{missing[0]} reference rate on "
+                f"or before that day ({since}). Check the date, or load older rates first with "
+                f"`python manage.py backfill_rates --since {on:%Y-%m-%d}`."
+            }
+        )
 
 
 def gbp(amount: Decimal | str | int) -> Money:

@@ -50,7 +50,7 @@ def do_record_pledge(
     illustrative: bool = False,
     note: str = "",
 ) -> Pledge:
-    check_date(pledged_on, "pledged_on", "A pledge's date")
+    check_date(pledged_on, "pledged_on", "A pledge's date", currency=currency if currency in CURRENCIES else None)
     pledge = Pledge(
         reference=reference,
         funder=funder,
@@ -94,7 +94,7 @@ def post_pledge(pledge: Pledge, actor=None) -> LedgerTransaction:
 @operation
 def do_record_receipt(actor, *, pledge: Pledge, amount, currency: str, received_on: date, bank_reference: str):
     money = _money(amount, currency)
-    check_date(received_on, "received_on", "The date money arrived")
+    check_date(received_on, "received_on", "The date money arrived", currency=money.currency.code)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if money.currency.code != pledge.amount_currency:
         raise ActionError(
@@ -147,7 +147,7 @@ def do_record_conversion(
     credited = _money(gbp_credited, BASE_CURRENCY)
     if receipt.pledge.compute_only:
         raise ActionError({"receipt": "Cash given for compute only is not converted into the awards pool."})
-    check_date(converted_on, "converted_on", "A conversion's date")
+    check_date(converted_on, "converted_on", "A conversion's date", currency=sold.currency.code)
     if converted_on < receipt.received_on:
         raise ActionError({"converted_on": "Cash cannot be converted before it arrived."})
     left = unconverted_on_receipt(receipt)

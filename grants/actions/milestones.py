@@ -67,7 +67,7 @@ def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, refere
     if Disbursement.objects.filter(milestone=milestone).exists():
         raise ActionError({"milestone": "This milestone has already been paid."})
     _refuse_ended(award, "milestone")
-    check_date(paid_on, "paid_on", "A payment's date")
+    check_date(paid_on, "paid_on", "A payment's date", currency=BASE_CURRENCY)
     if paid_on < milestone.approved_on:
         raise ActionError({"paid_on": "Payments are made in arrears, after the report is approved."})
     if Disbursement.objects.filter(reference=reference).exists():

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
@@ -14,7 +13,7 @@ from djmoney.money import Money
 
 from alignment_fund.access import is_administrator
 from alignment_fund.dates import payment_run_for
-from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, round_money
+from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY
 from projects.models import GBP_ONLY
 
 
@@ -45,9 +44,6 @@ class AwardQuerySet(models.QuerySet):
 
     def live(self) -> AwardQuerySet:
         return self.exclude(status=Award.Status.TERMINATED)
-
-    def total_gbp(self) -> Decimal:
-        return round_money(self.aggregate(total=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)))["total"] or 0)
 
 
 class Award(models.Model):

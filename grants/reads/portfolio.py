@@ -193,6 +193,10 @@ class Portfolio:
     pledges_to_arrive: list[OutstandingPledge]
     cash_to_convert: list[UnconvertedReceipt]
     stale_rates: list[QuotedRate] = field(default_factory=list)
+    # Every pledge ever made, at today's reference rates: the "above £27M", which the pool (cash held plus pledges
+    # still to arrive, less nothing) is not once money has been paid out.
+    pledged_gbp: Decimal = ZERO
+    pledged_usd: Decimal = ZERO
 
     @property
     def gbp_usd(self) -> QuotedRate | None:
@@ -213,10 +217,6 @@ class Portfolio:
     def disbursed_usd(self) -> Decimal:
         return self.usd(self.pool.disbursed_gbp)
 
-    @property
-    def awarded_usd(self) -> Decimal:
-        return self.usd(self.pool.awarded_gbp)
-
 
 def portfolio(today: date) -> Portfolio:
     """The whole portfolio as of `today`. Raises RateUnavailable when no reference rate is known for a currency held
@@ -230,15 +230,22 @@ def portfolio(today: date) -> Portfolio:
     pool = pool_position(today, book)
     rounds = list(Round.objects.order_by("number"))
     current = Round.objects.current()
+    funders = funder_rows(today, book)
+    pledged: dict[str, Decimal] = defaultdict(Decimal)
+    for row in funders:
+        for line in row.lines:
+            pledged[line.currency] += line.pledged
     return Portfolio(
         today=today,
         pool=pool,
         rounds=round_positions(pool, rounds),
         current_round=current,
-        funders=funder_rows(today, book),
+        funders=funders,
         areas=area_rows(today),
         exposure=fx_exposure(pool, book, pledges, receipts),
         pledges_to_arrive=pledges,
         cash_to_convert=receipts,
         stale_rates=stale_rates(pool, today),
+        pledged_gbp=total(book.quote(currency, "GBP", today).convert(amount) for currency, amount in pledged.items()),
+        pledged_usd=total(book.quote(currency, "USD", today).convert(amount) for currency, amount in pledged.items()),
     )

@@ -141,27 +141,28 @@ def test_a_dealt_rate_far_from_the_reference_rate_is_refused_as_a_slip(world, to
     assert "more than 20% away from the reference rate" in refusal.value.message_dict["gbp_credited"][0]
 
 
-def test_a_conversion_on_a_day_with_no_rate_is_refused_in_words(world, today):
+def test_money_dated_before_the_stored_rates_is_refused_in_words_and_nothing_is_written(world, today):
+    # The world's rates start in January 2025. A booking the fund cannot value would blank every page that values it.
     funder = FunderFactory(currency="USD")
+    with pytest.raises(
+        ActionError, match=r"cannot value money on 3 Jun 2024: there is no EUR/\w+ reference rate"
+    ) as refused:
+        actions.do_record_pledge(
+            world.admin, funder=funder, amount="1000.00", currency="USD", pledged_on=date(2024, 6, 3), reference="OLD"
+        )
+    assert "backfill_rates --since 2024-06-03" in str(refused.value)
+    assert not Pledge.objects.filter(reference="OLD").exists()
     pledge = actions.do_record_pledge(
-        world.admin, funder=funder, amount="1000.00", currency="USD", pledged_on=date(2024, 6, 3), reference="OLD"
+        world.admin, funder=funder, amount="1000.00", currency="USD", pledged_on=date(2025, 6, 3), reference="NEW"
     )
-    receipt = actions.do_record_receipt(
-        world.admin,
-        pledge=pledge,
-        amount="1000.00",
-        currency="USD",
-        received_on=date(2024, 6, 4),
-        bank_reference="OLD-1",
-    )
-    with pytest.raises(ActionError, match="cannot be valued on that date"):
-        actions.do_record_conversion(
+    with pytest.raises(ActionError, match="cannot value money on 4 Jun 2024"):
+        actions.do_record_receipt(
             world.admin,
-            receipt=receipt,
-            amount_sold="1000.00",
-            gbp_credited="780.00",
-            converted_on=date(2024, 6, 5),
-            bank_reference="OLD-FX",
+            pledge=pledge,
+            amount="1000.00",
+            currency="USD",
+            received_on=date(2024, 6, 4),
+            bank_reference="X",
         )
 
 

@@ -160,3 +160,22 @@ def test_it_costs_the_same_queries_with_more_awards(client, world):
     with CaptureQueriesContext(connection) as after:
         client.get(URL)
     assert len(after) == len(before)
+
+
+def test_the_portfolio_shows_every_pledge_at_todays_rates_beside_the_pool(client, world):
+    from alignment_fund.rates.models import ExchangeRate
+    from funders.models import Pledge
+
+    client.force_login(world.admin)
+    response = client.get(reverse("grants:portfolio"))
+    today = response.context["portfolio"].today
+    by_currency: dict[str, Decimal] = {}
+    for pledge in Pledge.objects.all():
+        currency = pledge.amount.currency.code
+        by_currency[currency] = by_currency.get(currency, Decimal("0.00")) + pledge.amount.amount
+    expected = sum(
+        (ExchangeRate.objects.quote(c, "GBP", today).convert(amount) for c, amount in by_currency.items()),
+        Decimal("0.00"),
+    )
+    assert len(by_currency) > 1 and response.context["portfolio"].pledged_gbp == expected
+    assert 'data-testid="pledged-gbp"' in response.text
