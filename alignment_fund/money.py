@@ -134,13 +134,14 @@ def dealt_rate(amount_sold: Decimal, amount_bought: Decimal) -> Decimal:
     return round_rate(amount_bought / amount_sold)
 
 
-def split_pro_rata(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """Split `total` in proportion to `weights`, to the penny, so that the parts add up to `total` exactly.
+def split_pro_rata(total: Decimal, weights: Sequence[Decimal], unit: Decimal = PENNY) -> list[Decimal]:
+    """Split `total` in proportion to `weights`, to the penny (or another `unit`), so that the parts add up to `total`
+    exactly.
 
-    Largest-remainder method: every part is first rounded down to the penny, then the pennies left over go one
-    each to the parts with the largest remainders (ties to the earlier weight, so the result is deterministic).
+    Largest-remainder method: every part is first rounded down to the unit, then the units left over go one each to
+    the parts with the largest remainders (ties to the earlier weight, so the result is deterministic).
     """
-    total = round_money(total)
+    total = to_decimal(total).quantize(unit, rounding=ROUND_HALF_UP)
     weights = [to_decimal(w) for w in weights]
     if not weights:
         raise MoneyError("nothing to split between")
@@ -149,14 +150,14 @@ def split_pro_rata(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     weight_sum = sum(weights, Decimal(0))
     if weight_sum == 0:
         raise MoneyError("weights add up to zero")
-    pennies = int(total / PENNY)
-    exact = [Decimal(pennies) * w / weight_sum for w in weights]
+    units = int(total / unit)
+    exact = [Decimal(units) * w / weight_sum for w in weights]
     floors = [int(e) for e in exact]  # int() truncates toward zero: the shares are non-negative
-    leftover = pennies - sum(floors)
+    leftover = units - sum(floors)
     by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in by_remainder[:leftover]:
         floors[i] += 1
-    return [Decimal(p) * PENNY for p in floors]
+    return [Decimal(p) * unit for p in floors]
 
 
 def total(amounts: Iterable[Decimal]) -> Decimal:

@@ -16,9 +16,9 @@ from alignment_fund.money import (
     BASE_CURRENCY,
     format_money,
     round_money,
-    share,
     split_pro_rata,
 )
+from funders.models import Funder
 from grants.actions.common import (
     ActionError,
     check_date,
@@ -30,11 +30,14 @@ from grants.actions.common import (
 )
 from grants.models import Account, Award, AwardAttribution, LedgerTransaction, Milestone
 from grants.models.ledger import Line
-from grants.reads.attribution import NotEnoughFreeMoney, plan_attribution
+from grants.reads.attribution import NotEnoughFreeMoney, plan_attribution, split_among_funders
 from grants.reads.headroom import lowest_headroom
 from projects.models import Project, Round
 
 Kind = LedgerTransaction.Kind
+
+SHARE_WHOLE = Decimal("1.000000")
+SHARE_UNIT = Decimal("0.000001")
 
 STANDARD_MILESTONES = ("Inception report", "Interim results", "Draft paper", "Final report")
 
@@ -121,8 +124,19 @@ def do_award_project(
     award.save()
     project.status = Project.Status.AWARDED
     project.save(update_fields=["status"])
+    # Shares to six places that add up to exactly 1, by the same rule as the parts of the award's payments.
+    disclosed = set(
+        Funder.objects.filter(pk__in=[row[0] for row in split], disclose_amounts=True).values_list("pk", flat=True)
+    )
+    shares = split_among_funders(
+        SHARE_WHOLE,
+        amount_gbp,
+        {funder_id: part for funder_id, part, _ in split if funder_id in disclosed},
+        {funder_id: part for funder_id, part, _ in split if funder_id not in disclosed},
+        unit=SHARE_UNIT,
+    )
     AwardAttribution.objects.bulk_create(
-        AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=share(part, amount_gbp), basis=basis)
+        AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=shares[funder_id], basis=basis)
         for funder_id, part, basis in split
     )
     if plan_milestones:

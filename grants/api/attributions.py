@@ -11,17 +11,19 @@ from django.db.models import Sum
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import MoneyField, money_json
 from alignment_fund.api.filters import ISODateFilter
 from alignment_fund.api.permissions import FundersAndAdministrators
 from alignment_fund.api.views import READ_ERRORS, APIViewSet
-from alignment_fund.money import BASE_CURRENCY
+from alignment_fund.money import BASE_CURRENCY, round_money
 from grants.api.awards import RoundBriefSerializer
 from grants.api.common import FunderBriefSerializer, funders_for_filter
 from grants.models import Award, AwardAttribution
-from grants.reads.pool_overview import ZERO, attributed_disbursed
+from grants.reads.attribution import payment_parts
+from grants.reads.pool_overview import ZERO
 from projects.api import ResearchAreaBriefSerializer
 from projects.models import ResearchArea, Round
 
@@ -75,9 +77,9 @@ class AttributionSerializer(serializers.ModelSerializer):
         fields = ["id", "award", "funder", "amount", "disbursed", "committed", "basis"]
 
     def _disbursed(self, attribution) -> Decimal:
-        return attributed_disbursed(
-            attribution.award_paid or ZERO, attribution.amount.amount, attribution.award.amount.amount
-        )
+        # Each funder's part of the award's payments, split so that the parts add up to what was paid (the view
+        # works them out for the whole page at once).
+        return self.context["payment_parts"].get((attribution.award_id, attribution.funder_id), ZERO)
 
     @extend_schema_field(MoneyField)
     def get_disbursed(self, attribution) -> dict:
@@ -121,3 +123,16 @@ class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVi
             .annotate(award_paid=Sum("award__disbursements__amount"))
             .order_by("award__awarded_on", "award__reference", "funder__name")
         )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        serializer = self.get_serializer(page, many=True, context=self._context_for(page))
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        attribution = self.get_object()
+        return Response(self.get_serializer(attribution, context=self._context_for([attribution])).data)
+
+    def _context_for(self, attributions) -> dict:
+        paid = {attribution.award_id: round_money(attribution.award_paid or 0) for attribution in attributions}
+        return {**self.get_serializer_context(), "payment_parts": payment_parts(paid)}

@@ -1,5 +1,12 @@
 """Whose money pays for an award: what each funder's money has already been attributed, which pledges may pay for a
-project, and how a new award would be split among the funders."""
+project, and how a new award, and then its payments, are split among the funders.
+
+The attribution policy (also in the README) keeps a private funder's money out of everything another funder can
+see. An award draws on the free money of the funders who disclose their amounts first, pro rata to what each has
+free; only if that falls short do the funders who keep their amounts private pay for the rest, one after another in
+a fixed order (the order they joined the fund). So a disclosed funder's part of an award, and of its payments, never
+depends on a private funder's money: only on the awards made and the disclosed funders' money. A private funder's
+part depends on the private funders before it in the order; the first one's on no other funder's money."""
 
 from __future__ import annotations
 
@@ -8,11 +15,13 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, split_pro_rata
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES, PENNY, round_money, split_pro_rata, total
 from alignment_fund.rates.models import RateBook
-from funders.models import Pledge, Receipt
+from funders.models import Funder, Pledge, Receipt
 from grants.models import Award, AwardAttribution, Disbursement
 from projects.models import Project, Round
+
+ZERO = Decimal("0.00")
 
 
 class NotEnoughFreeMoney(Exception):
@@ -49,19 +58,18 @@ def attributed_so_far() -> dict[int, Decimal]:
     )
     for funder_id, amount in live:
         used[funder_id] = round_money(amount or 0)
-    ended = AwardAttribution.objects.filter(award__status=Award.Status.TERMINATED).select_related("award")
-    paid = dict(
-        Disbursement.objects.filter(award__status=Award.Status.TERMINATED)
+    # A terminated award used what was paid on it, each funder's part split as its payments are (see payment_parts).
+    paid = {
+        award_id: round_money(amount or 0)
+        for award_id, amount in Disbursement.objects.filter(award__status=Award.Status.TERMINATED)
         .values("award")
-        .annotate(total=Sum("amount"))
-        .values_list("award", "total")
+        .annotate(paid=Sum("amount"))
+        .values_list("award", "paid")
         .order_by()
-    )
-    for attribution in ended:
-        fraction = round_money(paid.get(attribution.award_id) or 0) / attribution.award.amount.amount
-        used[attribution.funder_id] = used.get(attribution.funder_id, Decimal("0.00")) + round_money(
-            attribution.amount.amount * fraction
-        )
+    }
+    ended = Award.objects.filter(status=Award.Status.TERMINATED).values_list("pk", flat=True)
+    for (_, funder_id), part in payment_parts(paid, award_ids=ended).items():
+        used[funder_id] = used.get(funder_id, ZERO) + part
     return used
 
 
@@ -98,15 +106,70 @@ def plan_attribution(round_: Round, project: Project, on: date, amount_gbp: Deci
         eligible[funder_id] = eligible.get(funder_id, Decimal("0.00")) + gbp_value
         basis.setdefault(funder_id, []).append(note)
     used = attributed_so_far()
-    funder_ids = sorted(eligible)
-    available = [
-        max(Decimal("0.00"), eligible[funder_id] - used.get(funder_id, Decimal("0.00"))) for funder_id in funder_ids
-    ]
-    if sum(available, Decimal("0.00")) < amount_gbp:
-        raise NotEnoughFreeMoney(sum(available, Decimal("0.00")), on)
-    parts = split_pro_rata(amount_gbp, available)
+    free = {
+        funder_id: max(ZERO, round_money(eligible[funder_id]) - used.get(funder_id, ZERO)) for funder_id in eligible
+    }
+    if total(free.values()) < amount_gbp:
+        raise NotEnoughFreeMoney(total(free.values()), on)
+    disclosed = set(Funder.objects.filter(pk__in=free, disclose_amounts=True).values_list("pk", flat=True))
+    parts = split_award(amount_gbp, free, disclosed)
     return [
-        (funder_id, part, ("; ".join(basis[funder_id]) + f"; £{free:,.2f} free")[:400])
-        for funder_id, part, free in zip(funder_ids, parts, available, strict=True)
+        (funder_id, part, ("; ".join(basis[funder_id]) + f"; £{free[funder_id]:,.2f} free")[:400])
+        for funder_id, part in sorted(parts.items())
         if part > 0
     ]
+
+
+def split_award(amount_gbp: Decimal, free: dict[int, Decimal], disclosed: set[int]) -> dict[int, Decimal]:
+    """The attribution policy (see the module): disclosed funders' free money first, pro rata; then the private
+    funders', in the order they joined (by id), each giving what it has until the award is paid for."""
+    open_ids = [funder_id for funder_id in sorted(free) if funder_id in disclosed and free[funder_id] > 0]
+    private_ids = [funder_id for funder_id in sorted(free) if funder_id not in disclosed and free[funder_id] > 0]
+    open_free = total(free[funder_id] for funder_id in open_ids)
+    if open_free >= amount_gbp:
+        return dict(zip(open_ids, split_pro_rata(amount_gbp, [free[f] for f in open_ids]), strict=True))
+    parts = {funder_id: free[funder_id] for funder_id in open_ids}
+    remainder = amount_gbp - open_free
+    for funder_id in private_ids:
+        parts[funder_id] = min(remainder, free[funder_id])
+        remainder -= parts[funder_id]
+    return parts
+
+
+def split_among_funders(
+    amount: Decimal, whole: Decimal, disclosed: dict[int, Decimal], private: dict[int, Decimal], unit: Decimal = PENNY
+) -> dict[int, Decimal]:
+    """Split `amount` (an award's payments, or its whole as shares) among its funders in proportion to their parts of
+    `whole` (the award), so that the parts add up to `amount` exactly: largest remainders, as for the award itself.
+
+    The disclosed funders and the private ones taken together are split first, the private group counted as
+    `whole` less the disclosed parts; then the group's part is split among its members. So a disclosed funder's
+    figure never depends on how the private funders' share is divided among them."""
+    open_ids = sorted(disclosed)
+    group = whole - total(disclosed.values())
+    weights = [disclosed[funder_id] for funder_id in open_ids] + [group]
+    if total(weights) <= 0:
+        return dict.fromkeys([*open_ids, *private], ZERO)
+    split = split_pro_rata(amount, weights, unit)
+    parts = dict(zip(open_ids, split, strict=False))
+    private_ids = sorted(private)
+    if private_ids and total(private.values()) > 0:
+        parts.update(zip(private_ids, split_pro_rata(split[-1], [private[f] for f in private_ids], unit), strict=True))
+    return parts
+
+
+def payment_parts(paid_by_award: dict[int, Decimal], award_ids=None) -> dict[tuple[int, int], Decimal]:
+    """Each funder's part of each award's payments so far: {(award id, funder id): amount}. One query."""
+    award_ids = list(paid_by_award if award_ids is None else award_ids)
+    rows = AwardAttribution.objects.filter(award_id__in=award_ids).values_list(
+        "award_id", "funder_id", "amount", "funder__disclose_amounts", "award__amount"
+    )
+    by_award: dict[int, tuple[Decimal, dict, dict]] = {}
+    for award_id, funder_id, amount, discloses, award_amount in rows.order_by():
+        _, disclosed, private = by_award.setdefault(award_id, (award_amount, {}, {}))
+        (disclosed if discloses else private)[funder_id] = amount
+    parts = {}
+    for award_id, (award_amount, disclosed, private) in by_award.items():
+        split = split_among_funders(paid_by_award.get(award_id, ZERO), award_amount, disclosed, private)
+        parts.update({(award_id, funder_id): part for funder_id, part in split.items()})
+    return parts

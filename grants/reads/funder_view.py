@@ -20,12 +20,12 @@ from alignment_fund.money import BASE_CURRENCY, share, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Award, AwardAttribution
+from grants.reads.attribution import payment_parts
 from grants.reads.funder_charts import ContributionEvent, RatePoint, contributions, gbp_usd_history
 from grants.reads.pool_overview import (
     ZERO,
     PoolFigure,
     PoolOverview,
-    attributed_disbursed,
     disbursed_by_award,
     load_rate_book,
     pool_overview,
@@ -371,6 +371,7 @@ def _attributed_awards(funder: Funder, on: date) -> list[AttributedAward]:
         .order_by("award__awarded_on", "award__reference")
     )
     paid = disbursed_by_award(on, award_ids=[row.award_id for row in rows])
+    parts = payment_parts(paid, award_ids=[row.award_id for row in rows])
     awards = []
     for row in rows:
         award = row.award
@@ -387,7 +388,7 @@ def _attributed_awards(funder: Funder, on: date) -> list[AttributedAward]:
                 status_label=award.get_status_display(),
                 live=award.status != Award.Status.TERMINATED,
                 amount=amount,
-                disbursed=attributed_disbursed(paid.get(award.pk, ZERO), amount, award.amount.amount),
+                disbursed=parts.get((award.pk, funder.pk), ZERO),
                 basis=row.basis,
             )
         )

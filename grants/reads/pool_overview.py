@@ -144,16 +144,6 @@ def disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
     return {award_id: round_money(paid or 0) for award_id, paid in totals}
 
 
-def attributed_disbursed(award_disbursed: Decimal, attributed: Decimal, award_amount: Decimal) -> Decimal:
-    """A funder's part of an award's payments: pro rata to its fixed attribution, rounded half-up to the penny.
-
-    The exact ratio (attributed / award) is used rather than the stored six-place share, which would be a pound out
-    on a million."""
-    if award_amount == 0:
-        return ZERO
-    return round_money(award_disbursed * attributed / award_amount)
-
-
 def _converted(rows, quotes: dict[str, QuotedRate]) -> Decimal:
     """Totals per currency, each converted once at the day's reference rate: never a sum across currencies."""
     return total(quotes[currency].convert(round_money(amount or 0)) for currency, amount in rows)

@@ -19,9 +19,10 @@ from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Award, AwardAttribution, Disbursement
+from grants.reads.attribution import payment_parts
 from grants.reads.exposure import FxExposure, fx_exposure
 from grants.reads.outstanding import OutstandingPledge, UnconvertedReceipt, outstanding_pledges, unconverted_receipts
-from grants.reads.pool_overview import attributed_disbursed, disbursed_by_award
+from grants.reads.pool_overview import disbursed_by_award
 from grants.reads.position import (
     ZERO,
     PoolPosition,
@@ -112,11 +113,10 @@ def funder_rows(on: date, book: RateBook) -> list[FunderRow]:
         },
     )
     # An award that ended early counts for what was paid on it, each funder's part as on its own page.
-    ended = AwardAttribution.objects.filter(award__status=Award.Status.TERMINATED, award__awarded_on__lte=on)
-    ended_rows = list(ended.values_list("funder", "award", "amount", "award__amount").order_by())
-    paid = disbursed_by_award(on, {award for _, award, _, _ in ended_rows})
-    for funder_id, award_id, amount, award_amount in ended_rows:
-        attributed[funder_id] += attributed_disbursed(paid.get(award_id, ZERO), amount, award_amount)
+    ended = list(Award.objects.filter(status=Award.Status.TERMINATED, awarded_on__lte=on).values_list("pk", flat=True))
+    if ended:
+        for (_, funder_id), part in payment_parts(disbursed_by_award(on, ended), award_ids=ended).items():
+            attributed[funder_id] += part
     funder_ids = set(pledged) | set(received) | set(attributed)
     rows = []
     for funder in Funder.objects.filter(pk__in=funder_ids).order_by("name"):

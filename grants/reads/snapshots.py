@@ -9,11 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 
-from alignment_fund.money import BASE_CURRENCY, round_money
+from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import ExchangeRate, RateBook
-from grants.models import Award, AwardAttribution, Disbursement, LedgerTransaction, SummarySnapshot
+from grants.models import Award, AwardAttribution, LedgerTransaction, SummarySnapshot
+from grants.reads.attribution import payment_parts
+from grants.reads.pool_overview import disbursed_by_award
 from grants.reads.position import pool_position, round_positions
 
 
@@ -24,13 +26,10 @@ def _s(value: Decimal) -> str:
 def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
     """Attributed money by funder and by research area. A terminated award counts for the part it paid, the same
     rule the ledger and the funders' dashboards use."""
-    paid = dict(
-        Disbursement.objects.filter(award__status=Award.Status.TERMINATED, paid_on__lte=as_of)
-        .values("award")
-        .annotate(t=Sum("amount"))
-        .values_list("award", "t")
-        .order_by()
+    ended = list(
+        Award.objects.filter(status=Award.Status.TERMINATED, awarded_on__lte=as_of).values_list("pk", flat=True)
     )
+    paid_parts = payment_parts(disbursed_by_award(as_of, ended), award_ids=ended) if ended else {}
     by_funder: dict[tuple[str, bool], Decimal] = defaultdict(lambda: Decimal("0.00"))
     by_area: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     attributions = AwardAttribution.objects.filter(award__awarded_on__lte=as_of).select_related(
@@ -40,7 +39,7 @@ def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
         amount = attribution.amount.amount
         award = attribution.award
         if award.status == Award.Status.TERMINATED:
-            amount = round_money(amount * round_money(paid.get(award.pk) or 0) / award.amount.amount)
+            amount = paid_parts.get((award.pk, attribution.funder_id), Decimal("0.00"))
         by_funder[(attribution.funder.name, attribution.funder.disclose_amounts)] += amount
         by_area[award.project.research_area.name] += amount
     return by_funder, by_area
