@@ -28,7 +28,7 @@ def broker_status() -> dict:
 def rates_status() -> dict:
     """Healthy while every currency the fund deals in has a rate no more than RATES_STALE_AFTER_BUSINESS_DAYS
     business days old."""
-    from alignment_fund.rates.sources import rates_freshness
+    from alignment_fund.rates.storage import rates_freshness
 
     freshness = rates_freshness()
     if freshness.newest is None:

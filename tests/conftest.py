@@ -91,7 +91,7 @@ def rates(db):
     from datetime import date
 
     from alignment_fund.rates.models import ExchangeRate
-    from alignment_fund.rates.sources import store
+    from alignment_fund.rates.storage import store
 
     store(shipped_rates(date(2025, 1, 1)), ExchangeRate.Source.ECB_HISTORY)
 

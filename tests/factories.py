@@ -130,6 +130,8 @@ def build_world(admin: User) -> World:
     researcher_b = UserFactory(username="researcher-b")
     outsider = UserFactory(username="outsider")
 
+    # A's money is restricted to interpretability, so B (which keeps its amounts private) pays for the learning-theory
+    # award: each funder then backs one award, and B's part is not crowded out by the disclosed-first policy.
     pledge_a = actions.do_record_pledge(
         admin,
         funder=funder_a,
@@ -137,6 +139,7 @@ def build_world(admin: User) -> World:
         currency="USD",
         pledged_on=date(2025, 7, 1),
         reference="PA-1",
+        restricted_to_area=area,
     )
     pledge_b = actions.do_record_pledge(
         admin,

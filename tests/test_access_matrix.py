@@ -28,7 +28,7 @@ from djmoney.money import Money
 
 from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
-from alignment_fund.rates.sources import store
+from alignment_fund.rates.storage import store
 from grants import actions
 from grants.models import AwardAttribution, Milestone
 from tests.conftest import shipped_rates
@@ -203,8 +203,9 @@ PUBLIC_ENDPOINTS = {"round", "research-area"}
 
 
 def _attribution(f: Fund, side: str) -> AwardAttribution:
+    # Each funder backs one award in the world: A the interpretability award, B the other.
     funder = getattr(f.world, f"funder_{side}")
-    return AwardAttribution.objects.get(award=f.world.award_a, funder=funder)
+    return AwardAttribution.objects.get(funder=funder)
 
 
 API_OBJECTS: dict[str, dict[str, Callable[[Fund], object]]] = {

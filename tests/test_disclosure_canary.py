@@ -197,6 +197,10 @@ def funders_figures(funder: Funder, today: date) -> set[Figure]:
     for attribution in AwardAttribution.objects.filter(funder=funder).select_related("award"):
         part = attribution.amount.amount
         attributed.append(part)
+        if part == attribution.award.amount.amount:
+            # The funder paid for the whole award: its part, and all that follows from it (its value in dollars, what
+            # was paid and what is left), are that award's own public figures, and prove nothing when they show.
+            continue
         paid = sum((d.amount.amount for d in Disbursement.objects.filter(award=attribution.award)), Decimal(0))
         share = (paid * part / attribution.award.amount.amount).quantize(PENNY, rounding=ROUND_HALF_UP)
         amounts |= {(part, "GBP"), *values(part, "GBP", today)}

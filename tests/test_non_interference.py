@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alignment_fund.rates.models import ExchangeRate
-from alignment_fund.rates.sources import store
+from alignment_fund.rates.storage import store
 from funders.models import FunderContact
 from grants import actions
 from grants.models import Milestone

@@ -9,7 +9,8 @@ from django.contrib import admin, messages
 
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import ExchangeRate, HeldRate
-from alignment_fund.rates.sources import ECB_CURRENCIES, confirm_held_rates, reject_held_rates
+from alignment_fund.rates.sources import ECB_CURRENCIES
+from alignment_fund.rates.storage import confirm_held_rates, reject_held_rates
 
 
 class ManualRateForm(forms.ModelForm):

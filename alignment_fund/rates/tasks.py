@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from alignment_fund.rates.sources import RatesUnavailable, default_source, refresh_from
+from alignment_fund.rates.sources import RatesUnavailable, default_source
+from alignment_fund.rates.storage import refresh_from
 
 
 # Network errors, timeouts and 5xx are retried with exponential backoff (up to 1 s, 2 s, 4 s ... with jitter, some four

@@ -11,7 +11,8 @@ from django.db import transaction
 
 from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
-from alignment_fund.rates.sources import ShippedHistory, store
+from alignment_fund.rates.sources import ShippedHistory
+from alignment_fund.rates.storage import store
 from funders.models import Funder, FunderContact
 from grants import actions
 from grants.demo.funders import FUNDERS, ILLUSTRATIVE, DemoFunder

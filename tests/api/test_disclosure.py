@@ -46,7 +46,12 @@ def everything_seen_by(client) -> str:
 def secrets_of_funder_b(world) -> list[str]:
     """Funder B's name, its records' references, and every amount of its own, in the ways a number can be written."""
     amounts = [Decimal("1234567.89")]
-    amounts += [a.amount.amount for a in AwardAttribution.objects.filter(funder=world.funder_b)]
+    # Its parts of awards, except a part that is the whole award: that is the award's own, public amount.
+    amounts += [
+        a.amount.amount
+        for a in AwardAttribution.objects.filter(funder=world.funder_b).select_related("award")
+        if a.amount != a.award.amount
+    ]
     secrets = [world.funder_b.name, world.funder_b.slug, "PB-1", "BANK-B-1"]
     for amount in amounts:
         secrets += [f"{amount:.2f}", f"{amount:,.2f}"]

@@ -58,7 +58,8 @@ def test_an_anonymous_request_is_challenged_for_a_token(world, client_for):
 
 def _objects(world, schedule):
     """endpoint -> (the A side's object, the B side's object or None)."""
-    attributions = {a.funder_id: a for a in AwardAttribution.objects.filter(award=world.award_a)}
+    # Each funder backs one award in the world (A's money is restricted to interpretability; B pays for the other).
+    attributions = {a.funder_id: a for a in AwardAttribution.objects.filter(award__in=[world.award_a, world.award_b])}
     conversion = world.receipt_a.conversions.get()
     return {
         "funders": (world.funder_a, world.funder_b),

@@ -24,7 +24,7 @@ EXPECTED = {
     "/api/pledges/": {"admin": 4, "contact_a": 5},
     "/api/receipts/": {"admin": 4, "contact_a": 5},
     "/api/conversions/": {"admin": 3, "contact_a": 4},
-    "/api/attributions/": {"admin": 3, "contact_a": 4},
+    "/api/attributions/": {"admin": 4, "contact_a": 5},
     "/api/rounds/": {"admin": 3, "researcher_a": 3},
     "/api/research-areas/": {"admin": 3, "researcher_a": 3},
     "/api/projects/": {"admin": 3, "researcher_a": 3},

@@ -184,7 +184,9 @@ def test_a_dry_run_names_each_row_and_column_in_words_and_writes_nothing(world, 
         pledge_row(**A, **{"Pledge reference": "PA-8", "Amount": "100"}),
         pledge_row(**A, **{"Pledge reference": "PA-8", "Amount": "100"}),
         pledge_row(**A, **{"Pledge reference": "PA-9", "Amount": "100", "Receipt amount": "100"}),
-        pledge_row(**A, **{"Pledge reference": "PA-1", "Amount": "1000000.00"}),
+        pledge_row(
+            **A, **{"Pledge reference": "PA-1", "Amount": "1000000.00", "Restricted to area": "interpretability"}
+        ),
         pledge_row(
             **{
                 "Funder": "funder-b",
@@ -244,6 +246,7 @@ def test_rows_identical_to_what_is_stored_are_unchanged(world, tmp_path):
             **{
                 "Pledge reference": "PA-1",
                 "Amount": "2000000",
+                "Restricted to area": "interpretability",
                 "Receipt bank reference": "BANK-A-1",
                 "Receipt amount": "2000000",
                 "Received on": "2025-08-01",

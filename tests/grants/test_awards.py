@@ -7,7 +7,8 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.actions import ActionError
-from grants.models import Account, Award, LedgerLine
+from grants.models import Account, Award, AwardAttribution, LedgerLine
+from grants.reads.attribution import split_among_funders, split_award
 from grants.reads.position import pool_position
 from projects.models import Project
 from tests.factories import ProjectFactory
@@ -74,11 +75,52 @@ def test_it_refuses_an_award_beyond_the_funds_cash(world):
     assert pool_position(date(2025, 11, 20)).headroom_gbp == left
 
 
-def test_attribution_is_pro_rata_and_adds_up_to_the_penny(world):
-    parts = list(world.award_a.attributions.all())
-    assert {p.funder for p in parts} == {world.funder_a, world.funder_b}
-    assert sum(p.amount.amount for p in parts) == Decimal("300000.00")
-    assert all(p.basis for p in parts)
+def test_each_award_is_paid_for_by_the_money_its_restrictions_allow_disclosed_money_first(world):
+    # A discloses its amounts and its money is kept to interpretability: it alone pays for award A. B's money is the
+    # only money free for the learning-theory award B.
+    assert [(p.funder, p.amount.amount, p.share) for p in world.award_a.attributions.all()] == [
+        (world.funder_a, Decimal("300000.00"), Decimal("1.000000"))
+    ]
+    assert [(p.funder, p.amount.amount) for p in world.award_b.attributions.all()] == [
+        (world.funder_b, Decimal("150000.00"))
+    ]
+    assert all(p.basis for p in AwardAttribution.objects.all())
+
+
+FREE = {1: Decimal("100.00"), 2: Decimal("50.00"), 3: Decimal("500.00"), 4: Decimal("500.00")}
+
+
+@pytest.mark.parametrize(
+    "amount, parts",
+    [
+        # Disclosed money covers it: pro rata among the disclosed funders only, to the penny.
+        ("120.00", {1: "80.00", 2: "40.00"}),
+        ("100.01", {1: "66.67", 2: "33.34"}),
+        # It falls short: all of the disclosed money, then the private funders in the order they joined.
+        ("200.00", {1: "100.00", 2: "50.00", 3: "50.00"}),
+        ("700.00", {1: "100.00", 2: "50.00", 3: "500.00", 4: "50.00"}),
+    ],
+)
+def test_the_attribution_policy_draws_disclosed_money_first_and_private_money_in_order(amount, parts):
+    split = split_award(Decimal(amount), FREE, disclosed={1, 2})
+    assert {f: part for f, part in split.items() if part} == {f: Decimal(v) for f, v in parts.items()}
+    assert sum(split.values()) == Decimal(amount)
+
+
+def test_shares_and_payment_parts_add_up_exactly_and_a_disclosed_part_ignores_how_private_money_divides():
+    thirds = {1: Decimal("100000.00"), 2: Decimal("100000.00")}
+    shares = split_among_funders(
+        Decimal("1.000000"), Decimal("300000.00"), thirds, {3: Decimal("100000.00")}, unit=Decimal("0.000001")
+    )
+    assert sum(shares.values()) == Decimal("1.000000")
+    paid = split_among_funders(
+        Decimal("100.00"), Decimal("300000.00"), thirds, {3: Decimal("60000.00"), 4: Decimal("40000.00")}
+    )
+    other = split_among_funders(
+        Decimal("100.00"), Decimal("300000.00"), thirds, {3: Decimal("1.00"), 4: Decimal("99999.00")}
+    )
+    assert sum(paid.values()) == sum(other.values()) == Decimal("100.00")
+    assert (paid[1], paid[2]) == (other[1], other[2])
 
 
 def test_an_award_can_come_with_the_standard_milestone_schedule(world):

@@ -24,9 +24,8 @@ from alignment_fund.rates.sources import (
     default_source,
     parse_ecb_xml,
     parse_history_csv,
-    refresh_from,
-    store,
 )
+from alignment_fund.rates.storage import refresh_from, store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ECB_DAILY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"

@@ -13,7 +13,8 @@ from importlib import resources
 import pytest
 
 from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
-from alignment_fund.rates.sources import PublishedRate, rates_freshness, store
+from alignment_fund.rates.sources import PublishedRate
+from alignment_fund.rates.storage import rates_freshness, store
 from tests.factories import UserFactory
 
 

@@ -97,7 +97,7 @@ def test_it_warns_when_the_rates_are_still_stale_after_refreshing(db, ecb, setti
     settings.RATES_STALE_AFTER_BUSINESS_DAYS = 3
     settings.FUND_TODAY = "2026-11-26"  # the feed's newest day, 2 Nov, is 18 business days old
     ecb.get(ECB_DAILY_URL, body=DAILY, content_type="text/xml")
-    with caplog.at_level(logging.WARNING, logger="alignment_fund.rates.sources"):
+    with caplog.at_level(logging.WARNING, logger="alignment_fund.rates.storage"):
         refresh_exchange_rates()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
@@ -109,7 +109,7 @@ def test_it_does_not_warn_when_the_rates_are_fresh(db, ecb, settings, caplog):
     settings.RATES_STALE_AFTER_BUSINESS_DAYS = 3
     settings.FUND_TODAY = "2026-11-03"
     ecb.get(ECB_DAILY_URL, body=DAILY, content_type="text/xml")
-    with caplog.at_level(logging.WARNING, logger="alignment_fund.rates.sources"):
+    with caplog.at_level(logging.WARNING, logger="alignment_fund.rates.storage"):
         refresh_exchange_rates()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 

@@ -14,10 +14,8 @@ from django.urls import reverse
 
 from alignment_fund.money import format_money
 from alignment_fund.rates.models import ExchangeRate, HeldRate, RateBook
-from alignment_fund.rates.sources import (
-    EcbFeed,
-    MalformedRates,
-    PublishedRate,
+from alignment_fund.rates.sources import EcbFeed, MalformedRates, PublishedRate
+from alignment_fund.rates.storage import (
     confirm_held_rates,
     rates_freshness,
     refresh_from,

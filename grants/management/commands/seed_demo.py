@@ -57,6 +57,10 @@ class Command(BaseCommand):
             f"  password     {password['value']}"
             + ("" if password["given"] else "  (generated; set DEMO_PASSWORD to choose one)")
         )
+        lines.append(
+            "Administrators can add a second factor (an authenticator app) from 'Second factor' in the top bar; "
+            "with PRODUCTION=1 it is required."
+        )
         self.stdout.write("\n".join(lines))
 
 

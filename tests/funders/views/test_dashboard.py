@@ -11,7 +11,8 @@ from djmoney.money import Money
 
 from funders.models import FunderContact
 from grants import actions
-from grants.models import AwardAttribution, Milestone
+from grants.models import Award, AwardAttribution, Milestone
+from grants.reads.attribution import payment_parts
 from grants.reads.pool_overview import administrators_pool
 from tests.factories import FunderFactory, ProjectFactory, UserFactory, pledge_received
 from tests.funders.views.conftest import TODAY, rate, renderings, value
@@ -103,25 +104,43 @@ def test_the_awards_it_supports_add_up_from_the_fixed_attribution(client, world)
         for a in AwardAttribution.objects.filter(funder=world.funder_a).select_related("award__project__research_area")
     }
     assert {g.label: g.amount for g in dashboard.by_area} == attributed
-    assert dashboard.attributed.award_count == 2
+    assert dashboard.attributed.award_count == len(attributed) == 1  # A's money is kept to interpretability
     assert dashboard.attributed.amount == sum(attributed.values())
     assert dashboard.attributed.committed == dashboard.attributed.amount  # nothing paid yet
     assert [(g.label, g.award_count, g.amount) for g in dashboard.by_round] == [
-        ("Round 1", 2, sum(attributed.values()))
+        ("Round 1", 1, sum(attributed.values()))
     ]
 
 
-def test_it_shares_each_payment_pro_rata_to_the_attribution_rounded_half_up(client, world):
-    _pay_a_milestone(world, world.award_a, "33333.33")
+def test_each_payment_is_split_among_the_awards_funders_so_that_the_parts_add_up(client, world):
+    # A second disclosed funder shares the waiting interpretability project with A, pro rata to their free money.
+    funder_c = FunderFactory(name="Open Funder C", slug="funder-c", currency="GBP", disclose_amounts=True)
+    pledge = actions.do_record_pledge(
+        world.admin, funder=funder_c, amount="100000.00", currency="GBP", pledged_on=date(2025, 7, 1), reference="PC"
+    )
+    actions.do_record_receipt(
+        world.admin,
+        pledge=pledge,
+        amount="100000.00",
+        currency="GBP",
+        received_on=date(2025, 8, 1),
+        bank_reference="BANK-C-1",
+    )
+    award = actions.do_award_project(
+        world.admin, project=world.waiting, amount="100000.00", awarded_on=date(2025, 11, 20)
+    )
+    parts = {a.funder_id: a.amount.amount for a in award.attributions.all()}
+    assert set(parts) == {world.funder_a.pk, funder_c.pk}
+    _pay_a_milestone(world, award, "33333.33")
+    paid = payment_parts({award.pk: Decimal("33333.33")})
+    assert paid[(award.pk, world.funder_a.pk)] + paid[(award.pk, funder_c.pk)] == Decimal("33333.33")
+    for funder_id, part in parts.items():
+        assert abs(paid[(award.pk, funder_id)] - Decimal("33333.33") * part / Decimal("100000.00")) < Decimal("0.01")
     response = _get(client, world.contact_a)
-    dashboard = response.context["dashboard"]
-    part = AwardAttribution.objects.get(award=world.award_a, funder=world.funder_a).amount.amount
-    expected = (Decimal("33333.33") * part / Decimal("300000.00")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    (award,) = [a for a in dashboard.awards if a.award_id == world.award_a.pk]
-    assert award.disbursed == expected
-    assert award.committed == part - expected
-    assert dashboard.attributed.disbursed == expected
-    assert f"£{expected:,.2f}" in response.content.decode()
+    (shown,) = [a for a in response.context["dashboard"].awards if a.award_id == award.pk]
+    assert shown.disbursed == paid[(award.pk, world.funder_a.pk)]
+    assert shown.committed == parts[world.funder_a.pk] - shown.disbursed
+    assert f"£{shown.disbursed:,.2f}" in response.content.decode()
 
 
 def test_its_share_of_the_pool_is_its_money_over_everyones_at_todays_rates(client, world):
@@ -196,14 +215,23 @@ def test_cash_value_and_headroom_are_never_shown_to_a_funder(client, world):
 
 def test_funder_a_never_sees_funder_bs_name_or_any_of_its_amounts(client, world):
     _pay_a_milestone(world, world.award_b, "25000.00")
-    b_attributed = [a.amount.amount for a in AwardAttribution.objects.filter(funder=world.funder_b)]
+    # B's parts of awards, except a part that is the whole award (that award's own, public amount, and its payments).
+    b_attributed = [
+        a.amount.amount
+        for a in AwardAttribution.objects.filter(funder=world.funder_b).select_related("award")
+        if a.amount != a.award.amount
+    ]
     b_view = _get(client, world.contact_b).context["dashboard"]
     secrets = [
         Decimal("1234567.89"),
         value("1234567.89", "GBP", "USD"),
         *b_attributed,
-        sum(b_attributed),
-        *(a.disbursed for a in b_view.awards if a.disbursed),
+        *([sum(b_attributed)] if b_attributed else []),
+        *(
+            a.disbursed
+            for a in b_view.awards
+            if a.disbursed and a.amount != Award.objects.get(pk=a.award_id).amount.amount
+        ),
         # The money-in totals funder B's contact is shown hold B's own money: beside A's, each would give B away.
         b_view.pool.pledged.gbp,
         b_view.pool.pledged.usd,
@@ -349,7 +377,7 @@ def test_today_is_the_funds_today(client, world):
 def test_an_award_that_ended_early_counts_for_what_was_paid_and_commits_nothing_more(client, world):
     _pay_a_milestone(world, world.award_a, "60000.00")
     actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 1))
-    dashboard = _get(client, world.contact_b).context["dashboard"]
+    dashboard = _get(client, world.contact_a).context["dashboard"]
     assert dashboard.pool.awarded.gbp == Decimal("150000.00") + Decimal("60000.00")
     assert dashboard.pool.committed.gbp == Decimal("150000.00")
     assert administrators_pool(TODAY).committed == dashboard.pool.committed

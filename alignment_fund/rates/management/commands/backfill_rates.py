@@ -5,15 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from alignment_fund.rates.models import ExchangeRate
-from alignment_fund.rates.sources import (
-    ECB_CURRENCIES,
-    EcbFeed,
-    MalformedRates,
-    RatesUnavailable,
-    ShippedHistory,
-    rates_freshness,
-    store,
-)
+from alignment_fund.rates.sources import ECB_CURRENCIES, EcbFeed, MalformedRates, RatesUnavailable, ShippedHistory
+from alignment_fund.rates.storage import rates_freshness, store
 
 
 class Command(BaseCommand):

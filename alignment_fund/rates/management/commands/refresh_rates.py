@@ -1,14 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from alignment_fund.rates.models import ExchangeRate
-from alignment_fund.rates.sources import (
-    EcbFeed,
-    MalformedRates,
-    RatesUnavailable,
-    default_source,
-    rate_source,
-    refresh_from,
-)
+from alignment_fund.rates.sources import EcbFeed, MalformedRates, RatesUnavailable, default_source, rate_source
+from alignment_fund.rates.storage import refresh_from
 
 
 class Command(BaseCommand):
