@@ -145,7 +145,11 @@ def confirm_held_rates(held_rates, user) -> int:
     """An administrator lets held rates through: each is stored as published, marked as confirmed by them."""
     confirmed = 0
     with transaction.atomic():
-        for held in held_rates.select_for_update().filter(decision=HeldRate.Decision.WAITING):
+        # Locked by id: the admin's queryset joins the deciding user, and a row lock cannot take an outer join.
+        waiting = HeldRate.objects.select_for_update().filter(
+            pk__in=list(held_rates.values_list("pk", flat=True)), decision=HeldRate.Decision.WAITING
+        )
+        for held in waiting:
             _, created = ExchangeRate.objects.get_or_create(
                 currency=held.currency,
                 rate_date=held.rate_date,
