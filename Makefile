@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format check worker migrate demo bench screenshots clean
+.PHONY: help install run test lint format check worker migrate demo reconcile bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ DEMO_ENV = FUND_TODAY=$${FUND_TODAY-$$($(PY) -m alignment_fund.demo_date)} DEBUG
 
 demo: migrate ## Load the demo fund (safe to run again) and print the sign-ins
 	@$(DEMO_ENV) $(PY) manage.py seed_demo
+
+reconcile: migrate ## Load the demo fund if the database has none, then check every published figure against the ledger
+	@$(DEMO_ENV) $(PY) manage.py seed_demo --quiet >/dev/null
+	@$(DEMO_ENV) $(PY) manage.py reconcile --quiet
 
 run: demo ## Set up everything, then start the web app, a worker and the scheduler (Ctrl-C stops them)
 	@echo "Starting the web app on http://127.0.0.1:8000/ and a Celery worker with its beat scheduler (Ctrl-C stops both)."

@@ -198,8 +198,9 @@ def _totals(dashboard: FunderDashboard) -> Iterator[dict[str, str]]:
                 "rate_source": "dealt by the bank (GBP credited)",
             }
     for record, value in (
-        # An award that ended early stays in the attributed total, but nothing more is committed to it.
-        ("total attributed", total(award.amount for award in dashboard.awards)),
+        # An award that ended early counts for what was paid on it, as on the dashboard, and nothing more is
+        # committed to it; its own row above still shows the part fixed when it was made.
+        ("total attributed", total(award.supported for award in dashboard.awards)),
         ("total attributed payments", total(award.disbursed for award in dashboard.awards)),
         ("total attributed committed", total(award.committed for award in dashboard.awards)),
     ):
