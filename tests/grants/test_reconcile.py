@@ -85,7 +85,7 @@ def test_an_award_marked_ended_behind_the_ledgers_back_is_caught(fund):
     assert {
         ("awarded (GBP)", "administrators' pool"),
         ("research area Learning theory: awarded (GBP)", "portfolio"),
-        ("Open Funder A: attributed (GBP)", "Open Funder A's dashboard"),
+        ("Quiet Funder B: attributed (GBP)", "Quiet Funder B's dashboard"),
     } <= different
     # the ledger and what is built on it still agree with the records
     assert ("awarded (GBP)", "ledger") not in different and ("headroom (GBP)", "portfolio") not in different
