@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 
 from alignment_fund.api.fields import MoneyField
+from alignment_fund.api.filters import IdFilter, ModelIdFilter
 from alignment_fund.api.views import READ_ERRORS, APIViewSet
 from projects.models import Project, ResearchArea
 
@@ -66,8 +67,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectFilter(filters.FilterSet):
-    round = filters.NumberFilter(field_name="round_id")
-    research_area = filters.ModelChoiceFilter(queryset=ResearchArea.objects.all())
+    round = IdFilter(field_name="round_id", noun="round")
+    research_area = ModelIdFilter(queryset=ResearchArea.objects.all(), noun="research area")
     status = filters.ChoiceFilter(choices=Project.Status.choices)
 
     class Meta:

@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
-from alignment_fund.api.filters import ISODateFilter
+from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
@@ -140,8 +140,10 @@ class TerminationInput(InputSerializer):
 
 
 class AwardFilter(filters.FilterSet):
-    round = filters.NumberFilter(field_name="round_id")
-    research_area = filters.ModelChoiceFilter(field_name="project__research_area", queryset=ResearchArea.objects.all())
+    round = IdFilter(field_name="round_id", noun="round")
+    research_area = ModelIdFilter(
+        field_name="project__research_area", queryset=ResearchArea.objects.all(), noun="research area"
+    )
     status = filters.ChoiceFilter(choices=Award.Status.choices)
     awarded_from = ISODateFilter(field_name="awarded_on", lookup_expr="gte", label="Awarded on or after")
     awarded_to = ISODateFilter(field_name="awarded_on", lookup_expr="lte", label="Awarded on or before")

@@ -22,7 +22,7 @@ from alignment_fund.api.fields import (
     RateSerializer,
     StrictBooleanField,
 )
-from alignment_fund.api.filters import BooleanChoiceFilter, ISODateFilter
+from alignment_fund.api.filters import BooleanChoiceFilter, IdFilter, ISODateFilter, ModelIdFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators
 from alignment_fund.api.serializers import InputSerializer
@@ -138,11 +138,11 @@ class PledgeInput(InputSerializer):
 
 
 class PledgeFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(queryset=funders_for_filter)
+    funder = ModelIdFilter(queryset=funders_for_filter, noun="funder")
     currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
     pledged_from = ISODateFilter(field_name="pledged_on", lookup_expr="gte", label="Pledged on or after")
     pledged_to = ISODateFilter(field_name="pledged_on", lookup_expr="lte", label="Pledged on or before")
-    round = filters.ModelChoiceFilter(field_name="restricted_to_round", queryset=Round.objects.all())
+    round = ModelIdFilter(field_name="restricted_to_round", queryset=Round.objects.all(), noun="round")
     compute_only = BooleanChoiceFilter()
 
     class Meta:
@@ -225,8 +225,8 @@ class ReceiptInput(InputSerializer):
 
 
 class ReceiptFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(field_name="pledge__funder", queryset=funders_for_filter)
-    pledge = filters.NumberFilter(field_name="pledge_id")
+    funder = ModelIdFilter(field_name="pledge__funder", queryset=funders_for_filter, noun="funder")
+    pledge = IdFilter(field_name="pledge_id", noun="pledge")
     currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
     received_from = ISODateFilter(field_name="received_on", lookup_expr="gte", label="Received on or after")
     received_to = ISODateFilter(field_name="received_on", lookup_expr="lte", label="Received on or before")
@@ -327,8 +327,8 @@ class ConversionInput(InputSerializer):
 
 
 class ConversionFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(field_name="receipt__pledge__funder", queryset=funders_for_filter)
-    receipt = filters.NumberFilter(field_name="receipt_id")
+    funder = ModelIdFilter(field_name="receipt__pledge__funder", queryset=funders_for_filter, noun="funder")
+    receipt = IdFilter(field_name="receipt_id", noun="receipt")
     currency = filters.ChoiceFilter(field_name="amount_sold_currency", choices=CURRENCY_CHOICES)
     converted_from = ISODateFilter(field_name="converted_on", lookup_expr="gte", label="Converted on or after")
     converted_to = ISODateFilter(field_name="converted_on", lookup_expr="lte", label="Converted on or before")

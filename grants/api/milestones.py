@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
 from alignment_fund.api.fields import FundDateField, IdField, MoneyField
-from alignment_fund.api.filters import ISODateFilter
+from alignment_fund.api.filters import IdFilter, ISODateFilter
 from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
@@ -83,7 +83,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class MilestoneFilter(filters.FilterSet):
-    award = filters.NumberFilter(field_name="award_id")
+    award = IdFilter(field_name="award_id", noun="award")
     status = filters.ChoiceFilter(choices=Milestone.ReportStatus.choices, method="filter_status")
     due_from = ISODateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after")
     due_to = ISODateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
@@ -183,8 +183,8 @@ class DisbursementInput(InputSerializer):
 
 
 class DisbursementFilter(filters.FilterSet):
-    award = filters.NumberFilter(field_name="award_id")
-    round = filters.NumberFilter(field_name="award__round_id")
+    award = IdFilter(field_name="award_id", noun="award")
+    round = IdFilter(field_name="award__round_id", noun="round")
     paid_from = ISODateFilter(field_name="paid_on", lookup_expr="gte", label="Paid on or after")
     paid_to = ISODateFilter(field_name="paid_on", lookup_expr="lte", label="Paid on or before")
 
