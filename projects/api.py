@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers
 
 from alignment_fund.api.fields import MoneyField
 from alignment_fund.api.filters import IdFilter, ModelIdFilter
-from alignment_fund.api.views import READ_ERRORS, APIViewSet
+from alignment_fund.api.views import APIViewSet
 from projects.models import Project, ResearchArea
 
 
@@ -23,7 +23,7 @@ class ResearchAreaSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "description"]
 
 
-@extend_schema(tags=["projects"], responses={200: ResearchAreaSerializer, **READ_ERRORS})
+@extend_schema(tags=["projects"], responses={200: ResearchAreaSerializer})
 class ResearchAreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """The fund's research areas (public)."""
 
@@ -76,7 +76,7 @@ class ProjectFilter(filters.FilterSet):
         fields = ["round", "research_area", "status"]
 
 
-@extend_schema(tags=["projects"], responses={200: ProjectSerializer, **READ_ERRORS})
+@extend_schema(tags=["projects"], responses={200: ProjectSerializer})
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Projects: the ones you lead, or all of them for administrators."""
 

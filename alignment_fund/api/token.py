@@ -8,13 +8,14 @@ from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django_otp import match_token
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from alignment_fund.api.schema import error, field_errors
 from alignment_fund.models import VerifiedToken
 
 LOCKED_OUT = "Too many failed sign-ins for this account: try again after the cool-off."
@@ -29,13 +30,16 @@ class TokenRequestSerializer(AuthTokenSerializer):
 
 class ObtainToken(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
+    # Signing in reads the credentials in the body and nothing else: a stale token or a session sent along is not
+    # looked at, so it can neither refuse the request (a 401) nor ask for a CSRF token (a 403).
+    authentication_classes = []
 
     @extend_schema(
         request=TokenRequestSerializer,
         responses={
             200: inline_serializer("TokenAnswer", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong credentials, or the second factor missing or wrong."),
-            429: OpenApiResponse(description="Locked out after too many failed sign-ins."),
+            400: field_errors("Wrong credentials, or the second factor missing or wrong."),
+            429: error("Locked out after too many failed sign-ins."),
         },
     )
     def post(self, request, *args, **kwargs):

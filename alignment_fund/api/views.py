@@ -4,7 +4,6 @@ from collections.abc import Callable, Mapping
 
 from csp.decorators import csp_update
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
@@ -60,18 +59,6 @@ def run_action(action: Callable, *args, rename: Mapping[str, str] | None = None,
         if hasattr(exc, "error_dict"):
             raise serializers.ValidationError(field_errors(exc.message_dict, rename)) from exc
         raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
-
-
-WRITE_ERRORS = {
-    400: OpenApiResponse(description="Field errors: `{field: [message, ...]}`. Nothing was recorded."),
-    401: OpenApiResponse(description="Not signed in: send `Authorization: Token <key>` or a session cookie."),
-    403: OpenApiResponse(description="Only fund administrators can record this."),
-    422: OpenApiResponse(description="The Idempotency-Key was already used for a different request."),
-}
-READ_ERRORS = {
-    401: OpenApiResponse(description="Not signed in."),
-    403: OpenApiResponse(description="This role cannot see these records."),
-}
 
 
 # The one inline <style> of drf-spectacular's Swagger UI page, allowed by its hash on that page only. The page itself

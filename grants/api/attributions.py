@@ -16,7 +16,7 @@ from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import MoneyField, money_json
 from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
 from alignment_fund.api.permissions import FundersAndAdministrators
-from alignment_fund.api.views import READ_ERRORS, APIViewSet
+from alignment_fund.api.views import APIViewSet
 from alignment_fund.money import BASE_CURRENCY
 from grants.api.awards import RoundBriefSerializer
 from grants.api.common import FunderBriefSerializer, funders_for_filter
@@ -106,7 +106,7 @@ class AttributionFilter(filters.FilterSet):
         fields = ["funder", "award", "round", "research_area", "status", "awarded_from", "awarded_to"]
 
 
-@extend_schema(tags=["contributions"], responses={200: AttributionSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: AttributionSerializer})
 class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """The awards a funder's money supports: its share of each, fixed when the award was made."""
 

@@ -23,10 +23,10 @@ from alignment_fund.api.fields import (
     StrictBooleanField,
 )
 from alignment_fund.api.filters import BooleanChoiceFilter, IdFilter, ISODateFilter, ModelIdFilter
-from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from alignment_fund.api.idempotency import idempotent
 from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators
 from alignment_fund.api.serializers import InputSerializer
-from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
+from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants import actions
@@ -150,7 +150,7 @@ class PledgeFilter(filters.FilterSet):
         fields = ["funder", "currency", "pledged_from", "pledged_to", "round", "compute_only"]
 
 
-@extend_schema(tags=["contributions"], responses={200: PledgeSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: PledgeSerializer})
 class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Pledges: a funder's contact sees their own funder's; administrators see and record all."""
 
@@ -168,8 +168,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
 
     @extend_schema(
         request=PledgeInput,
-        responses={201: PledgeSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: PledgeSerializer},
     )
     @idempotent
     def create(self, request):
@@ -236,7 +235,7 @@ class ReceiptFilter(filters.FilterSet):
         fields = ["funder", "pledge", "currency", "received_from", "received_to"]
 
 
-@extend_schema(tags=["contributions"], responses={200: ReceiptSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: ReceiptSerializer})
 class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Money that arrived against pledges: a funder's contact sees their own funder's."""
 
@@ -254,8 +253,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSe
 
     @extend_schema(
         request=ReceiptInput,
-        responses={201: ReceiptSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ReceiptSerializer},
     )
     @idempotent
     def create(self, request):
@@ -338,7 +336,7 @@ class ConversionFilter(filters.FilterSet):
         fields = ["funder", "receipt", "currency", "converted_from", "converted_to"]
 
 
-@extend_schema(tags=["contributions"], responses={200: ConversionSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: ConversionSerializer})
 class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Foreign cash exchanged into pounds at the rate the bank dealt."""
 
@@ -355,8 +353,7 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVie
 
     @extend_schema(
         request=ConversionInput,
-        responses={201: ConversionSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ConversionSerializer},
     )
     @idempotent
     def create(self, request):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import FundDateField, MoneySerializer, RateSerializer, money_json, rate_json
 from alignment_fund.api.permissions import FundersAndAdministrators
-from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet
+from alignment_fund.api.views import APIViewSet
 from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 from alignment_fund.rates.models import RateUnavailable
@@ -107,8 +107,6 @@ class PoolView(APIView):
                 serializers=[PoolSerializer, AdministratorsPoolSerializer],
                 resource_type_field_name=None,
             ),
-            400: WRITE_ERRORS[400],
-            **READ_ERRORS,
         },
     )
     def get(self, request):

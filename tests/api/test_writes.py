@@ -173,6 +173,14 @@ def test_a_token_signs_in_and_writes_like_a_session(world, client):
     assert "token" not in refused.json()
 
 
+def test_signing_in_for_a_token_reads_only_the_body_not_a_stale_token_sent_along(world, client):
+    # The token endpoint answers 200, 400 or 429 (as its schema says), never a 401 for an old header.
+    credentials = {"username": "alice-admin", "password": "correct-horse-battery-staple"}
+    response = client.post("/api/token/", credentials, HTTP_AUTHORIZATION="Token expired-or-revoked")
+    assert response.status_code == 200, response.content
+    assert client.post("/api/token/", {}, HTTP_AUTHORIZATION="Token expired-or-revoked").status_code == 400
+
+
 def test_the_token_endpoint_shares_the_sign_in_lockout(world, client, settings):
     # Guessing passwords through the API is stopped by the same django-axes lockout as the sign-in page.
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
