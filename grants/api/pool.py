@@ -3,6 +3,7 @@ figure for administrators."""
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -73,6 +74,18 @@ class PoolSerializer(serializers.Serializer):
     @extend_schema_field(RateSerializer(many=True))
     def get_rates(self, pool) -> list[dict]:
         return [rate_json(quote) for quote in self.context["rates"]]
+
+
+class FundersPoolSchema(OpenApiSerializerExtension):
+    """The funder's pool has none of the administrators' figures: said in the schema (no other properties), so an
+    administrator's answer, which has every property of the funder's and more, matches one branch of the answer's
+    oneOf and not both."""
+
+    target_class = PoolSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 class AdministratorsPoolSerializer(PoolSerializer):
