@@ -4,6 +4,8 @@ attempts lock the account for the cool-off, as on the sign-in page, and the answ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -44,7 +46,9 @@ class ObtainToken(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        credentials = {"username": str(request.data.get("username", ""))}
+        # A JSON body may be a list or a number: the serializer refuses it with a 400; the lockout needs a name.
+        data = request.data if isinstance(request.data, Mapping) else {}
+        credentials = {"username": str(data.get("username", ""))}
         if AxesProxyHandler.is_locked(request._request, credentials):
             return self.locked_out()
         try:

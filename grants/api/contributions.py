@@ -87,7 +87,8 @@ class PledgeSerializer(ValuedModelSerializer):
     amount = MoneyField(read_only=True)
     received = serializers.SerializerMethodField(help_text="Received so far against this pledge, in its currency.")
     outstanding = serializers.SerializerMethodField(help_text="Still to arrive, in the pledge's currency.")
-    note = serializers.CharField(read_only=True, help_text="Administrators only.")
+    # Not read-only, only so that the schema does not list it as always present: this serializer only writes JSON.
+    note = serializers.CharField(required=False, help_text="Administrators only: absent for anyone else.")
 
     class Meta:
         model = Pledge

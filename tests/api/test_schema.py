@@ -116,6 +116,12 @@ def test_a_400_is_a_message_or_messages_under_each_name_at_fault(schema):
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
 
 
+def test_the_administrators_note_on_a_pledge_is_documented_as_sometimes_absent(schema):
+    pledge = schema["components"]["schemas"]["Pledge"]
+    assert "note" in pledge["properties"]
+    assert "note" not in pledge["required"]
+
+
 def test_money_is_documented_as_a_decimal_string_with_its_currency(schema):
     money = schema["components"]["schemas"]["Money"]
     assert money["properties"]["amount"]["type"] == "string"

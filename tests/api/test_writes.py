@@ -3,6 +3,7 @@ the API; every write goes through the fund's operations and posts to the ledger 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -179,6 +180,13 @@ def test_signing_in_for_a_token_reads_only_the_body_not_a_stale_token_sent_along
     response = client.post("/api/token/", credentials, HTTP_AUTHORIZATION="Token expired-or-revoked")
     assert response.status_code == 200, response.content
     assert client.post("/api/token/", {}, HTTP_AUTHORIZATION="Token expired-or-revoked").status_code == 400
+
+
+@pytest.mark.parametrize("body", [[None, None], ["alice-admin"], 7, "alice-admin", None])
+def test_a_token_request_whose_body_is_not_an_object_is_a_400(world, client, body):
+    response = client.post("/api/token/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "token" not in response.json()
 
 
 def test_the_token_endpoint_shares_the_sign_in_lockout(world, client, settings):
