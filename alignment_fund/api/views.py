@@ -31,6 +31,13 @@ class APIViewSet(viewsets.GenericViewSet):
     pagination_class = Pagination
     lookup_value_regex = "[0-9]+"
 
+    def filter_queryset(self, queryset):
+        # The filters are the list's, and documented there: a record named by its id is that record whatever the
+        # query string says (DRF would apply them to it too, and answer an undocumented 400 or a 404).
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def validated(self, input_serializer: type[serializers.Serializer]) -> dict:
         """The request body checked by `input_serializer`: its validated data, or a 400 with field errors."""
         serializer = input_serializer(data=self.request.data, context=self.get_serializer_context())

@@ -50,3 +50,11 @@ def test_a_url_nothing_under_the_api_answers_is_a_json_404_and_the_sites_are_sti
     page = client.get("/no-such-page/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_a_record_named_by_its_id_is_that_record_whatever_the_lists_filters_say(world, admin):
+    # The filters are documented on the list only; on a record they are not read, so they cannot refuse it.
+    award = admin.get(f"/api/awards/{world.award_a.pk}/", {"round": "abc", "status": "terminated"})
+    assert award.status_code == 200, award.content
+    assert award.json()["id"] == world.award_a.pk
+    assert admin.get("/api/awards/", {"round": "abc"}).status_code == 400
