@@ -274,6 +274,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Database sessions that read only a well-formed session key (alignment_fund/sessions.py).
+SESSION_ENGINE = "alignment_fund.sessions"
+
 # Production hardening, switched on by PRODUCTION=1 (gunicorn behind TLS). `manage.py check --deploy` is clean then.
 PRODUCTION = env_bool("PRODUCTION", False)
 SESSION_COOKIE_HTTPONLY = True

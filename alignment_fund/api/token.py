@@ -18,13 +18,19 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from alignment_fund.api.schema import error, field_errors
-from alignment_fund.models import VerifiedToken
+from alignment_fund.models import User, VerifiedToken
 
 LOCKED_OUT = "Too many failed sign-ins for this account: try again after the cool-off."
 CODE_NEEDED = "Administrators give the code from their authenticator app (or a recovery code) as `code`."
 
 
+# The longest name a user can have: a longer one is refused with a 400 before it reaches django-axes, which would
+# record the failed attempt under it and overflow the column (a 500 on PostgreSQL).
+USERNAME_LENGTH = User._meta.get_field("username").max_length
+
+
 class TokenRequestSerializer(AuthTokenSerializer):
+    username = serializers.CharField(label="Username", write_only=True, max_length=USERNAME_LENGTH)
     code = serializers.CharField(
         required=False, allow_blank=True, write_only=True, help_text="Administrators: the second factor's code."
     )
@@ -46,10 +52,13 @@ class ObtainToken(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        # A JSON body may be a list or a number: the serializer refuses it with a 400; the lockout needs a name.
+        # A JSON body may be a list or a number, a name may hold a NUL byte or be longer than any user's: the
+        # serializer refuses those with a 400, and only a name that could be a user's is looked up for a lockout
+        # (PostgreSQL refuses a NUL byte in a query).
         data = request.data if isinstance(request.data, Mapping) else {}
         credentials = {"username": str(data.get("username", ""))}
-        if AxesProxyHandler.is_locked(request._request, credentials):
+        possible = credentials["username"].isprintable() and len(credentials["username"]) <= USERNAME_LENGTH
+        if possible and AxesProxyHandler.is_locked(request._request, credentials):
             return self.locked_out()
         try:
             valid = serializer.is_valid()

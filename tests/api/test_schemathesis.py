@@ -72,7 +72,6 @@ def api_schema(tokens, wsgi_app):
                 "max-examples": 20,
                 "deterministic": True,
                 "database": "none",
-                "with-security-parameters": False,
             },
             "phases": {"stateful": {"enabled": False}},
             "cache": {"enabled": False},
