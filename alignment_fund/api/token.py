@@ -15,8 +15,10 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from alignment_fund.api.parsers import JSONParser
 from alignment_fund.api.schema import error, field_errors
 from alignment_fund.models import User, VerifiedToken
 
@@ -41,6 +43,7 @@ class ObtainToken(ObtainAuthToken):
     # Signing in reads the credentials in the body and nothing else: a stale token or a session sent along is not
     # looked at, so it can neither refuse the request (a 401) nor ask for a CSRF token (a 403).
     authentication_classes = []
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(
         request=TokenRequestSerializer,

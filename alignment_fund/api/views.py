@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from alignment_fund.api.authentication import VerifiedTokenAuthentication
 from alignment_fund.api.pagination import Pagination
+from alignment_fund.api.parsers import JSONParser
 from alignment_fund.api.serializers import field_errors
 
 

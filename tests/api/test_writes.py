@@ -497,3 +497,18 @@ def test_an_award_is_terminated_through_the_api_and_its_unpaid_part_released(wor
     again = admin.post(f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-02-20"}, format="json")
     assert again.status_code == 400
     assert "already terminated" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/pledges/", '{"\\ud800": 1}'),  # an unknown field, named in the refusal
+        ("/api/pledges/", '{"amount": {"amount": "1.00", "currency": "\\ud800"}}'),  # a currency, quoted back
+        ("/api/receipts/", '{"amount": {"amount": "\\udfff", "currency": "GBP"}}'),
+        ("/api/token/", '{"username": "alice-admin\\ud800", "password": "x"}'),
+    ],
+)
+def test_a_body_with_half_a_surrogate_pair_is_a_400_not_a_500(world, admin, url, body):
+    response = admin.post(url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "surrogate" in response.json()["detail"]
