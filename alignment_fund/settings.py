@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "alignment_fund.api.schema.APISchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -273,6 +273,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# Database sessions that read only a well-formed session key (alignment_fund/sessions.py).
+SESSION_ENGINE = "alignment_fund.sessions"
 
 # Production hardening, switched on by PRODUCTION=1 (gunicorn behind TLS). `manage.py check --deploy` is clean then.
 PRODUCTION = env_bool("PRODUCTION", False)

@@ -18,3 +18,5 @@ urlpatterns = [
     path("awards/", include((pages.researchers, "researcher"))),
     path("api/", include("alignment_fund.api_urls")),
 ]
+
+handler404 = views.not_found

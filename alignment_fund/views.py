@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -46,3 +47,11 @@ def healthz(request):
         checks["rates"] = {"ok": False, "error": "no database"}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks}, status=200 if healthy else 503)
+
+
+def not_found(request, exception):
+    """A 404 for a URL nothing answers: JSON under /api/ (`/api/awards/-1/`, `/api/awardz/`), as the API's own 404s
+    are, so a client reads every answer of the API the same way; the site's page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

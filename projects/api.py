@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 
 from alignment_fund.api.fields import MoneyField
-from alignment_fund.api.views import READ_ERRORS, APIViewSet
+from alignment_fund.api.filters import IdFilter, ModelIdFilter
+from alignment_fund.api.views import APIViewSet
 from projects.models import Project, ResearchArea
 
 
@@ -22,7 +23,7 @@ class ResearchAreaSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "description"]
 
 
-@extend_schema(tags=["projects"], responses={200: ResearchAreaSerializer, **READ_ERRORS})
+@extend_schema(tags=["projects"], responses={200: ResearchAreaSerializer})
 class ResearchAreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """The fund's research areas (public)."""
 
@@ -66,8 +67,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectFilter(filters.FilterSet):
-    round = filters.NumberFilter(field_name="round_id")
-    research_area = filters.ModelChoiceFilter(queryset=ResearchArea.objects.all())
+    round = IdFilter(field_name="round_id", noun="round")
+    research_area = ModelIdFilter(queryset=ResearchArea.objects.all(), noun="research area")
     status = filters.ChoiceFilter(choices=Project.Status.choices)
 
     class Meta:
@@ -75,7 +76,7 @@ class ProjectFilter(filters.FilterSet):
         fields = ["round", "research_area", "status"]
 
 
-@extend_schema(tags=["projects"], responses={200: ProjectSerializer, **READ_ERRORS})
+@extend_schema(tags=["projects"], responses={200: ProjectSerializer})
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Projects: the ones you lead, or all of them for administrators."""
 

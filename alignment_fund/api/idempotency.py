@@ -105,4 +105,5 @@ def idempotent(handler):
             return _replay(earlier, request, fingerprint)
         return response
 
+    wrapper.idempotent = True  # the schema documents the header and the 422 (alignment_fund/api/schema.py)
     return wrapper

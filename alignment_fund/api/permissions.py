@@ -11,6 +11,10 @@ class AdministratorsWrite(BasePermission):
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or is_administrator(request.user)
 
+    def refuses(self, method: str) -> bool:
+        """Whether a request with this method can be refused (for the schema's 403)."""
+        return method not in SAFE_METHODS
+
 
 class FundersAndAdministrators(BasePermission):
     """Contributions and the pool are for administrators and funders' contacts: a researcher has no funder figures

@@ -4,24 +4,35 @@ attempts lock the account for the cool-off, as on the sign-in page, and the answ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django_otp import match_token
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from alignment_fund.models import VerifiedToken
+from alignment_fund.api.parsers import JSONParser
+from alignment_fund.api.schema import error, field_errors
+from alignment_fund.models import User, VerifiedToken
 
 LOCKED_OUT = "Too many failed sign-ins for this account: try again after the cool-off."
 CODE_NEEDED = "Administrators give the code from their authenticator app (or a recovery code) as `code`."
 
 
+# The longest name a user can have: a longer one is refused with a 400 before it reaches django-axes, which would
+# record the failed attempt under it and overflow the column (a 500 on PostgreSQL).
+USERNAME_LENGTH = User._meta.get_field("username").max_length
+
+
 class TokenRequestSerializer(AuthTokenSerializer):
+    username = serializers.CharField(label="Username", write_only=True, max_length=USERNAME_LENGTH)
     code = serializers.CharField(
         required=False, allow_blank=True, write_only=True, help_text="Administrators: the second factor's code."
     )
@@ -29,19 +40,28 @@ class TokenRequestSerializer(AuthTokenSerializer):
 
 class ObtainToken(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
+    # Signing in reads the credentials in the body and nothing else: a stale token or a session sent along is not
+    # looked at, so it can neither refuse the request (a 401) nor ask for a CSRF token (a 403).
+    authentication_classes = []
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(
         request=TokenRequestSerializer,
         responses={
             200: inline_serializer("TokenAnswer", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong credentials, or the second factor missing or wrong."),
-            429: OpenApiResponse(description="Locked out after too many failed sign-ins."),
+            400: field_errors("Wrong credentials, or the second factor missing or wrong."),
+            429: error("Locked out after too many failed sign-ins."),
         },
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        credentials = {"username": str(request.data.get("username", ""))}
-        if AxesProxyHandler.is_locked(request._request, credentials):
+        # A JSON body may be a list or a number, a name may hold a NUL byte or be longer than any user's: the
+        # serializer refuses those with a 400, and only a name that could be a user's is looked up for a lockout
+        # (PostgreSQL refuses a NUL byte in a query).
+        data = request.data if isinstance(request.data, Mapping) else {}
+        credentials = {"username": str(data.get("username", ""))}
+        possible = credentials["username"].isprintable() and len(credentials["username"]) <= USERNAME_LENGTH
+        if possible and AxesProxyHandler.is_locked(request._request, credentials):
             return self.locked_out()
         try:
             valid = serializer.is_valid()

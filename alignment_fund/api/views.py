@@ -4,17 +4,16 @@ from collections.abc import Callable, Mapping
 
 from csp.decorators import csp_update
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from alignment_fund.api.authentication import VerifiedTokenAuthentication
 from alignment_fund.api.pagination import Pagination
+from alignment_fund.api.parsers import JSONParser
 from alignment_fund.api.serializers import field_errors
 
 
@@ -31,6 +30,13 @@ class APIViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser]
     pagination_class = Pagination
     lookup_value_regex = "[0-9]+"
+
+    def filter_queryset(self, queryset):
+        # The filters are the list's, and documented there: a record named by its id is that record whatever the
+        # query string says (DRF would apply them to it too, and answer an undocumented 400 or a 404).
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def validated(self, input_serializer: type[serializers.Serializer]) -> dict:
         """The request body checked by `input_serializer`: its validated data, or a 400 with field errors."""
@@ -60,18 +66,6 @@ def run_action(action: Callable, *args, rename: Mapping[str, str] | None = None,
         if hasattr(exc, "error_dict"):
             raise serializers.ValidationError(field_errors(exc.message_dict, rename)) from exc
         raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
-
-
-WRITE_ERRORS = {
-    400: OpenApiResponse(description="Field errors: `{field: [message, ...]}`. Nothing was recorded."),
-    401: OpenApiResponse(description="Not signed in: send `Authorization: Token <key>` or a session cookie."),
-    403: OpenApiResponse(description="Only fund administrators can record this."),
-    422: OpenApiResponse(description="The Idempotency-Key was already used for a different request."),
-}
-READ_ERRORS = {
-    401: OpenApiResponse(description="Not signed in."),
-    403: OpenApiResponse(description="This role cannot see these records."),
-}
 
 
 # The one inline <style> of drf-spectacular's Swagger UI page, allowed by its hash on that page only. The page itself

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import MoneyField, money_json
-from alignment_fund.api.filters import ISODateFilter
+from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
 from alignment_fund.api.permissions import FundersAndAdministrators
-from alignment_fund.api.views import READ_ERRORS, APIViewSet
+from alignment_fund.api.views import APIViewSet
 from alignment_fund.money import BASE_CURRENCY, round_money
 from grants.api.awards import RoundBriefSerializer
 from grants.api.common import FunderBriefSerializer, funders_for_filter
@@ -93,11 +93,11 @@ class AttributionSerializer(serializers.ModelSerializer):
 
 
 class AttributionFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(queryset=funders_for_filter)
-    award = filters.NumberFilter(field_name="award_id")
-    round = filters.ModelChoiceFilter(field_name="award__round", queryset=Round.objects.all())
-    research_area = filters.ModelChoiceFilter(
-        field_name="award__project__research_area", queryset=ResearchArea.objects.all()
+    funder = ModelIdFilter(queryset=funders_for_filter, noun="funder")
+    award = IdFilter(field_name="award_id", noun="award")
+    round = ModelIdFilter(field_name="award__round", queryset=Round.objects.all(), noun="round")
+    research_area = ModelIdFilter(
+        field_name="award__project__research_area", queryset=ResearchArea.objects.all(), noun="research area"
     )
     status = filters.ChoiceFilter(field_name="award__status", choices=Award.Status.choices)
     awarded_from = ISODateFilter(field_name="award__awarded_on", lookup_expr="gte", label="Awarded on or after")
@@ -108,7 +108,7 @@ class AttributionFilter(filters.FilterSet):
         fields = ["funder", "award", "round", "research_area", "status", "awarded_from", "awarded_to"]
 
 
-@extend_schema(tags=["contributions"], responses={200: AttributionSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: AttributionSerializer})
 class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """The awards a funder's money supports: its share of each, fixed when the award was made."""
 

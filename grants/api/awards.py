@@ -11,10 +11,10 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
-from alignment_fund.api.filters import ISODateFilter
-from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
+from alignment_fund.api.idempotency import idempotent
 from alignment_fund.api.serializers import InputSerializer
-from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
+from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
 from grants import actions
 from grants.api.common import READ_WRITE, awards_visible_to
@@ -40,7 +40,7 @@ class RoundSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "name", "opens_on", "closes_on", "decisions_from", "decisions_to", "budget", "status"]
 
 
-@extend_schema(tags=["awards"], responses={200: RoundSerializer, **READ_ERRORS})
+@extend_schema(tags=["awards"], responses={200: RoundSerializer})
 class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """The fund's funding rounds (public)."""
 
@@ -140,8 +140,10 @@ class TerminationInput(InputSerializer):
 
 
 class AwardFilter(filters.FilterSet):
-    round = filters.NumberFilter(field_name="round_id")
-    research_area = filters.ModelChoiceFilter(field_name="project__research_area", queryset=ResearchArea.objects.all())
+    round = IdFilter(field_name="round_id", noun="round")
+    research_area = ModelIdFilter(
+        field_name="project__research_area", queryset=ResearchArea.objects.all(), noun="research area"
+    )
     status = filters.ChoiceFilter(choices=Award.Status.choices)
     awarded_from = ISODateFilter(field_name="awarded_on", lookup_expr="gte", label="Awarded on or after")
     awarded_to = ISODateFilter(field_name="awarded_on", lookup_expr="lte", label="Awarded on or before")
@@ -151,7 +153,7 @@ class AwardFilter(filters.FilterSet):
         fields = ["round", "research_area", "status", "awarded_from", "awarded_to"]
 
 
-@extend_schema(tags=["awards"], responses={200: AwardSerializer, **READ_ERRORS})
+@extend_schema(tags=["awards"], responses={200: AwardSerializer})
 class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Awards with their payment schedule: yours as a project lead, or all of them for administrators."""
 
@@ -171,8 +173,7 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
 
     @extend_schema(
         request=AwardInput,
-        responses={201: AwardSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: AwardSerializer},
     )
     @idempotent
     def create(self, request):
@@ -189,8 +190,7 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
 
     @extend_schema(
         request=TerminationInput,
-        responses={200: AwardSerializer, **WRITE_ERRORS, 404: None},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: AwardSerializer},
     )
     @action(detail=True, methods=["post"])
     @idempotent

@@ -22,11 +22,11 @@ from alignment_fund.api.fields import (
     RateSerializer,
     StrictBooleanField,
 )
-from alignment_fund.api.filters import BooleanChoiceFilter, ISODateFilter
-from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from alignment_fund.api.filters import BooleanChoiceFilter, IdFilter, ISODateFilter, ModelIdFilter
+from alignment_fund.api.idempotency import idempotent
 from alignment_fund.api.permissions import AdministratorsWrite, FundersAndAdministrators
 from alignment_fund.api.serializers import InputSerializer
-from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
+from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants import actions
@@ -87,7 +87,8 @@ class PledgeSerializer(ValuedModelSerializer):
     amount = MoneyField(read_only=True)
     received = serializers.SerializerMethodField(help_text="Received so far against this pledge, in its currency.")
     outstanding = serializers.SerializerMethodField(help_text="Still to arrive, in the pledge's currency.")
-    note = serializers.CharField(read_only=True, help_text="Administrators only.")
+    # Not read-only, only so that the schema does not list it as always present: this serializer only writes JSON.
+    note = serializers.CharField(required=False, help_text="Administrators only: absent for anyone else.")
 
     class Meta:
         model = Pledge
@@ -138,11 +139,11 @@ class PledgeInput(InputSerializer):
 
 
 class PledgeFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(queryset=funders_for_filter)
+    funder = ModelIdFilter(queryset=funders_for_filter, noun="funder")
     currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
     pledged_from = ISODateFilter(field_name="pledged_on", lookup_expr="gte", label="Pledged on or after")
     pledged_to = ISODateFilter(field_name="pledged_on", lookup_expr="lte", label="Pledged on or before")
-    round = filters.ModelChoiceFilter(field_name="restricted_to_round", queryset=Round.objects.all())
+    round = ModelIdFilter(field_name="restricted_to_round", queryset=Round.objects.all(), noun="round")
     compute_only = BooleanChoiceFilter()
 
     class Meta:
@@ -150,7 +151,7 @@ class PledgeFilter(filters.FilterSet):
         fields = ["funder", "currency", "pledged_from", "pledged_to", "round", "compute_only"]
 
 
-@extend_schema(tags=["contributions"], responses={200: PledgeSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: PledgeSerializer})
 class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Pledges: a funder's contact sees their own funder's; administrators see and record all."""
 
@@ -168,8 +169,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
 
     @extend_schema(
         request=PledgeInput,
-        responses={201: PledgeSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: PledgeSerializer},
     )
     @idempotent
     def create(self, request):
@@ -225,8 +225,8 @@ class ReceiptInput(InputSerializer):
 
 
 class ReceiptFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(field_name="pledge__funder", queryset=funders_for_filter)
-    pledge = filters.NumberFilter(field_name="pledge_id")
+    funder = ModelIdFilter(field_name="pledge__funder", queryset=funders_for_filter, noun="funder")
+    pledge = IdFilter(field_name="pledge_id", noun="pledge")
     currency = filters.ChoiceFilter(field_name="amount_currency", choices=CURRENCY_CHOICES)
     received_from = ISODateFilter(field_name="received_on", lookup_expr="gte", label="Received on or after")
     received_to = ISODateFilter(field_name="received_on", lookup_expr="lte", label="Received on or before")
@@ -236,7 +236,7 @@ class ReceiptFilter(filters.FilterSet):
         fields = ["funder", "pledge", "currency", "received_from", "received_to"]
 
 
-@extend_schema(tags=["contributions"], responses={200: ReceiptSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: ReceiptSerializer})
 class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Money that arrived against pledges: a funder's contact sees their own funder's."""
 
@@ -254,8 +254,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSe
 
     @extend_schema(
         request=ReceiptInput,
-        responses={201: ReceiptSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ReceiptSerializer},
     )
     @idempotent
     def create(self, request):
@@ -327,8 +326,8 @@ class ConversionInput(InputSerializer):
 
 
 class ConversionFilter(filters.FilterSet):
-    funder = filters.ModelChoiceFilter(field_name="receipt__pledge__funder", queryset=funders_for_filter)
-    receipt = filters.NumberFilter(field_name="receipt_id")
+    funder = ModelIdFilter(field_name="receipt__pledge__funder", queryset=funders_for_filter, noun="funder")
+    receipt = IdFilter(field_name="receipt_id", noun="receipt")
     currency = filters.ChoiceFilter(field_name="amount_sold_currency", choices=CURRENCY_CHOICES)
     converted_from = ISODateFilter(field_name="converted_on", lookup_expr="gte", label="Converted on or after")
     converted_to = ISODateFilter(field_name="converted_on", lookup_expr="lte", label="Converted on or before")
@@ -338,7 +337,7 @@ class ConversionFilter(filters.FilterSet):
         fields = ["funder", "receipt", "currency", "converted_from", "converted_to"]
 
 
-@extend_schema(tags=["contributions"], responses={200: ConversionSerializer, **READ_ERRORS})
+@extend_schema(tags=["contributions"], responses={200: ConversionSerializer})
 class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Foreign cash exchanged into pounds at the rate the bank dealt."""
 
@@ -355,8 +354,7 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVie
 
     @extend_schema(
         request=ConversionInput,
-        responses={201: ConversionSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ConversionSerializer},
     )
     @idempotent
     def create(self, request):

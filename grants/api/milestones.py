@@ -10,10 +10,10 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
 from alignment_fund.api.fields import FundDateField, IdField, MoneyField
-from alignment_fund.api.filters import ISODateFilter
-from alignment_fund.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from alignment_fund.api.filters import IdFilter, ISODateFilter
+from alignment_fund.api.idempotency import idempotent
 from alignment_fund.api.serializers import InputSerializer
-from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet, run_action
+from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from grants import actions
@@ -83,7 +83,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class MilestoneFilter(filters.FilterSet):
-    award = filters.NumberFilter(field_name="award_id")
+    award = IdFilter(field_name="award_id", noun="award")
     status = filters.ChoiceFilter(choices=Milestone.ReportStatus.choices, method="filter_status")
     due_from = ISODateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after")
     due_to = ISODateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before")
@@ -113,7 +113,7 @@ class ApprovalInput(InputSerializer):
     approved_on = FundDateField()
 
 
-@extend_schema(tags=["awards"], responses={200: MilestoneSerializer, **READ_ERRORS})
+@extend_schema(tags=["awards"], responses={200: MilestoneSerializer})
 class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Milestones of the awards you can see; administrators record reports received and approvals."""
 
@@ -130,8 +130,7 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
 
     @extend_schema(
         request=ReportReceivedInput,
-        responses={200: MilestoneSerializer, **WRITE_ERRORS, 404: None},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: MilestoneSerializer},
     )
     @action(detail=True, methods=["post"], url_path="report-received")
     @idempotent
@@ -143,8 +142,7 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
 
     @extend_schema(
         request=ApprovalInput,
-        responses={200: MilestoneSerializer, **WRITE_ERRORS, 404: None},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: MilestoneSerializer},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -183,8 +181,8 @@ class DisbursementInput(InputSerializer):
 
 
 class DisbursementFilter(filters.FilterSet):
-    award = filters.NumberFilter(field_name="award_id")
-    round = filters.NumberFilter(field_name="award__round_id")
+    award = IdFilter(field_name="award_id", noun="award")
+    round = IdFilter(field_name="award__round_id", noun="round")
     paid_from = ISODateFilter(field_name="paid_on", lookup_expr="gte", label="Paid on or after")
     paid_to = ISODateFilter(field_name="paid_on", lookup_expr="lte", label="Paid on or before")
 
@@ -193,7 +191,7 @@ class DisbursementFilter(filters.FilterSet):
         fields = ["award", "round", "paid_from", "paid_to"]
 
 
-@extend_schema(tags=["awards"], responses={200: DisbursementSerializer, **READ_ERRORS})
+@extend_schema(tags=["awards"], responses={200: DisbursementSerializer})
 class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Payments made against approved milestones (monthly, in arrears)."""
 
@@ -208,8 +206,7 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIV
 
     @extend_schema(
         request=DisbursementInput,
-        responses={201: DisbursementSerializer, **WRITE_ERRORS},
-        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: DisbursementSerializer},
     )
     @idempotent
     def create(self, request):

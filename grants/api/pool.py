@@ -3,6 +3,7 @@ figure for administrators."""
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import FundDateField, MoneySerializer, RateSerializer, money_json, rate_json
 from alignment_fund.api.permissions import FundersAndAdministrators
-from alignment_fund.api.views import READ_ERRORS, WRITE_ERRORS, APIViewSet
+from alignment_fund.api.views import APIViewSet
 from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES
 from alignment_fund.rates.models import RateUnavailable
@@ -75,6 +76,18 @@ class PoolSerializer(serializers.Serializer):
         return [rate_json(quote) for quote in self.context["rates"]]
 
 
+class FundersPoolSchema(OpenApiSerializerExtension):
+    """The funder's pool has none of the administrators' figures: said in the schema (no other properties), so an
+    administrator's answer, which has every property of the funder's and more, matches one branch of the answer's
+    oneOf and not both."""
+
+    target_class = PoolSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
+
+
 class AdministratorsPoolSerializer(PoolSerializer):
     """The pool with every figure, for administrators: every funder's money, and the figures that mix it all."""
 
@@ -107,8 +120,6 @@ class PoolView(APIView):
                 serializers=[PoolSerializer, AdministratorsPoolSerializer],
                 resource_type_field_name=None,
             ),
-            400: WRITE_ERRORS[400],
-            **READ_ERRORS,
         },
     )
     def get(self, request):

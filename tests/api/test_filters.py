@@ -128,3 +128,83 @@ def test_lists_come_in_pages(world, admin, more_pledges):
     assert {r["id"] for r in first["results"]}.isdisjoint({r["id"] for r in second["results"]})
     assert admin.get("/api/pledges/", {"page": 99}).status_code == 404
     assert admin.get("/api/pledges/", {"page": "last", "page_size": 2}).json()["results"] == second["results"]
+
+
+# Every filter that takes an id: (list, filter, what it names, whether the id must be of an object one may choose).
+ID_FILTERS = [
+    ("/api/pledges/", "funder", "funder", True),
+    ("/api/pledges/", "round", "round", True),
+    ("/api/receipts/", "funder", "funder", True),
+    ("/api/receipts/", "pledge", "pledge", False),
+    ("/api/conversions/", "funder", "funder", True),
+    ("/api/conversions/", "receipt", "receipt", False),
+    ("/api/attributions/", "funder", "funder", True),
+    ("/api/attributions/", "award", "award", False),
+    ("/api/attributions/", "round", "round", True),
+    ("/api/attributions/", "research_area", "research area", True),
+    ("/api/awards/", "round", "round", False),
+    ("/api/awards/", "research_area", "research area", True),
+    ("/api/milestones/", "award", "award", False),
+    ("/api/disbursements/", "award", "award", False),
+    ("/api/disbursements/", "round", "round", False),
+    ("/api/projects/", "round", "round", False),
+    ("/api/projects/", "research_area", "research area", True),
+]
+NOT_IDS = ["1.5", "1.7e16", "1e3", "-1", "+1", "0x10", "one", "1 2", "\u0661\u0662"]
+OUT_OF_RANGE = ["0", "1000000000000000000", "99999999999999999999", "9" * 5000]
+LARGEST_ID = "999999999999999999"
+
+
+def test_the_list_of_id_filters_is_every_number_a_list_filters_on(db, client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    numeric = {
+        (path, parameter["name"])
+        for path, operations in schema["paths"].items()
+        for parameter in operations.get("get", {}).get("parameters", [])
+        if parameter["in"] == "query"
+        and parameter["schema"].get("type") in ("integer", "number")
+        and parameter["name"] not in ("page", "page_size")
+    }
+    assert numeric == {(url, name) for url, name, _, _ in ID_FILTERS}
+    for url, name, _, _ in ID_FILTERS:
+        [parameter] = [p for p in schema["paths"][url]["get"]["parameters"] if p["name"] == name]
+        assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": int(LARGEST_ID)}
+
+
+@pytest.mark.parametrize(("url", "name", "noun", "chooses"), ID_FILTERS)
+def test_an_id_filter_refuses_what_is_not_a_whole_number_with_a_400_saying_so(world, admin, url, name, noun, chooses):
+    for value in NOT_IDS:
+        response = admin.get(url, {name: value})
+        assert response.status_code == 400, (value, response.content)
+        assert response.json() == {name: [f'Give the {noun}\'s id as a whole number, such as 12, not "{value}".']}
+
+
+@pytest.mark.parametrize(("url", "name", "noun", "chooses"), ID_FILTERS)
+def test_an_id_filter_refuses_an_id_out_of_range_with_a_400_not_a_500(world, admin, url, name, noun, chooses):
+    for value in OUT_OF_RANGE:
+        response = admin.get(url, {name: value})
+        assert response.status_code == 400, (value[:30], response.content)
+        assert response.json() == {
+            name: [f"There is no {noun} with that id: ids are whole numbers from 1 to {LARGEST_ID}."]
+        }
+
+
+@pytest.mark.parametrize(("url", "name", "noun", "chooses"), ID_FILTERS)
+def test_the_largest_id_is_read_and_finds_nothing(world, admin, url, name, noun, chooses):
+    response = admin.get(url, {name: LARGEST_ID})
+    if chooses:
+        assert response.status_code == 400
+        assert response.json() == {name: [f"There is no {noun} with that id."]}
+    else:
+        assert response.status_code == 200, response.content
+        assert response.json()["count"] == 0
+
+
+def test_an_id_filter_reads_leading_zeros_and_spaces_as_the_same_id(world, admin):
+    assert ids(admin.get("/api/awards/", {"round": f"  00{world.round.pk} "})) == sorted(
+        [world.award_a.pk, world.award_b.pk]
+    )
+    assert ids(admin.get("/api/attributions/", {"award": f"0{world.award_b.pk}"})) == ids(
+        admin.get("/api/attributions/", {"award": world.award_b.pk})
+    )
+    assert ids(admin.get("/api/pledges/", {"funder": f"0{world.funder_b.pk}"})) == [world.pledge_b.pk]

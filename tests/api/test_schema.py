@@ -68,6 +68,60 @@ def test_every_write_documents_its_body_its_errors_and_the_idempotency_key(schem
         assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"], path
 
 
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_refusal_the_api_gives_is_documented_with_its_json_body(schema):
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        where = f"{method.upper()} {path}"
+        if path == "/api/token/":
+            assert set(responses) == {"200", "400", "429"}
+        else:
+            assert "401" in responses, where
+        if "{id}" in path or "page" in query:
+            assert "404" in responses, where
+        if "requestBody" in operation or query - {"page", "page_size"}:
+            assert "400" in responses, where
+        for code, response in responses.items():
+            if code.startswith("2"):
+                continue
+            [(media_type, content)] = response["content"].items()
+            assert media_type == "application/json", where
+            expected = "FieldErrors" if code == "400" else "Error"
+            assert content["schema"] == {"$ref": f"#/components/schemas/{expected}"}, (where, code)
+
+
+def test_a_403_is_documented_where_a_role_can_be_refused_and_only_there(schema):
+    refused = {(path, method) for path, method, operation in operations(schema) if "403" in operation["responses"]}
+    writes = {(path, method) for path, method, _ in operations(schema) if method == "post" and path != "/api/token/"}
+    funders_only = {
+        (f"/api/{name}{detail}", "get")
+        for name in ("funders", "pledges", "receipts", "conversions", "attributions")
+        for detail in ("/", "/{id}/")
+    } | {("/api/pool/", "get")}
+    assert refused == writes | funders_only
+
+
+def test_a_400_is_a_message_or_messages_under_each_name_at_fault(schema):
+    errors = schema["components"]["schemas"]["FieldErrors"]
+    assert errors["type"] == "object"
+    assert errors["additionalProperties"] == {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    }
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+
+
+def test_the_administrators_note_on_a_pledge_is_documented_as_sometimes_absent(schema):
+    pledge = schema["components"]["schemas"]["Pledge"]
+    assert "note" in pledge["properties"]
+    assert "note" not in pledge["required"]
+
+
 def test_money_is_documented_as_a_decimal_string_with_its_currency(schema):
     money = schema["components"]["schemas"]["Money"]
     assert money["properties"]["amount"]["type"] == "string"

@@ -3,6 +3,7 @@ the API; every write goes through the fund's operations and posts to the ledger 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -171,6 +172,21 @@ def test_a_token_signs_in_and_writes_like_a_session(world, client):
     refused = client.post("/api/token/", {"username": "alice-admin", "password": "wrong"})
     assert refused.status_code == 400
     assert "token" not in refused.json()
+
+
+def test_signing_in_for_a_token_reads_only_the_body_not_a_stale_token_sent_along(world, client):
+    # The token endpoint answers 200, 400 or 429 (as its schema says), never a 401 for an old header.
+    credentials = {"username": "alice-admin", "password": "correct-horse-battery-staple"}
+    response = client.post("/api/token/", credentials, HTTP_AUTHORIZATION="Token expired-or-revoked")
+    assert response.status_code == 200, response.content
+    assert client.post("/api/token/", {}, HTTP_AUTHORIZATION="Token expired-or-revoked").status_code == 400
+
+
+@pytest.mark.parametrize("body", [[None, None], ["alice-admin"], 7, "alice-admin", None])
+def test_a_token_request_whose_body_is_not_an_object_is_a_400(world, client, body):
+    response = client.post("/api/token/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "token" not in response.json()
 
 
 def test_the_token_endpoint_shares_the_sign_in_lockout(world, client, settings):
@@ -481,3 +497,18 @@ def test_an_award_is_terminated_through_the_api_and_its_unpaid_part_released(wor
     again = admin.post(f"/api/awards/{world.award_a.pk}/termination/", {"terminated_on": "2026-02-20"}, format="json")
     assert again.status_code == 400
     assert "already terminated" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/pledges/", '{"\\ud800": 1}'),  # an unknown field, named in the refusal
+        ("/api/pledges/", '{"amount": {"amount": "1.00", "currency": "\\ud800"}}'),  # a currency, quoted back
+        ("/api/receipts/", '{"amount": {"amount": "\\udfff", "currency": "GBP"}}'),
+        ("/api/token/", '{"username": "alice-admin\\ud800", "password": "x"}'),
+    ],
+)
+def test_a_body_with_half_a_surrogate_pair_is_a_400_not_a_500(world, admin, url, body):
+    response = admin.post(url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "surrogate" in response.json()["detail"]
