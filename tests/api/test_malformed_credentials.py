@@ -18,7 +18,8 @@ def test_a_token_request_with_a_name_no_user_could_have_is_a_400(world, client, 
     for _ in range(2):  # the second time too: nothing the first one recorded gets in the way
         response = client.post("/api/token/", body, content_type="application/json")
         assert response.status_code == 400, response.content
-        assert "username" in response.json()
+        # A lone surrogate is not text at all: the body is refused before any field is read.
+        assert "username" in response.json() or "surrogate" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("key", ["ab\x00cd", "a" * 41, "bell\x07here"], ids=["nul", "too-long", "control"])
