@@ -10,6 +10,7 @@ from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
 from grants import actions
 from grants.models import Milestone
 from grants.reads.position import (
+    PoolPosition,
     RoundPosition,
     money_sum,
     pool_position,
@@ -19,6 +20,7 @@ from grants.reads.position import (
     stale_rates,
     value,
 )
+from tests.factories import RoundFactory
 
 ON = date(2026, 3, 10)
 
@@ -149,3 +151,17 @@ def test_a_value_in_its_own_currency_is_that_amount(rates):
     valued = value(Decimal("10.00"), "GBP", date(2025, 11, 20), book)
     assert (valued.currency, valued.amount, valued.gbp) == ("GBP", Decimal("10.00"), Decimal("10.00"))
     assert valued.usd == book.quote("GBP", "USD", date(2025, 11, 20)).convert(Decimal("10.00"))
+
+
+def test_round_headroom_reads_its_own_round_among_several(fund):
+    other = RoundFactory(fund=fund.fund, number=2, name="Round 2", budget=Money("70000.00", "GBP"))
+    assert round_headroom(fund.round, ON).position.round == fund.round
+    assert round_headroom(other, ON).position.headroom_gbp == Decimal("70000.00")
+
+
+def test_the_days_gbp_usd_rate_is_among_the_rates_used_even_with_no_pounds_held(rates):
+    book = RateBook.load()
+    gbp_usd = book.quote("GBP", "USD", date(2025, 11, 20))
+    empty = PoolPosition(date(2025, 11, 20), {}, {}, {}, Decimal(0), Decimal(0), Decimal(0), gbp_usd=gbp_usd)
+    assert empty.rates_used() == [gbp_usd]
+    assert PoolPosition(date(2025, 11, 20), {}, {}, {}, Decimal(0), Decimal(0), Decimal(0)).rates_used() == []
