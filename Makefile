@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format check worker migrate demo reconcile bench screenshots clean
+.PHONY: help install run test lint format check worker migrate demo reconcile bench screenshots mutants clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ test: install ## Run the whole test suite
 
 bench: install ## Print the benchmarks' figures
 	$(PY) -m pytest -m benchmark -s -p no:cacheprovider tests/benchmarks
+
+mutants: install ## Mutation-test the money, awards, attribution, rate book and position (docs/mutants.md; not in CI)
+	$(PY) .ci/mutants.py
 
 screenshots: install ## Refresh the README's screenshots from the demo fund
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -m browser -p no:cacheprovider tests/browser

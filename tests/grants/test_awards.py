@@ -7,7 +7,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.actions import ActionError
-from grants.models import Account, Award, AwardAttribution, LedgerLine
+from grants.models import Account, Award, AwardAttribution, LedgerLine, LedgerTransaction
 from grants.reads.attribution import split_among_funders, split_award
 from grants.reads.position import pool_position
 from projects.models import Project
@@ -157,3 +157,160 @@ def test_an_award_checks_the_rounds_budget_as_stored_not_as_the_callers_copy(wor
     project.round = stale_copy  # the caller still holds the round with its old, larger budget
     with pytest.raises(ActionError, match="headroom"):
         actions.do_award_project(world.admin, project=project, amount="100000.00", awarded_on=date(2026, 1, 10))
+
+
+# What an award records and how it refuses, field by field (`make mutants` checks each of these is held to).
+
+
+def refusal(world, **kwargs):
+    kwargs.setdefault("project", world.waiting)
+    kwargs.setdefault("amount", "100000.00")
+    kwargs.setdefault("awarded_on", date(2025, 11, 20))
+    with pytest.raises(ActionError) as refused:
+        actions.do_award_project(world.admin, **kwargs)
+    return refused.value.message_dict
+
+
+@pytest.mark.parametrize("amount", ["49999.99", "1000000.01"])
+def test_an_amount_outside_the_limits_is_refused_on_the_amount(world, amount):
+    assert refusal(world, amount=amount) == {
+        "amount": ["An award must be between £50,000.00 and £1,000,000.00 inclusive."]
+    }
+
+
+def test_the_limits_themselves_can_be_awarded(world):
+    world.round.budget = Money("5000000.00", "GBP")
+    world.round.save()
+    smallest = actions.do_award_project(
+        world.admin, project=world.waiting, amount="50000.00", awarded_on=date(2025, 11, 20)
+    )
+    largest = actions.do_award_project(
+        world.admin,
+        project=ProjectFactory(round=world.round, research_area=world.area, reference="R1-0400"),
+        amount=Money("1000000.00", "GBP"),
+        awarded_on=date(2025, 11, 20),
+    )
+    assert (smallest.amount, largest.amount) == (Money("50000.00", "GBP"), Money("1000000.00", "GBP"))
+
+
+def test_an_amount_that_is_not_a_number_or_not_pounds_is_refused_on_the_amount(world):
+    assert refusal(world, amount="ten") == {"amount": ["'ten' is not a decimal number"]}
+    assert refusal(world, amount=Money("100000", "USD")) == {
+        "amount": ["Awards are made in pounds sterling (GBP), not USD."]
+    }
+
+
+def test_a_refusal_over_the_headroom_is_on_the_amount(world):
+    # The fund: £1,974,567.89 held in pounds and $1,000,000 at the 20 Nov 2025 reference rate, less £450,000 committed.
+    assert refusal(world, amount="550000.01") == {
+        "amount": [
+            "£550,000.01 is more than the headroom: £550,000.00 can still be awarded in Round 1 "
+            "(the fund as a whole has £2,270,898.00)."
+        ]
+    }
+
+
+def test_a_project_already_awarded_is_refused_on_the_project(world):
+    assert refusal(world, project=world.award_a.project) == {
+        "project": ["R1-0001 is awarded: only a vetted project without an award can be awarded."]
+    }
+    # Even put back to vetted, a project with an award cannot be awarded again.
+    Project.objects.filter(pk=world.award_b.project.pk).update(status=Project.Status.VETTED)
+    assert refusal(world, project=world.award_b.project) == {
+        "project": ["R1-0002 is vetted: only a vetted project without an award can be awarded."]
+    }
+
+
+def test_an_awards_date_is_refused_on_its_own_field(world, settings):
+    settings.FUND_TODAY = "2026-03-31"
+    assert refusal(world, awarded_on=date(2026, 4, 1)) == {
+        "awarded_on": ["An award's date cannot be after today (31 Mar 2026)."]
+    }
+    assert refusal(world, awarded_on=date(1999, 12, 31)) == {
+        "awarded_on": ["An award's date must be on or after 1 Jan 2000."]
+    }
+    # The world's rates start in January 2025: an award before then could not be valued.
+    assert list(refusal(world, awarded_on=date(2024, 6, 3))) == ["awarded_on"]
+
+
+def test_an_award_records_what_it_was_given(world):
+    award = actions.do_award_project(
+        world.admin,
+        project=world.waiting,
+        amount="100000.00",
+        awarded_on=date(2025, 11, 20),
+        reference="AP-SPECIAL",
+        compute_provider="Cloud Co",
+        compute_quantity="20,000 GPU-hours",
+        compute_value="25000.00",
+        mentor="Dr Mentor",
+        status=Award.Status.ACCEPTED,
+    )
+    award = Award.objects.get(pk=award.pk)
+    assert (award.reference, award.status, award.awarded_by) == ("AP-SPECIAL", Award.Status.ACCEPTED, world.admin)
+    assert (award.compute_provider, award.compute_quantity, award.mentor) == (
+        "Cloud Co",
+        "20,000 GPU-hours",
+        "Dr Mentor",
+    )
+    assert award.compute_value == Money("25000.00", "GBP")
+    assert Project.objects.get(pk=world.waiting.pk).status == Project.Status.AWARDED
+
+
+def test_an_award_given_nothing_more_is_offered_with_no_compute_and_no_mentor(world):
+    award = Award.objects.get(pk=world.award_a.pk)
+    assert (award.status, award.compute_provider, award.compute_quantity, award.compute_value, award.mentor) == (
+        Award.Status.OFFERED,
+        "",
+        "",
+        None,
+        "",
+    )
+    assert award.awarded_by == world.admin
+
+
+def test_an_award_posts_awarded_against_committed_for_its_round_and_itself(world):
+    award = world.award_a
+    posted = LedgerTransaction.objects.get(key=f"award:{award.pk}")
+    assert (posted.kind, posted.occurred_on, posted.posted_by, posted.memo) == (
+        LedgerTransaction.Kind.AWARD,
+        date(2025, 11, 10),
+        world.admin,
+        "Award AP-R1-0001 to R1-0001",
+    )
+    assert sorted(posted.lines.values_list("account", "amount", "amount_currency", "round", "award")) == [
+        (Account.GRANTS_AWARDED, Decimal("300000.00"), "GBP", world.round.pk, award.pk),
+        (Account.GRANTS_COMMITTED, Decimal("-300000.00"), "GBP", world.round.pk, award.pk),
+    ]
+
+
+def test_each_funders_part_of_an_award_is_stored_with_its_share_and_basis(world):
+    # In the world each award has one funder (A's money is kept to interpretability): its part is the whole award.
+    (part_a,) = world.award_a.attributions.all()
+    (part_b,) = world.award_b.attributions.all()
+    assert (part_a.funder, part_b.funder) == (world.funder_a, world.funder_b)
+    for part, award in ((part_a, world.award_a), (part_b, world.award_b)):
+        assert part.amount == award.amount and part.amount.currency.code == "GBP"
+        assert part.share == Decimal("1.000000")
+        assert part.basis.endswith(" free")
+    assert part_a.basis.startswith("USD 2,000,000.00 received 1 Aug 2025")
+    assert part_b.basis.startswith("GBP 1,234,567.89 received 1 Aug 2025")
+
+
+def test_the_standard_schedule_is_numbered_dated_and_split_to_the_penny(world):
+    award = actions.do_award_project(
+        world.admin, project=world.waiting, amount="200000.01", awarded_on=date(2025, 11, 20), plan_milestones=True
+    )
+    assert list(award.milestones.order_by("number").values_list("number", "title", "due_on", "amount")) == [
+        (1, "Inception report", date(2026, 2, 28), Decimal("50000.01")),
+        (2, "Interim results", date(2026, 5, 31), Decimal("50000.00")),
+        (3, "Draft paper", date(2026, 8, 31), Decimal("50000.00")),
+        (4, "Final report", date(2026, 11, 30), Decimal("50000.00")),
+    ]
+
+
+def test_an_award_of_400000_or_less_is_scheduled_over_twelve_months():
+    from grants.actions.awards import standard_schedule
+
+    assert standard_schedule(Decimal("400000.00"), date(2025, 1, 15))[-1][1] == date(2026, 1, 31)
+    assert standard_schedule(Decimal("400000.01"), date(2025, 1, 15))[-1][1] == date(2026, 7, 31)

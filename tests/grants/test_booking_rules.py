@@ -192,6 +192,7 @@ def test_money_restricted_to_another_round_never_pays_for_this_one(world, today)
             actions.do_award_project(world.admin, project=project, amount="1000000.00", awarded_on=date(2025, 11, 20))
         except ActionError as exc:
             assert "pledge restrictions" in " ".join(exc.messages)
+            assert list(exc.message_dict) == ["amount"]
             refused += 1
     assert refused == 4
     # Round 1's awards (£450,000 before, £2,000,000 now) are paid for by A and B alone, B within what it gave.

@@ -6,7 +6,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.actions import ActionError
-from grants.models import Award, LedgerTransaction, Milestone
+from grants.models import Account, Award, LedgerTransaction, Milestone
 from grants.reads.position import pool_position, round_positions
 
 
@@ -59,3 +59,71 @@ def test_the_admin_terminates_through_its_action_not_a_status_edit(paid_once, cl
     assert response.status_code == 200
     assert Award.objects.get(pk=world.award_a.pk).status == Award.Status.TERMINATED
     assert LedgerTransaction.objects.filter(key=f"termination:{world.award_a.pk}").count() == 1
+
+
+def test_terminating_posts_the_unpaid_part_back_for_its_round_and_award_and_says_so(paid_once):
+    world = paid_once
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 3, 10), reason="Team left.")
+    posted = LedgerTransaction.objects.get(key=f"termination:{world.award_a.pk}")
+    assert (posted.kind, posted.occurred_on, posted.posted_by, posted.memo) == (
+        LedgerTransaction.Kind.REVERSAL,
+        date(2026, 3, 10),
+        world.admin,
+        "Award AP-R1-0001 terminated: £200,000.00 unpaid released. Team left.",
+    )
+    assert sorted(posted.lines.values_list("account", "amount", "amount_currency", "round", "award")) == [
+        (Account.GRANTS_AWARDED, Decimal("-200000.00"), "GBP", world.round.pk, world.award_a.pk),
+        (Account.GRANTS_COMMITTED, Decimal("200000.00"), "GBP", world.round.pk, world.award_a.pk),
+    ]
+
+
+def test_an_award_never_paid_releases_all_of_it_and_may_end_the_day_it_was_made(world):
+    award = world.award_b
+    actions.do_terminate_award(world.admin, award=award, terminated_on=award.awarded_on)
+    posted = LedgerTransaction.objects.get(key=f"termination:{award.pk}")
+    assert posted.memo == "Award AP-R1-0002 terminated: £150,000.00 unpaid released."
+    assert sorted(posted.lines.values_list("account", "amount")) == [
+        (Account.GRANTS_AWARDED, Decimal("-150000.00")),
+        (Account.GRANTS_COMMITTED, Decimal("150000.00")),
+    ]
+
+
+def pay(world, award, amount):
+    milestone = Milestone.objects.create(
+        award=award, number=1, title="All", due_on=date(2025, 12, 31), amount=Money(amount, "GBP")
+    )
+    actions.do_receive_milestone_report(world.admin, milestone=milestone, received_on=date(2026, 1, 5))
+    actions.do_approve_milestone(world.admin, milestone=milestone, approved_on=date(2026, 1, 12))
+    actions.do_record_disbursement(world.admin, milestone=milestone, paid_on=date(2026, 2, 27), reference="PAY-ALL")
+
+
+def test_a_fully_paid_award_ends_with_nothing_to_release(world):
+    pay(world, world.award_b, "150000.00")
+    actions.do_terminate_award(world.admin, award=world.award_b, terminated_on=date(2026, 3, 10))
+    assert Award.objects.get(pk=world.award_b.pk).status == Award.Status.TERMINATED
+    assert not LedgerTransaction.objects.filter(key=f"termination:{world.award_b.pk}").exists()
+
+
+def test_even_fifty_pence_left_unpaid_is_released(world):
+    pay(world, world.award_b, "149999.50")
+    actions.do_terminate_award(world.admin, award=world.award_b, terminated_on=date(2026, 3, 10))
+    posted = LedgerTransaction.objects.get(key=f"termination:{world.award_b.pk}")
+    assert posted.lines.get(account=Account.GRANTS_COMMITTED).amount == Money("0.50", "GBP")
+
+
+def test_a_termination_is_refused_field_by_field(paid_once, settings):
+    world = paid_once
+    settings.FUND_TODAY = "2026-03-31"
+
+    def refusal(on):
+        with pytest.raises(ActionError) as refused:
+            actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=on)
+        return refused.value.message_dict
+
+    assert refusal(date(2026, 4, 1)) == {
+        "terminated_on": ["The date an award ends cannot be after today (31 Mar 2026)."]
+    }
+    assert refusal(date(1999, 12, 31)) == {"terminated_on": ["The date an award ends must be on or after 1 Jan 2000."]}
+    assert refusal(date(2025, 11, 9)) == {"terminated_on": ["An award cannot end before it was made."]}
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 3, 10))
+    assert refusal(date(2026, 3, 11)) == {"status": ["This award is already terminated."]}
