@@ -79,3 +79,118 @@ def test_a_shortfall_says_how_much_was_free_and_by_when(world):
     )
     # Exactly what was free can be planned.
     assert sum(part for _, part, _ in plan_attribution(world.round, world.waiting, on, free)) == free
+
+
+ON = date(2025, 11, 20)
+COMMON = dict(pledged_on=date(2025, 7, 1))
+
+
+def split_of(world, amount="50000.00", on=ON):
+    return {
+        funder: (part, basis)
+        for funder, part, basis in plan_attribution(world.round, world.waiting, on, Decimal(amount))
+    }
+
+
+def test_each_funders_basis_lists_its_receipts_up_to_the_award_date_and_what_is_free(world):
+    funder = FunderFactory(currency="GBP")
+    for reference, amount, received_on in (("C-1", "1000.00", date(2025, 8, 1)), ("C-2", "2000.00", date(2025, 8, 3))):
+        pledge_received(
+            world.admin, funder, amount=amount, currency="GBP", received_on=received_on, reference=reference, **COMMON
+        )
+    pledge_received(
+        world.admin, funder, amount="9000.00", currency="GBP", received_on=date(2026, 1, 10), reference="C-3", **COMMON
+    )
+    split = split_of(world)
+    assert split[funder.pk][1] == ("GBP 1,000.00 received 1 Aug 2025; GBP 2,000.00 received 3 Aug 2025; £3,000.00 free")
+    assert split[world.funder_b.pk][1].startswith("GBP 1,234,567.89 received 1 Aug 2025; £")
+    assert split[world.funder_a.pk][1].startswith("USD 2,000,000.00 received 1 Aug 2025, valued at USD/GBP 0.7")
+    assert ", 1 conversion(s) at the dealt rate; £" in split[world.funder_a.pk][1]
+    assert sum(part for part, _ in split.values()) == Decimal("50000.00")
+
+
+def test_a_conversion_on_the_award_date_counts_at_its_dealt_rate(world):
+    basis = split_of(world, on=date(2025, 8, 15))[world.funder_a.pk][1]
+    assert ", 1 conversion(s) at the dealt rate" in basis
+    assert ", 1 conversion(s)" not in split_of(world, on=date(2025, 8, 14))[world.funder_a.pk][1]
+
+
+def converted(world, amount, sold, credited, reference):
+    funder = FunderFactory(currency="USD")
+    pledge = pledge_received(
+        world.admin, funder, amount=amount, currency="USD", received_on=date(2025, 8, 1), reference=reference, **COMMON
+    )
+    actions.do_record_conversion(
+        world.admin,
+        receipt=pledge.receipts.get(),
+        amount_sold=sold,
+        gbp_credited=credited,
+        converted_on=date(2025, 8, 15),
+        bank_reference=f"FX-{reference}",
+    )
+    return funder
+
+
+def test_cash_converted_in_full_is_the_pounds_credited_and_any_cents_left_are_valued(world):
+    whole = converted(world, "1000.00", "1000.00", "740.00", "G")
+    cents_left = converted(world, "1000.50", "1000.00", "740.00", "H")
+    split = split_of(world)
+    assert split[whole.pk][1] == ("USD 1,000.00 received 1 Aug 2025, 1 conversion(s) at the dealt rate; £740.00 free")
+    basis = split[cents_left.pk][1]
+    assert basis.startswith("USD 1,000.50 received 1 Aug 2025, valued at USD/GBP 0.7")
+    # The 50 cents left, at the 20 Nov 2025 rate of 0.7656, are 38p.
+    assert basis.endswith(", 1 conversion(s) at the dealt rate; £740.38 free")
+
+
+def test_a_basis_is_cut_to_what_the_column_holds(world):
+    funder = FunderFactory(currency="GBP")
+    for n in range(12):
+        pledge_received(
+            world.admin,
+            funder,
+            amount="1000.00",
+            currency="GBP",
+            received_on=date(2025, 8, 1),
+            reference=f"D-{n}",
+            **COMMON,
+        )
+    assert len(split_of(world)[funder.pk][1]) == 400
+
+
+def test_a_funder_whose_part_rounds_to_nothing_is_left_out_and_a_few_pence_are_kept(world):
+    penny, pound = FunderFactory(currency="GBP"), FunderFactory(currency="GBP")
+    for funder, amount, reference in ((penny, "0.01", "E"), (pound, "1.00", "F")):
+        pledge_received(
+            world.admin,
+            funder,
+            amount=amount,
+            currency="GBP",
+            received_on=date(2025, 8, 1),
+            reference=reference,
+            **COMMON,
+        )
+    split = split_of(world)
+    assert penny.pk not in split
+    assert Decimal("0.00") < split[pound.pk][0] < Decimal("1.00")
+    assert sum(part for part, _ in split.values()) == Decimal("50000.00")
+
+
+def test_with_nothing_received_yet_nothing_is_free(world):
+    with pytest.raises(NotEnoughFreeMoney) as short:
+        plan_attribution(world.round, world.waiting, date(2025, 7, 15), Decimal("50000.00"))
+    assert str(short.value.free_gbp) == "0.00"
+
+
+def test_planning_costs_the_same_queries_however_many_receipts(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            plan_attribution(world.round, world.waiting, ON, Decimal("50000.00"))
+        return len(captured)
+
+    before = queries()
+    for reference in ("Q-1", "Q-2", "Q-3"):
+        converted(world, "1000.00", "500.00", "370.00", reference)
+    assert queries() == before
