@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from djmoney.money import Money
 
 from alignment_fund.dates import add_months, month_end
@@ -170,10 +170,19 @@ def do_terminate_award(actor, *, award: Award, terminated_on: date, reason: str 
     check_date(terminated_on, "terminated_on", "The date an award ends")
     if terminated_on < award.awarded_on:
         raise ActionError({"terminated_on": "An award cannot end before it was made."})
-    paid = round_money(award.disbursements.aggregate(total=Sum("amount"))["total"] or 0)
+    payments = award.disbursements.aggregate(total=Sum("amount"), last=Max("paid_on"))
+    if payments["last"] is not None and terminated_on < payments["last"]:
+        raise ActionError(
+            {
+                "terminated_on": f"A payment was made on this award on {payments['last']:%-d %b %Y}: it cannot end "
+                f"before that day."
+            }
+        )
+    paid = round_money(payments["total"] or 0)
     unpaid = award.amount.amount - paid
     award.status = Award.Status.TERMINATED
-    award.save(update_fields=["status"])
+    award.terminated_on = terminated_on
+    award.save(update_fields=["status", "terminated_on"])
     if unpaid > 0:
         LedgerTransaction.objects.post(
             key=f"termination:{award.pk}",

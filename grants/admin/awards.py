@@ -84,6 +84,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
         "amount_shown",
         "awarded_on",
         "status",
+        "terminated_on",
         "compute_provider",
         "compute_quantity",
         "compute_value",
@@ -93,7 +94,17 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     # The money, and what it was awarded to and from, are posted; the award's progress and support are not.
-    posted_fields = ("reference", "project", "round", "amount_shown", "awarded_on", "paid", "awarded_by", "created_at")
+    posted_fields = (
+        "reference",
+        "project",
+        "round",
+        "amount_shown",
+        "awarded_on",
+        "terminated_on",
+        "paid",
+        "awarded_by",
+        "created_at",
+    )
 
     list_display = (
         "reference",

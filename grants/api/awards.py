@@ -85,6 +85,7 @@ class AwardSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "awarded_on",
+            "terminated_on",
             "amount",
             "round",
             "project",

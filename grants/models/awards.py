@@ -45,6 +45,16 @@ class AwardQuerySet(models.QuerySet):
     def live(self) -> AwardQuerySet:
         return self.exclude(status=Award.Status.TERMINATED)
 
+    def ended_by(self, on: date) -> AwardQuerySet:
+        """Awards terminated on or before `on`. One terminated later was still running that day."""
+        return self.filter(terminated_by(on))
+
+
+def terminated_by(on: date, prefix: str = "") -> Q:
+    """The condition "terminated on or before `on`", for awards or, with a `prefix` such as "award__", for rows that
+    point at one. Every dated figure that counts an ended award for what it paid asks this, never the status alone."""
+    return Q(**{f"{prefix}status": Award.Status.TERMINATED, f"{prefix}terminated_on__lte": on})
+
 
 class Award(models.Model):
     class Status(models.TextChoices):
@@ -93,6 +103,11 @@ class Award(models.Model):
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    terminated_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the award ended early, if it did: from then it counts for what it paid.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AwardQuerySet.as_manager()
@@ -109,6 +124,11 @@ class Award(models.Model):
                 condition=Q(compute_value__isnull=True) | Q(compute_value_currency=BASE_CURRENCY),
                 name="award_compute_value_in_gbp",
             ),
+            models.CheckConstraint(
+                condition=Q(status="terminated", terminated_on__isnull=False)
+                | (~Q(status="terminated") & Q(terminated_on__isnull=True)),
+                name="award_terminated_has_a_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,6 +136,10 @@ class Award(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("grants:award", args=[self.pk])
+
+    def ended_by(self, on: date) -> bool:
+        """Whether the award had been terminated on `on` (see `terminated_by` for querysets)."""
+        return self.status == self.Status.TERMINATED and self.terminated_on is not None and self.terminated_on <= on
 
     @property
     def lifecycle_position(self) -> int:

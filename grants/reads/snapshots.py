@@ -26,9 +26,7 @@ def _s(value: Decimal) -> str:
 def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
     """Attributed money by funder and by research area. A terminated award counts for the part it paid, the same
     rule the ledger and the funders' dashboards use."""
-    ended = list(
-        Award.objects.filter(status=Award.Status.TERMINATED, awarded_on__lte=as_of).values_list("pk", flat=True)
-    )
+    ended = list(Award.objects.filter(awarded_on__lte=as_of).ended_by(as_of).values_list("pk", flat=True))
     paid_parts = payment_parts(disbursed_by_award(as_of, ended), award_ids=ended) if ended else {}
     by_funder: dict[tuple[str, bool], Decimal] = defaultdict(lambda: Decimal("0.00"))
     by_area: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
@@ -38,7 +36,7 @@ def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
     for attribution in attributions:
         amount = attribution.amount.amount
         award = attribution.award
-        if award.status == Award.Status.TERMINATED:
+        if award.ended_by(as_of):
             amount = paid_parts.get((award.pk, attribution.funder_id), Decimal("0.00"))
         by_funder[(attribution.funder.name, attribution.funder.disclose_amounts)] += amount
         by_area[award.project.research_area.name] += amount
