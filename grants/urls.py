@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grants.views import exports, funder, portfolio, researcher
+from grants.views import exports, funder, portfolio, researcher, statements
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
@@ -22,12 +22,32 @@ administrators = [
     path("exports/360giving.json", exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
     path("exports/ledger.csv", exports.export_ledger, name="export_ledger"),
+    path(
+        "funders/<int:pk>/statement/",
+        statements.funder_statement_for_administrators,
+        {"fmt": "html"},
+        name="funder_statement_page",
+    ),
+    path(
+        "funders/<int:pk>/statement.csv",
+        statements.funder_statement_for_administrators,
+        {"fmt": "csv"},
+        name="funder_statement",
+    ),
+    path(
+        "funders/<int:pk>/statement.pdf",
+        statements.funder_statement_for_administrators,
+        {"fmt": "pdf"},
+        name="funder_statement_pdf",
+    ),
 ]
 
 # A funder's contact's own pages, under /funder/ (namespace "funder").
 funders = [
     path("", funder.dashboard, name="dashboard"),
-    path("statement.csv", funder.statement, name="statement"),
+    path("statement/", statements.own_statement, {"fmt": "html"}, name="statement_page"),
+    path("statement.csv", statements.own_statement, {"fmt": "csv"}, name="statement"),
+    path("statement.pdf", statements.own_statement, {"fmt": "pdf"}, name="statement_pdf"),
 ]
 
 # A researcher's awards, under /awards/ (namespace "researcher").

@@ -338,9 +338,15 @@ RULES: dict[str, Rule] = {
     "grants:export_360giving_json": Rule(one("grants:export_360giving_json"), administrators_only),
     "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
     "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
+    **{
+        name: Rule(objects(name, a=lambda f: f.world.funder_a, b=lambda f: f.world.funder_b), administrators_only)
+        for name in ("grants:funder_statement_page", "grants:funder_statement", "grants:funder_statement_pdf")
+    },
     # Funders' contacts
     "funder:dashboard": Rule(one("funder:dashboard"), funders_only),
     "funder:statement": Rule(one("funder:statement"), funders_only),
+    "funder:statement_page": Rule(one("funder:statement_page"), funders_only),
+    "funder:statement_pdf": Rule(one("funder:statement_pdf"), funders_only),
     # Researchers
     "researcher:my_awards": Rule(one("researcher:my_awards"), signed_in("200")),
     "researcher:award": Rule(
