@@ -2,14 +2,17 @@
 
 from django.urls import path
 
-from grants.views import exports, funder, portfolio, researcher, statements
+from grants.views import exports, funder, lists, portfolio, researcher, statements
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
     path("", portfolio.portfolio, name="portfolio"),
     path("waitlist/", portfolio.waitlist, name="waitlist"),
     path("calendar/", portfolio.calendar, name="calendar"),
+    path("charts/", portfolio.charts, name="charts"),
     path("rounds/<int:pk>/", portfolio.round_detail, name="round"),
+    path("awards/", lists.awards, name="award_list"),
+    path("projects/", lists.projects, name="project_list"),
     path("projects/<int:pk>/", portfolio.project_detail, name="project"),
     path("projects/<int:pk>/award/", portfolio.award_project, name="award_project"),
     path("awards/<int:pk>/", portfolio.award_detail, name="award"),

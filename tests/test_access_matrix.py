@@ -303,6 +303,15 @@ RULES: dict[str, Rule] = {
     "grants:portfolio": Rule(one("grants:portfolio"), administrators_only),
     "grants:waitlist": Rule(one("grants:waitlist"), administrators_only),
     "grants:calendar": Rule(one("grants:calendar"), administrators_only),
+    "grants:charts": Rule(one("grants:charts"), administrators_only),
+    "grants:award_list": Rule(
+        lambda f: {"all": get("grants:award_list"), "filtered": ("get", f"/portfolio/awards/?round={f.world.round.pk}")},
+        administrators_only,
+    ),
+    "grants:project_list": Rule(
+        lambda f: {"all": get("grants:project_list"), "bad filter": ("get", "/portfolio/projects/?round=x&page=y")},
+        administrators_only,
+    ),
     "grants:round": Rule(objects("grants:round", any=lambda f: f.world.round), administrators_only),
     "grants:project": Rule(
         objects(
