@@ -305,7 +305,10 @@ RULES: dict[str, Rule] = {
     "grants:calendar": Rule(one("grants:calendar"), administrators_only),
     "grants:charts": Rule(one("grants:charts"), administrators_only),
     "grants:award_list": Rule(
-        lambda f: {"all": get("grants:award_list"), "filtered": ("get", f"/portfolio/awards/?round={f.world.round.pk}")},
+        lambda f: {
+            "all": get("grants:award_list"),
+            "filtered": ("get", f"/portfolio/awards/?round={f.world.round.pk}"),
+        },
         administrators_only,
     ),
     "grants:project_list": Rule(
