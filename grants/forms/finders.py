@@ -17,10 +17,11 @@ from projects.models import Project, ResearchArea, Round
 
 class _Finder(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", widget=forms.TextInput(attrs={"type": "search"}))
-    round = django_filters.ModelChoiceFilter(queryset=Round.objects.order_by("number"), empty_label="Every round")
-    area = django_filters.ModelChoiceFilter(queryset=ResearchArea.objects.order_by("name"), empty_label="Every area")
+    round = django_filters.ModelChoiceFilter(
+        queryset=Round.objects.order_by("number"), empty_label="Every round", label="Round"
+    )
     funder = django_filters.ModelChoiceFilter(
-        queryset=Funder.objects.order_by("name"), empty_label="Every funder", method="by_funder"
+        queryset=Funder.objects.order_by("name"), empty_label="Every funder", method="by_funder", label="Funder"
     )
     project_prefix = ""
 
@@ -37,9 +38,12 @@ class _Finder(django_filters.FilterSet):
 
 
 class AwardFinder(_Finder):
-    status = django_filters.ChoiceFilter(choices=Award.Status.choices, empty_label="Every status")
+    status = django_filters.ChoiceFilter(choices=Award.Status.choices, empty_label="Every status", label="Status")
     area = django_filters.ModelChoiceFilter(
-        queryset=ResearchArea.objects.order_by("name"), empty_label="Every area", field_name="project__research_area"
+        queryset=ResearchArea.objects.order_by("name"),
+        empty_label="Every area",
+        label="Research area",
+        field_name="project__research_area",
     )
     project_prefix = "project__"
 
@@ -52,9 +56,12 @@ class AwardFinder(_Finder):
 
 
 class ProjectFinder(_Finder):
-    status = django_filters.ChoiceFilter(choices=Project.Status.choices, empty_label="Every status")
+    status = django_filters.ChoiceFilter(choices=Project.Status.choices, empty_label="Every status", label="Status")
     area = django_filters.ModelChoiceFilter(
-        queryset=ResearchArea.objects.order_by("name"), empty_label="Every area", field_name="research_area"
+        queryset=ResearchArea.objects.order_by("name"),
+        empty_label="Every area",
+        label="Research area",
+        field_name="research_area",
     )
 
     class Meta:
