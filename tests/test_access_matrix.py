@@ -303,6 +303,18 @@ RULES: dict[str, Rule] = {
     "grants:portfolio": Rule(one("grants:portfolio"), administrators_only),
     "grants:waitlist": Rule(one("grants:waitlist"), administrators_only),
     "grants:calendar": Rule(one("grants:calendar"), administrators_only),
+    "grants:charts": Rule(one("grants:charts"), administrators_only),
+    "grants:award_list": Rule(
+        lambda f: {
+            "all": get("grants:award_list"),
+            "filtered": ("get", f"/portfolio/awards/?round={f.world.round.pk}"),
+        },
+        administrators_only,
+    ),
+    "grants:project_list": Rule(
+        lambda f: {"all": get("grants:project_list"), "bad filter": ("get", "/portfolio/projects/?round=x&page=y")},
+        administrators_only,
+    ),
     "grants:round": Rule(objects("grants:round", any=lambda f: f.world.round), administrators_only),
     "grants:project": Rule(
         objects(
@@ -338,9 +350,15 @@ RULES: dict[str, Rule] = {
     "grants:export_360giving_json": Rule(one("grants:export_360giving_json"), administrators_only),
     "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
     "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
+    **{
+        name: Rule(objects(name, a=lambda f: f.world.funder_a, b=lambda f: f.world.funder_b), administrators_only)
+        for name in ("grants:funder_statement_page", "grants:funder_statement", "grants:funder_statement_pdf")
+    },
     # Funders' contacts
     "funder:dashboard": Rule(one("funder:dashboard"), funders_only),
     "funder:statement": Rule(one("funder:statement"), funders_only),
+    "funder:statement_page": Rule(one("funder:statement_page"), funders_only),
+    "funder:statement_pdf": Rule(one("funder:statement_pdf"), funders_only),
     # Researchers
     "researcher:my_awards": Rule(one("researcher:my_awards"), signed_in("200")),
     "researcher:award": Rule(

@@ -77,6 +77,7 @@ class FunderAdmin(admin.ModelAdmin):
         "publicly_named",
         "gives_compute",
         "administered_by",
+        "statement",
     )
     list_filter = ("kind", "currency", "disclose_amounts", "publicly_named", "gives_compute", "country")
     search_fields = ("name", "slug", "org_id", "administered_by")
@@ -91,6 +92,11 @@ class FunderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("pledges", queryset=Pledge.objects.order_by()))
+
+    @admin.display(description="Statement")
+    def statement(self, funder: Funder) -> str:
+        url = reverse("grants:funder_statement_page", args=[funder.pk])
+        return format_html('<a href="{}">By period</a>', url)
 
     @admin.display(description="pledged")
     def pledged(self, funder: Funder) -> str:

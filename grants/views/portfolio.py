@@ -29,6 +29,7 @@ from grants.forms.pages import (
     apply_action_error,
 )
 from grants.models import Award, Milestone
+from grants.reads.admin_charts import administrator_charts
 from grants.reads.award_page import award_page, award_queryset
 from grants.reads.calendar import payment_calendar
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
@@ -80,6 +81,15 @@ def calendar(request):
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/calendar.html", {"calendar": page})
+
+
+@administrator_required
+def charts(request):
+    try:
+        page = administrator_charts(fund_today())
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    return render(request, "grants/charts.html", {"charts": page, "chart_data": page.data()})
 
 
 @administrator_required
