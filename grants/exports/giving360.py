@@ -45,7 +45,7 @@ from projects.models import Fund
 SCHEMA_VERSION = "1.4"
 OPEN_GOVERNMENT_LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 INDIVIDUAL_NAME = "Individual Recipient"
-CHUNK = 200  # awards read (and prefetched) at a time
+CHUNK = 1000  # awards read (and prefetched) at a time
 
 
 class NothingToPublish(Exception):

@@ -56,9 +56,6 @@ def round_page(round_: Round, today: date) -> RoundPage:
     waiting_projects = Project.objects.vetted_waiting().filter(round=round_)
     # The ranking's running total needs only the projects ranked above: the first SHOWN rank as on the waitlist.
     waiting = list(waiting_projects.select_related("research_area")[:SHOWN])
-    counts = {
-        "award_count": len(awards) if len(awards) < SHOWN else round_.awards.count(),
-        "waiting_count": len(waiting) if len(waiting) < SHOWN else waiting_projects.count(),
-    }
+    counts = {"award_count": round_.awards.count(), "waiting_count": waiting_projects.count()}
     pledges = list(round_.restricted_pledges.select_related("funder").order_by("pledged_on", "pk"))
     return RoundPage(position, awards, rank_waitlist(waiting, position.headroom_gbp), pledges, pool.gbp_usd, **counts)

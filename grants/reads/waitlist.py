@@ -117,7 +117,7 @@ def waitlist(today: date) -> Waitlist:
     others_waiting = waiting.exclude(round=current) if current else waiting
     others = list(others_waiting[:OTHERS_SHOWN])
     return Waitlist(
-        other_rounds_count=len(others) if len(others) < OTHERS_SHOWN else others_waiting.count(),
+        other_rounds_count=others_waiting.count(),
         today=today,
         round=current,
         position=position,
