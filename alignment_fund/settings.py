@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "alignment_fund.db_router.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "alignment_fund.urls"
@@ -115,6 +116,17 @@ else:
             },
         }
     }
+# A read replica (PostgreSQL streaming replication): the safe requests' reads of the fund's data go there, writes
+# never (alignment_fund/db_router.py). Without one, the `replica` alias is the primary itself and is never used.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+READ_REPLICA = bool(DATABASE_REPLICA_URL)
+DATABASES["replica"] = (
+    dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    if DATABASE_REPLICA_URL
+    else dict(DATABASES["default"])
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["alignment_fund.db_router.ReplicaRouter"]
 # On PostgreSQL the running app should connect as a role that owns no table (README, "The database"): migrations,
 # run as the tables' owner, grant that role what it needs, and no UPDATE, DELETE or TRUNCATE on the ledger.
 DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")

@@ -152,17 +152,17 @@ for _model in admin.site._registry:
 EXPECTED: dict[str, int] = {
     "home (administrator)": 2,
     "portfolio": 20,
-    "waitlist": 9,
-    "calendar": 6,
-    "charts": 10,
+    "waitlist": 11,  # the other rounds: the best 50, and a count
+    "calendar": 7,  # month totals in SQL, then the first payments of each month
+    "charts": 11,  # the calendar's month totals, then its first payments of each month
     "awards list": 9,
     "awards list of a round, page 2": 10,
     "awards list searched": 9,
     "awards list of a funder": 10,
     "projects list": 8,
     "projects list of a round": 9,
-    "round 1": 11,
-    "round 2": 11,
+    "round 1": 13,  # the first 50 awards and waiting projects, and their counts
+    "round 2": 13,
     "awarded project": 3,
     "waiting project": 3,
     "award": 8,
@@ -176,8 +176,8 @@ EXPECTED: dict[str, int] = {
     "report received form": 3,
     "approval form": 3,
     "payment form": 3,
-    "360Giving JSON": 7,
-    "360Giving CSV": 7,
+    "360Giving JSON": 8,  # streamed: is there anything to publish, then the grants a chunk at a time
+    "360Giving CSV": 10,  # and the number of funder columns, counted before the rows
     "ledger CSV": 3,
     "back office index": 3,
     "home (funder)": 3,
@@ -277,6 +277,8 @@ class TestAtDemoSize:
         path = url(demo)
         with django_assert_num_queries(EXPECTED[name]):
             response = client.get(path)
+            if response.streaming:  # a download's queries run as it is sent
+                b"".join(response.streaming_content)
         assert response.status_code in (200, 302), (path, response.status_code)
 
     def test_ids_and_links_carry_no_thousands_separators(self, demo, db, client):

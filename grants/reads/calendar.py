@@ -7,22 +7,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, DateField, F, Sum, Value, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncMonth
+
 from alignment_fund.dates import add_months, first_of_month
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate
 from grants.models import Award, Milestone
-from grants.reads.position import ZERO, pool_position, rate_book_for, stale_rates
+from grants.reads.position import ZERO, money_sum, pool_position, rate_book_for, stale_rates
+
+SHOWN_PER_MONTH = 50  # payments listed under each month; the rest are counted, and listed on the award pages
 
 
 @dataclass(frozen=True)
 class CalendarMonth:
     month: date
-    payments: list[Milestone]
+    payments: list[Milestone]  # the first SHOWN_PER_MONTH, by due date
+    payment_count: int
     payments_gbp: Decimal
     overdue_gbp: Decimal
     receipts_gbp: Decimal
     cash_after_gbp: Decimal
     cash_and_foreign_after_gbp: Decimal
+
+    @property
+    def more(self) -> int:
+        """Payments of this month not listed."""
+        return self.payment_count - len(self.payments)
 
     @property
     def short(self) -> bool:
@@ -68,37 +79,40 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     pool = pool_position(today, book)
     cash_gbp = pool.cash.get(BASE_CURRENCY, ZERO)
     foreign_gbp = total(valued.gbp for valued in pool.foreign_cash)
-    unpaid = (
-        Milestone.objects.filter(disbursement__isnull=True, award__status__in=Award.LIFECYCLE)
-        .select_related("award__project")
-        .order_by("due_on", "award__reference", "number")
-    )
     start = first_of_month(today)
     end = add_months(start, months)
-    by_month: dict[date, list[Milestone]] = defaultdict(list)
+    # A payment is made in the month after its report's month (approved, or else due): the month is worked out and
+    # everything added up in the database, a few rows a month whatever the number of milestones.
+    unpaid = Milestone.objects.filter(disbursement__isnull=True, award__status__in=Award.LIFECYCLE).annotate(
+        report_month=TruncMonth(Coalesce("approved_on", "due_on"), output_field=DateField())
+    )
+    by_month: dict[date, tuple[Decimal, int]] = defaultdict(lambda: (ZERO, 0))
     overdue = ZERO
     later_gbp, later_count = ZERO, 0
-    for milestone in unpaid:
-        month = first_of_month(milestone.expected_payment_on)
+    for row in unpaid.values("report_month").annotate(amount=Sum("amount"), count=Count("pk")).order_by():
+        month = add_months(first_of_month(row["report_month"]), 1)
+        amount = money_sum(row["amount"])
         if month < start:
-            overdue += milestone.amount.amount
+            overdue += amount
             month = start
         if month >= end:
-            later_gbp += milestone.amount.amount
-            later_count += 1
+            later_gbp += amount
+            later_count += row["count"]
             continue
-        by_month[month].append(milestone)
+        paid, count = by_month[month]
+        by_month[month] = (paid + amount, count + row["count"])
+    listed = _first_payments(unpaid, start, end)
     rows = []
     paid_so_far = ZERO
     for index in range(months):
         month = add_months(start, index)
-        payments = by_month.get(month, [])
-        amount = total(milestone.amount.amount for milestone in payments)
+        amount, count = by_month.get(month, (ZERO, 0))
         paid_so_far += amount
         rows.append(
             CalendarMonth(
                 month=month,
-                payments=payments,
+                payments=listed.get(month, []),
+                payment_count=count,
                 payments_gbp=amount,
                 overdue_gbp=overdue if index == 0 else ZERO,
                 receipts_gbp=ZERO,
@@ -116,3 +130,20 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
         later_count=later_count,
         stale_rates=stale_rates(pool, today),
     )
+
+
+def _first_payments(unpaid, start: date, end: date) -> dict[date, list[Milestone]]:
+    """The first SHOWN_PER_MONTH payments of each month of the calendar (overdue ones in the first), one query."""
+    bucket = Greatest("report_month", Value(add_months(start, -1)), output_field=DateField())
+    order = [F("due_on").asc(), F("award__reference").asc(), F("number").asc()]
+    rows = (
+        unpaid.filter(report_month__lt=add_months(end, -1))
+        .annotate(bucket=bucket, place=Window(RowNumber(), partition_by=[bucket], order_by=order))
+        .filter(place__lte=SHOWN_PER_MONTH)
+        .select_related("award__project")
+        .order_by("due_on", "award__reference", "number")
+    )
+    listed: dict[date, list[Milestone]] = defaultdict(list)
+    for milestone in rows:
+        listed[add_months(first_of_month(milestone.bucket), 1)].append(milestone)
+    return listed
