@@ -30,4 +30,8 @@ def _grant_app_role(sender, using="default", **kwargs) -> None:
 
     from alignment_fund.db_roles import grant_app_role
 
-    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, APPEND_ONLY_TABLES)
+    from django.apps import apps
+
+    # Every record's history is append-only too (grants/migrations/0006): simple-history's models name their source.
+    history = [m._meta.db_table for m in apps.get_models() if getattr(m, "instance_type", None) is not None]
+    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, [*APPEND_ONLY_TABLES, *history])
