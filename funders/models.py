@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from djmoney.models.fields import MoneyField
-from simple_history.models import HistoricalRecords
 from djmoney.models.validators import MinMoneyValidator
+from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, dealt_rate

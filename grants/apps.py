@@ -25,12 +25,11 @@ APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline")
 
 
 def _grant_app_role(sender, using="default", **kwargs) -> None:
+    from django.apps import apps
     from django.conf import settings
     from django.db import connections
 
     from alignment_fund.db_roles import grant_app_role
-
-    from django.apps import apps
 
     # Every record's history is append-only too (grants/migrations/0006): simple-history's models name their source.
     history = [m._meta.db_table for m in apps.get_models() if getattr(m, "instance_type", None) is not None]
