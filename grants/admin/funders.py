@@ -19,8 +19,8 @@ from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES
 from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, RateUnavailable
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
-from funders.models import Conversion, Funder, FunderContact, Pledge, Receipt
-from grants.forms.funders_admin import ConversionAddForm, PledgeAddForm, ReceiptAddForm
+from funders.models import Conversion, Funder, FunderContact, Pledge, PledgeInstalment, Receipt
+from grants.forms.funders_admin import ConversionAddForm, InstalmentInlineForm, PledgeAddForm, ReceiptAddForm
 from grants.imports.pledges import COLUMNS as PLEDGE_COLUMNS
 from grants.imports.pledges import import_pledges
 
@@ -119,6 +119,25 @@ class PledgeReceiptInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("recorded_by", "pledge__funder")
 
 
+class PledgeInstalmentInline(ReadOnlyTabularInline):
+    model = PledgeInstalment
+    fields = ("expected_on", "amount_shown")
+    readonly_fields = fields
+    show_change_link = False
+    amount_shown = money_display("amount", "amount")
+
+
+class PledgeInstalmentAddInline(admin.TabularInline):
+    """Expected instalments, entered with the pledge and recorded by its operation (see PledgeAddForm)."""
+
+    model = PledgeInstalment
+    form = InstalmentInlineForm
+    extra = 4
+    max_num = 24
+    can_delete = False
+    verbose_name_plural = "expected instalments (optional; they must add up to the pledge)"
+
+
 @admin.register(Pledge)
 class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
     spreadsheet_import = staticmethod(import_pledges)
@@ -158,9 +177,24 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, a
     search_fields = ("reference", "funder__name", "note")
     date_hierarchy = "pledged_on"
     list_select_related = ("funder", "restricted_to_round", "restricted_to_area")
-    inlines = [PledgeReceiptInline]
+    inlines = [PledgeInstalmentInline, PledgeReceiptInline]
 
     amount_shown = money_display("amount", "amount")
+
+    def get_inlines(self, request, obj):
+        # Unlike other money records, the add page has an inline: the operation itself reads and saves it.
+        return [PledgeInstalmentAddInline] if obj is None else super().get_inlines(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and request.method == "POST":
+            form = type(form.__name__, (form,), {"instalment_data": request.POST})
+        return form
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PledgeInstalment:
+            return  # recorded by the pledge operation with the pledge
+        super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("receipts", queryset=Receipt.objects.order_by()))

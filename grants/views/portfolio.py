@@ -19,6 +19,7 @@ from funders.models import Pledge, Receipt
 from grants import actions
 from grants.actions import ActionError
 from grants.forms.pages import (
+    InstalmentFormSet,
     ApproveMilestoneForm,
     AwardForm,
     ConversionForm,
@@ -31,6 +32,7 @@ from grants.forms.pages import (
 from grants.models import Award, Milestone
 from grants.reads.award_page import award_page, award_queryset
 from grants.reads.calendar import payment_calendar
+from grants.reads.instalments import overdue_instalments
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
 from grants.reads.portfolio import portfolio as portfolio_page
 from grants.reads.position import round_headroom
@@ -61,7 +63,8 @@ def portfolio(request):
         page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/portfolio.html", {"portfolio": page})
+    overdue = overdue_instalments(fund_today())
+    return render(request, "grants/portfolio.html", {"portfolio": page, "overdue_instalments": overdue})
 
 
 @administrator_required
@@ -127,11 +130,13 @@ def record_pledge(request):
     if request.method != "POST":
         # A link can preselect the funder (and its currency), e.g. from the "By funder" table.
         initial = {key: request.GET[key] for key in ("funder", "currency") if key in request.GET}
-        return _form_page(request, "grants/pledge_form.html", PledgeForm(initial=initial))
+        instalments = InstalmentFormSet(prefix="instalments")
+        return _form_page(request, "grants/pledge_form.html", PledgeForm(initial=initial), instalments=instalments)
     form = PledgeForm(request.POST)
-    if form.is_valid():
+    instalments = InstalmentFormSet(request.POST, prefix="instalments")
+    if form.is_valid() and instalments.is_valid():
         try:
-            pledge = actions.do_record_pledge(request.user, **form.action_kwargs())
+            pledge = actions.do_record_pledge(request.user, **form.action_kwargs(), instalments=instalments.rows())
         except ActionError as exc:
             apply_action_error(form, exc)
         else:
@@ -141,7 +146,7 @@ def record_pledge(request):
                 f"{format_money(pledge.amount.amount, pledge.amount_currency)}.",
             )
             return redirect("grants:portfolio")
-    return _form_page(request, "grants/pledge_form.html", form)
+    return _form_page(request, "grants/pledge_form.html", form, instalments=instalments)
 
 
 @administrator_required
