@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grants.views import exports, funder, portfolio, researcher
+from grants.views import activity, exports, funder, portfolio, researcher
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
@@ -22,6 +22,8 @@ administrators = [
     path("exports/360giving.json", exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
     path("exports/ledger.csv", exports.export_ledger, name="export_ledger"),
+    path("activity/", activity.activity_log, name="activity"),
+    path("activity.csv", activity.activity_csv, name="activity_csv"),
 ]
 
 # A funder's contact's own pages, under /funder/ (namespace "funder").

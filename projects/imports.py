@@ -14,9 +14,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from simple_history.utils import bulk_create_with_history
 from django.db.models.functions import Lower
 from djmoney.money import Money
+from simple_history.utils import bulk_create_with_history
 
 from alignment_fund.countries import is_country_code
 from alignment_fund.money import BASE_CURRENCY

@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from alignment_fund.clock import fund_today
-from alignment_fund.money import BASE_CURRENCY
 from django import forms
 
+from alignment_fund.clock import fund_today
+from alignment_fund.money import BASE_CURRENCY
 from funders.models import Conversion, Pledge, PledgeInstalment, Receipt
 from grants import actions
 from grants.actions import ActionError

@@ -194,7 +194,9 @@ def parse_instalments(value) -> tuple[tuple, ...]:
             continue
         match = re.fullmatch(r"(\S+)\s*[=:]?\s+(\S+)|(\S+)\s*[=:]\s*(\S+)", part)
         if not match:
-            raise CellProblem(f"'{part}' is not an instalment: write each as a date and an amount, e.g. 2026-06-30 250000")
+            raise CellProblem(
+                f"'{part}' is not an instalment: write each as a date and an amount, e.g. 2026-06-30 250000"
+            )
         day, amount = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         pairs.append((parse_date(day), parse_amount(amount)))
     return tuple(pairs)

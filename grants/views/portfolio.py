@@ -19,11 +19,11 @@ from funders.models import Pledge, Receipt
 from grants import actions
 from grants.actions import ActionError
 from grants.forms.pages import (
-    InstalmentFormSet,
     ApproveMilestoneForm,
     AwardForm,
     ConversionForm,
     DisbursementForm,
+    InstalmentFormSet,
     PledgeForm,
     ReceiptForm,
     ReportReceivedForm,
@@ -32,8 +32,8 @@ from grants.forms.pages import (
 from grants.models import Award, Milestone
 from grants.reads.award_page import award_page, award_queryset
 from grants.reads.calendar import payment_calendar
-from grants.reads.instalments import overdue_instalments
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
+from grants.reads.instalments import overdue_instalments
 from grants.reads.portfolio import portfolio as portfolio_page
 from grants.reads.position import round_headroom
 from grants.reads.round_page import round_page
