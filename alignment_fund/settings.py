@@ -255,6 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
+# History of every record (django-simple-history): shown in the back office, never reverted from there (a money
+# record's booked figures cannot change, and a correction is a new, reversing entry).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Email: printed to the console unless SMTP is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.admin import money_display
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
@@ -12,7 +13,7 @@ from projects.models import Project, ResearchArea
 
 
 @admin.register(ResearchArea)
-class ResearchAreaAdmin(admin.ModelAdmin):
+class ResearchAreaAdmin(SimpleHistoryAdmin):
     list_display = ("name", "slug", "project_count")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -62,7 +63,7 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+class ProjectAdmin(SpreadsheetImportMixin, SimpleHistoryAdmin):
     spreadsheet_import = staticmethod(import_projects)
     spreadsheet_columns = PROJECT_COLUMNS
     form = ProjectForm

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.admin import ActionAdminMixin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
 from alignment_fund.clock import fund_today
@@ -74,7 +75,7 @@ class AttributionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
+class AwardAdmin(ActionAdminMixin, SimpleHistoryAdmin):
     add_form = AwardAddForm
     add_fields = AwardAddForm._meta.fields
     change_fields = (
@@ -178,7 +179,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(SimpleHistoryAdmin):
     form = StandaloneMilestoneForm
     list_display = (
         "award",
@@ -247,7 +248,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ActionAdminMixin, admin.ModelAdmin):
+class DisbursementAdmin(ActionAdminMixin, SimpleHistoryAdmin):
     add_form = DisbursementAddForm
     add_fields = DisbursementAddForm._meta.fields
     change_fields = ("award", "milestone", "amount_shown", "paid_on", "reference", "recorded_by", "created_at")
@@ -273,7 +274,7 @@ class DisbursementAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AwardAttribution)
-class AwardAttributionAdmin(ReadOnlyAdmin):
+class AwardAttributionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ("award_reference", "funder", "amount_shown", "share_shown", "basis")
     list_filter = ("funder", "award__round")
     search_fields = ("award__reference", "funder__name")

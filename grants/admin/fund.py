@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.admin import PreparedPageMixin, money_display
 from alignment_fund.clock import fund_today
@@ -23,7 +24,7 @@ class RoundInline(admin.TabularInline):
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(SimpleHistoryAdmin):
     list_display = ("name", "administered_by", "website")
     search_fields = ("name", "administered_by")
     inlines = [RoundInline]
@@ -31,7 +32,7 @@ class FundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(PreparedPageMixin, admin.ModelAdmin):
+class RoundAdmin(PreparedPageMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "number",

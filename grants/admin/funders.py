@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.admin import (
     ActionAdminMixin,
@@ -66,7 +67,7 @@ class FunderPledgeInline(ReadOnlyTabularInline):
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(SimpleHistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -98,7 +99,7 @@ class FunderAdmin(admin.ModelAdmin):
 
 
 @admin.register(FunderContact)
-class FunderContactAdmin(admin.ModelAdmin):
+class FunderContactAdmin(SimpleHistoryAdmin):
     list_display = ("user", "funder", "job_title")
     list_filter = ("funder",)
     search_fields = ("user__username", "user__display_name", "user__email", "funder__name", "job_title")
@@ -139,7 +140,7 @@ class PledgeInstalmentAddInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, SimpleHistoryAdmin):
     spreadsheet_import = staticmethod(import_pledges)
     spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
@@ -249,7 +250,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
+class ReceiptAdmin(ActionAdminMixin, SimpleHistoryAdmin):
     add_form = ReceiptAddForm
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
@@ -302,7 +303,7 @@ class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, SimpleHistoryAdmin):
     add_form = ConversionAddForm
     add_fields = ConversionAddForm._meta.fields
     change_fields = (

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.models import User
 from funders.models import FunderContact
@@ -43,7 +44,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class BackOfficeUserAdmin(UserAdmin):
+class BackOfficeUserAdmin(SimpleHistoryAdmin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email")}),
