@@ -3,9 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
-from alignment_fund.admin import money_display
+from alignment_fund.admin import HistoryAdmin, money_display
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from projects.imports import COLUMNS as PROJECT_COLUMNS
 from projects.imports import import_projects
@@ -13,7 +12,7 @@ from projects.models import Project, ResearchArea
 
 
 @admin.register(ResearchArea)
-class ResearchAreaAdmin(SimpleHistoryAdmin):
+class ResearchAreaAdmin(HistoryAdmin):
     list_display = ("name", "slug", "project_count")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -63,7 +62,7 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(SpreadsheetImportMixin, SimpleHistoryAdmin):
+class ProjectAdmin(SpreadsheetImportMixin, HistoryAdmin):
     spreadsheet_import = staticmethod(import_projects)
     spreadsheet_columns = PROJECT_COLUMNS
     form = ProjectForm

@@ -9,9 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
-from alignment_fund.admin import ActionAdminMixin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
+from alignment_fund.admin import ActionAdminMixin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp, money, percent
@@ -75,7 +74,7 @@ class AttributionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(ActionAdminMixin, SimpleHistoryAdmin):
+class AwardAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = AwardAddForm
     add_fields = AwardAddForm._meta.fields
     change_fields = (
@@ -179,7 +178,7 @@ class AwardAdmin(ActionAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(HistoryAdmin):
     form = StandaloneMilestoneForm
     list_display = (
         "award",
@@ -248,7 +247,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ActionAdminMixin, SimpleHistoryAdmin):
+class DisbursementAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = DisbursementAddForm
     add_fields = DisbursementAddForm._meta.fields
     change_fields = ("award", "milestone", "amount_shown", "paid_on", "reference", "recorded_by", "created_at")
@@ -274,7 +273,7 @@ class DisbursementAdmin(ActionAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AwardAttribution)
-class AwardAttributionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class AwardAttributionAdmin(ReadOnlyAdmin, HistoryAdmin):
     list_display = ("award_reference", "funder", "amount_shown", "share_shown", "basis")
     list_filter = ("funder", "award__round")
     search_fields = ("award__reference", "funder__name")

@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.admin import (
     ActionAdminMixin,
+    HistoryAdmin,
     PreparedPageMixin,
     ReadOnlyTabularInline,
     money_display,
@@ -67,7 +67,7 @@ class FunderPledgeInline(ReadOnlyTabularInline):
 
 
 @admin.register(Funder)
-class FunderAdmin(SimpleHistoryAdmin):
+class FunderAdmin(HistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -99,7 +99,7 @@ class FunderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FunderContact)
-class FunderContactAdmin(SimpleHistoryAdmin):
+class FunderContactAdmin(HistoryAdmin):
     list_display = ("user", "funder", "job_title")
     list_filter = ("funder",)
     search_fields = ("user__username", "user__display_name", "user__email", "funder__name", "job_title")
@@ -140,7 +140,7 @@ class PledgeInstalmentAddInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, SimpleHistoryAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
     spreadsheet_import = staticmethod(import_pledges)
     spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
@@ -250,7 +250,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ActionAdminMixin, SimpleHistoryAdmin):
+class ReceiptAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = ReceiptAddForm
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
@@ -303,7 +303,7 @@ class ReceiptAdmin(ActionAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, SimpleHistoryAdmin):
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
     add_form = ConversionAddForm
     add_fields = ConversionAddForm._meta.fields
     change_fields = (

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from alignment_fund.admin import HistoryAdmin
 from alignment_fund.models import User
 from funders.models import FunderContact
 from projects.models import Project
@@ -44,7 +44,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class BackOfficeUserAdmin(SimpleHistoryAdmin, UserAdmin):
+class BackOfficeUserAdmin(HistoryAdmin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email")}),
