@@ -192,9 +192,21 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, H
             form = type(form.__name__, (form,), {"instalment_data": request.POST})
         return form
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if "data" in kwargs and f"{prefix}-TOTAL_FORMS" not in kwargs["data"]:
+            # Posted without the inline (a script, an old page): no instalments, rather than an error shown after
+            # the operation has already recorded the pledge.
+            data = kwargs["data"].copy()
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+            kwargs["data"] = data
+        return kwargs
+
     def save_formset(self, request, form, formset, change):
         if formset.model is PledgeInstalment:
-            return  # recorded by the pledge operation with the pledge
+            # Recorded by the pledge operation with the pledge; the admin's change message reads these.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):

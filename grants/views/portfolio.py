@@ -134,6 +134,10 @@ def record_pledge(request):
         return _form_page(request, "grants/pledge_form.html", PledgeForm(initial=initial), instalments=instalments)
     form = PledgeForm(request.POST)
     instalments = InstalmentFormSet(request.POST, prefix="instalments")
+    if "instalments-TOTAL_FORMS" not in request.POST:  # a form posted without the instalments table: none
+        instalments = InstalmentFormSet(
+            prefix="instalments", data={"instalments-TOTAL_FORMS": "0", "instalments-INITIAL_FORMS": "0"}
+        )
     if form.is_valid() and instalments.is_valid():
         try:
             pledge = actions.do_record_pledge(request.user, **form.action_kwargs(), instalments=instalments.rows())
