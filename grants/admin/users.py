@@ -64,6 +64,11 @@ class BackOfficeUserAdmin(HistoryAdmin, UserAdmin):
     list_select_related = ("funder_contact__funder",)
     inlines = [FunderContactInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Every user appears in the history (their own account's creation at least), which is append-only: deleting
+        # them would blank their name in it. Untick "active" instead.
+        return False
+
     def get_queryset(self, request):
         leads = Project.objects.filter(lead=OuterRef("pk"))
         return super().get_queryset(request).annotate(leads_projects=Exists(leads))
