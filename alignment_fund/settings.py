@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "simple_history",
     "alignment_fund.rates",
+    "alignment_fund.notifications",
     "projects",
     "funders",
     "grants",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "alignment_fund.db_router.ReplicaReadsMiddleware",
+    # Records who made each change in the history of every record (pages, back office, API).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "alignment_fund.urls"
@@ -263,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
+# History of every record (django-simple-history): shown in the back office, never reverted from there (a money
+# record's booked figures cannot change, and a correction is a new, reversing entry).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Email: printed to the console unless SMTP is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -271,6 +279,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fund@alignment-fund.invalid")
+# The site's address, for links in notification emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content-Security-Policy: everything from our own origin, nothing inline, no CDN.
 CONTENT_SECURITY_POLICY = {

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grants.views import exports, funder, lists, portfolio, researcher, statements
+from grants.views import activity, exports, funder, lists, portfolio, researcher, statements
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
@@ -43,6 +43,8 @@ administrators = [
         {"fmt": "pdf"},
         name="funder_statement_pdf",
     ),
+    path("activity/", activity.activity_log, name="activity"),
+    path("activity.csv", activity.activity_csv, name="activity_csv"),
 ]
 
 # A funder's contact's own pages, under /funder/ (namespace "funder").

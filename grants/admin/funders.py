@@ -12,6 +12,7 @@ from djmoney.money import Money
 
 from alignment_fund.admin import (
     ActionAdminMixin,
+    HistoryAdmin,
     PreparedPageMixin,
     ReadOnlyTabularInline,
     money_display,
@@ -20,8 +21,8 @@ from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES
 from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, RateUnavailable
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
-from funders.models import Conversion, Funder, FunderContact, Pledge, Receipt
-from grants.forms.funders_admin import ConversionAddForm, PledgeAddForm, ReceiptAddForm
+from funders.models import Conversion, Funder, FunderContact, Pledge, PledgeInstalment, Receipt
+from grants.forms.funders_admin import ConversionAddForm, InstalmentInlineForm, PledgeAddForm, ReceiptAddForm
 from grants.imports.pledges import COLUMNS as PLEDGE_COLUMNS
 from grants.imports.pledges import import_pledges
 
@@ -67,7 +68,7 @@ class FunderPledgeInline(ReadOnlyTabularInline):
 
 
 @admin.register(Funder)
-class FunderAdmin(PreparedPageMixin, admin.ModelAdmin):
+class FunderAdmin(PreparedPageMixin, HistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -114,7 +115,7 @@ class FunderAdmin(PreparedPageMixin, admin.ModelAdmin):
 
 
 @admin.register(FunderContact)
-class FunderContactAdmin(admin.ModelAdmin):
+class FunderContactAdmin(HistoryAdmin):
     list_display = ("user", "funder", "job_title")
     list_filter = ("funder",)
     search_fields = ("user__username", "user__display_name", "user__email", "funder__name", "job_title")
@@ -135,8 +136,27 @@ class PledgeReceiptInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("recorded_by", "pledge__funder")
 
 
+class PledgeInstalmentInline(ReadOnlyTabularInline):
+    model = PledgeInstalment
+    fields = ("expected_on", "amount_shown")
+    readonly_fields = fields
+    show_change_link = False
+    amount_shown = money_display("amount", "amount")
+
+
+class PledgeInstalmentAddInline(admin.TabularInline):
+    """Expected instalments, entered with the pledge and recorded by its operation (see PledgeAddForm)."""
+
+    model = PledgeInstalment
+    form = InstalmentInlineForm
+    extra = 4
+    max_num = 24
+    can_delete = False
+    verbose_name_plural = "expected instalments (optional; they must add up to the pledge)"
+
+
 @admin.register(Pledge)
-class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
     spreadsheet_import = staticmethod(import_pledges)
     spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
@@ -174,9 +194,36 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, a
     search_fields = ("reference", "funder__name", "note")
     date_hierarchy = "pledged_on"
     list_select_related = ("funder", "restricted_to_round", "restricted_to_area")
-    inlines = [PledgeReceiptInline]
+    inlines = [PledgeInstalmentInline, PledgeReceiptInline]
 
     amount_shown = money_display("amount", "amount")
+
+    def get_inlines(self, request, obj):
+        # Unlike other money records, the add page has an inline: the operation itself reads and saves it.
+        return [PledgeInstalmentAddInline] if obj is None else super().get_inlines(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and request.method == "POST":
+            form = type(form.__name__, (form,), {"instalment_data": request.POST})
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if "data" in kwargs and f"{prefix}-TOTAL_FORMS" not in kwargs["data"]:
+            # Posted without the inline (a script, an old page): no instalments, rather than an error shown after
+            # the operation has already recorded the pledge.
+            data = kwargs["data"].copy()
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+            kwargs["data"] = data
+        return kwargs
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PledgeInstalment:
+            # Recorded by the pledge operation with the pledge; the admin's change message reads these.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("receipts", queryset=Receipt.objects.order_by()))
@@ -231,7 +278,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
+class ReceiptAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = ReceiptAddForm
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
@@ -284,7 +331,7 @@ class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
     add_form = ConversionAddForm
     add_fields = ConversionAddForm._meta.fields
     change_fields = (

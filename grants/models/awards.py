@@ -10,6 +10,7 @@ from django.urls import reverse
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
 from djmoney.money import Money
+from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
 from alignment_fund.dates import payment_run_for
@@ -110,6 +111,8 @@ class Award(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     objects = AwardQuerySet.as_manager()
 
     class Meta:
@@ -180,6 +183,8 @@ class Milestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["award", "number"]
         constraints = [
@@ -225,6 +230,8 @@ class AwardAttribution(models.Model):
         max_length=400, help_text="The funder's money available at award time and the rates used to value it."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["award", "-amount"]
         constraints = [
@@ -247,6 +254,8 @@ class Disbursement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["paid_on", "pk"]

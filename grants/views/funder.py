@@ -5,6 +5,7 @@ from alignment_fund.clock import fund_today
 from funders.models import Funder
 from grants.reads.funder_charts import chart_data
 from grants.reads.funder_view import funder_dashboard
+from grants.reads.instalments import overdue_instalments
 
 
 def _own_funder(request) -> Funder:
@@ -16,4 +17,10 @@ def _own_funder(request) -> Funder:
 def dashboard(request):
     funder = _own_funder(request)
     data = funder_dashboard(funder, fund_today())
-    return render(request, "funders/dashboard.html", {"dashboard": data, "charts": chart_data(data)})
+    # Only the funder's own instalments: another funder's expected dates and amounts are theirs.
+    overdue = overdue_instalments(fund_today(), funder=funder)
+    return render(
+        request,
+        "funders/dashboard.html",
+        {"dashboard": data, "charts": chart_data(data), "overdue_instalments": overdue},
+    )
