@@ -28,7 +28,8 @@ from grants.forms.pages import (
     ReportReceivedForm,
     apply_action_error,
 )
-from grants.models import Award, Milestone
+from grants.models import Approval, Award, Milestone
+from grants.reads.approvals import waiting_for
 from grants.reads.award_page import award_page, award_queryset
 from grants.reads.calendar import payment_calendar
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
@@ -61,7 +62,7 @@ def portfolio(request):
         page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/portfolio.html", {"portfolio": page})
+    return render(request, "grants/portfolio.html", {"portfolio": page, "waiting": waiting_for(request.user)})
 
 
 @administrator_required
@@ -115,6 +116,12 @@ def award_detail(request, pk):
 
 
 # Forms for the daily work
+
+
+def _requested(request, approval: Approval):
+    """An action the four-eyes rule sends to a second administrator: recorded as waiting, nothing done yet."""
+    messages.info(request, f"Waiting for a second administrator: {approval.summary}.")
+    return redirect(approval.get_absolute_url())
 
 
 def _form_page(request, template: str, form, **context):
@@ -219,10 +226,12 @@ def award_project(request, pk):
         form = AwardForm(request.POST)
         if form.is_valid():
             try:
-                award = actions.do_award_project(request.user, project=project, **form.action_kwargs())
+                award = actions.do_award_or_request(request.user, project=project, **form.action_kwargs())
             except ActionError as exc:
                 apply_action_error(form, exc, aliases={"project": "__all__"})
             else:
+                if isinstance(award, Approval):
+                    return _requested(request, award)
                 messages.success(
                     request,
                     f"{project.reference} awarded {format_money(award.amount.amount, 'GBP')} ({award.reference}).",
@@ -278,10 +287,12 @@ def _milestone_step(request, pk, *, form_class, template_title: str, act, succes
         form = form_class(request.POST)
         if form.is_valid():
             try:
-                act(milestone, form.cleaned_data)
+                result = act(milestone, form.cleaned_data)
             except ActionError as exc:
                 apply_action_error(form, exc, aliases={"milestone": "__all__"})
             else:
+                if isinstance(result, Approval):
+                    return _requested(request, result)
                 messages.success(request, success.format(milestone=milestone))
                 return redirect(reverse("grants:award", args=[milestone.award_id]) + f"#milestone-{milestone.pk}")
     else:
@@ -329,6 +340,6 @@ def record_disbursement(request, pk):
         pk,
         form_class=DisbursementForm,
         template_title="Record the payment",
-        act=lambda milestone, data: actions.do_record_disbursement(request.user, milestone=milestone, **data),
+        act=lambda milestone, data: actions.do_pay_or_request(request.user, milestone=milestone, **data),
         success="Payment for {milestone.award.reference} milestone {milestone.number} recorded.",
     )
