@@ -103,12 +103,13 @@ def do_pay_or_request(
     for a second administrator."""
     if not needs_second_approver(PAYMENT):
         return do_record_disbursement(actor, milestone=milestone, paid_on=paid_on, reference=reference)
+    # The payment's own refusals first (not approved, paid already, a reference in use...), then the request's.
+    rehearse(do_record_disbursement, actor, milestone=milestone, paid_on=paid_on, reference=reference)
     reason = (reason or "").strip()
     if not reason:
         raise ActionError({"reason": "Say why this payment is made outside the monthly payment run."})
     if Approval.objects.pending().filter(kind=PAYMENT, payload__milestone=milestone.pk).exists():
         raise ActionError({"milestone": "A payment of this milestone is already waiting for approval."})
-    rehearse(do_record_disbursement, actor, milestone=milestone, paid_on=paid_on, reference=reference)
     milestone = Milestone.objects.select_related("award").get(pk=milestone.pk)
     return do_request_approval(
         actor,

@@ -3,21 +3,24 @@ administrator), and download a released run's remittance file (CSV or XLSX)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.reverse import reverse
 
-from alignment_fund.api.fields import MoneyField, MoneySerializer
+from alignment_fund.api.fields import GBPMoneyField, MoneyField, MoneySerializer
 from alignment_fund.api.idempotency import idempotent
+from alignment_fund.api.schema import NOT_SIGNED_IN, error
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import APIViewSet, run_action
 from grants import actions
-from grants.api.approvals import ADMINISTRATORS_ONLY
+from grants.api.approvals import ADMINISTRATORS_ONLY, AdministratorsOnly
 from grants.exports import remittance
 from grants.models import PaymentRun, PaymentRunItem
 from grants.reads.payment_runs import parse_month, runs_list
@@ -97,28 +100,36 @@ class PaymentRunInput(InputSerializer):
         return month
 
 
-class FileRenderer(BaseRenderer):
-    """Lets a client ask for the file's own type; the file itself is written by the view."""
+class ReleaseInput(InputSerializer):
+    """Releasing pays the run as proposed: send `{}`, or the total you checked, to be refused if it differs."""
 
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
-
-
-class CSVRenderer(FileRenderer):
-    media_type = "text/csv"
-    format = "csv"
+    expected_total = GBPMoneyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional: the run's total as you saw it; the release is refused (400) if the run's differs.",
+    )
 
 
-class XLSXRenderer(FileRenderer):
-    media_type = remittance.CONTENT_TYPES["xlsx"]
-    format = "xlsx"
+class AnyAccept(BaseContentNegotiation):
+    """The remittance file answers whatever the client accepts: the file in its own type, a refusal in JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def _file_response(fmt: str, description: str) -> dict:
+    """The file, and the refusals as JSON (the view also speaks the file's type, so they are spelt out here)."""
     media_type = remittance.CONTENT_TYPES[fmt].split(";")[0]
-    return {(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)}
+    return {
+        (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description),
+        (401, "application/json"): NOT_SIGNED_IN,
+        (403, "application/json"): error(AdministratorsOnly.message),
+        (404, "application/json"): error("No such run, not one you may see, or not released yet."),
+    }
 
 
 @extend_schema(tags=["payment runs"], responses={200: PaymentRunSerializer})
@@ -140,13 +151,19 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVie
         run = run_action(actions.do_propose_payment_run, request.user, month=data["month"])
         return self.created(run)
 
-    @extend_schema(request=None, responses={200: PaymentRunSerializer})
+    @extend_schema(request=ReleaseInput, responses={200: PaymentRunSerializer})
     @action(detail=True, methods=["post"])
     @idempotent
     def release(self, request, pk=None):
         """Pay every item of the run today, all or nothing. Refused (400) to the administrator who proposed it, for
         a run already released, or if any payment is refused (then nothing is paid)."""
         run = self.get_object()
+        expected = self.validated(ReleaseInput)["expected_total"]
+        total = sum((item.amount.amount for item in run.items.all()), start=Decimal("0.00"))
+        if expected is not None and expected.amount != total:
+            raise serializers.ValidationError(
+                {"expected_total": [f"The run totals £{total:,.2f}, not £{expected.amount:,.2f}: nothing was paid."]}
+            )
         run_action(actions.do_release_payment_run, request.user, run=run)
         return self.updated(run)
 
@@ -159,11 +176,11 @@ class PaymentRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVie
         return response
 
     @extend_schema(responses=_file_response("csv", "The remittance file, one row per payment."))
-    @action(detail=True, methods=["get"], url_path="remittance-csv", renderer_classes=[JSONRenderer, CSVRenderer])
+    @action(detail=True, methods=["get"], url_path="remittance-csv", content_negotiation_class=AnyAccept)
     def remittance_csv(self, request, pk=None):
         return self._remittance("csv")
 
     @extend_schema(responses=_file_response("xlsx", "The remittance file as a spreadsheet."))
-    @action(detail=True, methods=["get"], url_path="remittance-xlsx", renderer_classes=[JSONRenderer, XLSXRenderer])
+    @action(detail=True, methods=["get"], url_path="remittance-xlsx", content_negotiation_class=AnyAccept)
     def remittance_xlsx(self, request, pk=None):
         return self._remittance("xlsx")
