@@ -5,6 +5,7 @@ not a signed-in administrator."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -261,6 +262,7 @@ def award_project(request, pk):
             "within_limits": within_award_limits(amount),
             "gbp_usd": headroom.gbp_usd,
             "today": today,
+            "four_eyes_from": settings.FOUR_EYES_AWARD_FROM_GBP if "award" in settings.FOUR_EYES else None,
         },
     )
 
