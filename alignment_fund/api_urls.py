@@ -6,10 +6,12 @@ from rest_framework.routers import SimpleRouter
 
 from alignment_fund.api.token import obtain_token
 from alignment_fund.api.views import docs
+from grants.api.approvals import ApprovalViewSet
 from grants.api.attributions import AttributionViewSet
 from grants.api.awards import AwardViewSet, RoundViewSet
 from grants.api.contributions import ConversionViewSet, FunderViewSet, PledgeViewSet, ReceiptViewSet
 from grants.api.milestones import DisbursementViewSet, MilestoneViewSet
+from grants.api.payment_runs import PaymentRunViewSet
 from grants.api.pool import PoolView
 from projects.api import ProjectViewSet, ResearchAreaViewSet
 
@@ -26,6 +28,8 @@ router.register("projects", ProjectViewSet, basename="api-project")
 router.register("awards", AwardViewSet, basename="api-award")
 router.register("milestones", MilestoneViewSet, basename="api-milestone")
 router.register("disbursements", DisbursementViewSet, basename="api-disbursement")
+router.register("approvals", ApprovalViewSet, basename="api-approval")
+router.register("payment-runs", PaymentRunViewSet, basename="api-payment-run")
 
 urlpatterns = [
     path("token/", obtain_token, name="api-token"),

@@ -20,6 +20,8 @@ NAVIGATION = {
         ("Portfolio", "grants:portfolio"),
         ("Waitlist", "grants:waitlist"),
         ("Calendar", "grants:calendar"),
+        ("Approvals", "grants:approvals"),
+        ("Payment runs", "grants:payment_runs"),
         ("Activity", "grants:activity"),
         ("Back office", "admin:index"),
         ("API docs", "api-docs"),

@@ -203,6 +203,14 @@ RATES_MAX_MOVE = Decimal(os.environ.get("RATES_MAX_MOVE", "0.10"))
 # A fixed "today" for the demo and for reproducible reports (YYYY-MM-DD); unset means the real date.
 FUND_TODAY = os.environ.get("FUND_TODAY", "")
 
+# Four eyes: the actions a second administrator must approve before they take effect (README, "Four eyes and payment
+# runs"). Comma-separated from: award (at or above FOUR_EYES_AWARD_FROM_GBP), payment (a payment outside a payment
+# run), payment_run (releasing a run), reversal (any reversal). Set FOUR_EYES=off (or empty) for none.
+FOUR_EYES = frozenset(
+    item for item in env_list("FOUR_EYES", "award,payment,payment_run,reversal") if item.lower() not in {"off", "none"}
+)
+FOUR_EYES_AWARD_FROM_GBP = Decimal(os.environ.get("FOUR_EYES_AWARD_FROM_GBP", "250000"))
+
 # How long the API remembers an Idempotency-Key's answer.
 IDEMPOTENCY_KEY_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_DAYS", "30"))
 

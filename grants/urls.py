@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grants.views import activity, exports, funder, lists, portfolio, researcher, statements
+from grants.views import activity, approvals, exports, funder, lists, payment_runs, portfolio, researcher, statements
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
@@ -22,6 +22,25 @@ administrators = [
     path("milestones/<int:pk>/report-received/", portfolio.milestone_report_received, name="milestone_received"),
     path("milestones/<int:pk>/approve/", portfolio.milestone_approve, name="milestone_approve"),
     path("milestones/<int:pk>/pay/", portfolio.record_disbursement, name="record_disbursement"),
+    path("approvals/", approvals.approvals, name="approvals"),
+    path("approvals/<int:pk>/", approvals.approval_detail, name="approval"),
+    path("approvals/<int:pk>/approve/", approvals.approve, name="approval_approve"),
+    path("approvals/<int:pk>/reject/", approvals.reject, name="approval_reject"),
+    path("payment-runs/", payment_runs.payment_runs, name="payment_runs"),
+    path("payment-runs/<int:pk>/", payment_runs.payment_run, name="payment_run"),
+    path("payment-runs/<int:pk>/release/", payment_runs.release, name="payment_run_release"),
+    path(
+        "payment-runs/<int:pk>/remittance.csv",
+        payment_runs.remittance_file,
+        {"fmt": "csv"},
+        name="payment_run_remittance_csv",
+    ),
+    path(
+        "payment-runs/<int:pk>/remittance.xlsx",
+        payment_runs.remittance_file,
+        {"fmt": "xlsx"},
+        name="payment_run_remittance_xlsx",
+    ),
     path("exports/360giving.json", exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
     path("exports/ledger.csv", exports.export_ledger, name="export_ledger"),

@@ -110,3 +110,7 @@ def world(db, rates, admin_user):
     from tests.factories import build_world
 
     return build_world(admin_user)
+
+
+# The four-eyes tests' fund (tests/grants/four_eyes.py), built once per module that asks for it.
+from tests.grants.four_eyes import four_eyes, four_eyes_module  # noqa: E402, F401

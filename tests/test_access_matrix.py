@@ -31,7 +31,7 @@ from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.storage import store
 from grants import actions
-from grants.models import AwardAttribution, Milestone
+from grants.models import Approval, AwardAttribution, Milestone, PaymentRun, PaymentRunItem
 from tests.conftest import shipped_rates
 from tests.factories import UserFactory, build_world
 
@@ -52,6 +52,8 @@ class Fund:
     milestone_a: Milestone  # award A's second milestone: not yet reported
     milestone_b: Milestone
     paid_a: Milestone  # award A's first milestone: reported, approved and paid
+    approval: Approval  # a payment the administrator asked for, waiting for another
+    run: PaymentRun  # a released payment run, with its remittance file
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +76,21 @@ def fund(django_db_setup, django_db_blocker):
         actions.do_receive_milestone_report(world.admin, milestone=a1, received_on=date(2026, 1, 5))
         actions.do_approve_milestone(world.admin, milestone=a1, approved_on=date(2026, 1, 12))
         actions.do_record_disbursement(world.admin, milestone=a1, paid_on=date(2026, 1, 30), reference="PAY-A-1")
+        approval = Approval.objects.create(
+            kind="payment",
+            payload={"milestone": a2.pk, "paid_on": TODAY, "reference": "PAY-A-2", "reason": "Exceptional"},
+            summary="Pay milestone 2 outside a run",
+            requested_by=world.admin,
+        )
+        second = UserFactory(username="bob-admin", is_staff=True)
+        run = PaymentRun.objects.create(
+            month=date(2025, 12, 1),
+            proposed_by=second,
+            status=PaymentRun.Status.RELEASED,
+            released_by=world.admin,
+            paid_on=date(2026, 1, 30),
+        )
+        PaymentRunItem.objects.create(run=run, milestone=a1, amount=a1.amount, disbursement=a1.disbursement)
         users = {
             "anonymous": None,
             "administrator": world.admin,
@@ -83,7 +100,7 @@ def fund(django_db_setup, django_db_blocker):
             "researcher_b": world.researcher_b,
             "outsider": world.outsider,
         }
-        yield Fund(world=world, users=users, milestone_a=a2, milestone_b=b1, paid_a=a1)
+        yield Fund(world=world, users=users, milestone_a=a2, milestone_b=b1, paid_a=a1, approval=approval, run=run)
         transaction.set_rollback(True)
 
 
@@ -274,6 +291,56 @@ def post_action(name: str, pick: Callable[[Fund], object]) -> Rule:
     return Rule(cases, expect)
 
 
+def page_post_only(name: str, pick: Callable[[Fund], object]) -> Rule:
+    """A page that decides something (POST only, from a form), asked with GET, with an empty form, and for nothing:
+    the administrator's empty form is refused (their own request, no reason, a run already released)."""
+
+    def cases(f: Fund) -> dict[str, Check]:
+        return {
+            "GET": get(name, pk=pick(f).pk),
+            "POST nothing": ("post", reverse(name, kwargs={"pk": pick(f).pk})),
+            "POST missing": ("post", reverse(name, kwargs={"pk": MISSING_PK})),
+        }
+
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role == "anonymous":
+            return "login"
+        if role != "administrator":
+            return "404"
+        return {"GET": "405", "POST nothing": "400", "POST missing": "404"}[case]
+
+    return Rule(cases, expect)
+
+
+def api_administrators_only(role: str, case: str, f: Fund) -> str:
+    """Four eyes and payment runs in the API: administrators only; anyone else is refused before any look-up."""
+    if role == "anonymous":
+        return "401"
+    if role != "administrator":
+        return "403"
+    return "404" if case == "missing" else "200"
+
+
+def api_decision(name: str, pick: Callable[[Fund], object]) -> Rule:
+    """An administrators-only API action (POST only): anyone else is refused whatever the method."""
+
+    def cases(f: Fund) -> dict[str, Check]:
+        return {
+            "GET": get(name, pk=pick(f).pk),
+            "POST nothing": ("post", reverse(name, kwargs={"pk": pick(f).pk})),
+            "POST missing": ("post", reverse(name, kwargs={"pk": MISSING_PK})),
+        }
+
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role == "anonymous":
+            return "401"
+        if role != "administrator":
+            return "403"
+        return {"GET": "405", "POST nothing": "400", "POST missing": "404"}[case]
+
+    return Rule(cases, expect)
+
+
 RULES: dict[str, Rule] = {
     "home": Rule(one("home"), home),
     "healthz": Rule(one("healthz"), everyone("200")),
@@ -350,6 +417,20 @@ RULES: dict[str, Rule] = {
         objects("grants:record_disbursement", a=lambda f: f.milestone_a, b=lambda f: f.milestone_b),
         administrators_only,
     ),
+    # Four eyes and payment runs
+    "grants:approvals": Rule(one("grants:approvals"), administrators_only),
+    "grants:approval": Rule(objects("grants:approval", any=lambda f: f.approval), administrators_only),
+    "grants:approval_approve": page_post_only("grants:approval_approve", lambda f: f.approval),
+    "grants:approval_reject": page_post_only("grants:approval_reject", lambda f: f.approval),
+    "grants:payment_runs": Rule(one("grants:payment_runs"), administrators_only),
+    "grants:payment_run": Rule(objects("grants:payment_run", released=lambda f: f.run), administrators_only),
+    "grants:payment_run_release": page_post_only("grants:payment_run_release", lambda f: f.run),
+    "grants:payment_run_remittance_csv": Rule(
+        objects("grants:payment_run_remittance_csv", released=lambda f: f.run), administrators_only
+    ),
+    "grants:payment_run_remittance_xlsx": Rule(
+        objects("grants:payment_run_remittance_xlsx", released=lambda f: f.run), administrators_only
+    ),
     "grants:export_360giving_json": Rule(one("grants:export_360giving_json"), administrators_only),
     "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
     "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
@@ -380,6 +461,19 @@ RULES: dict[str, Rule] = {
     "api-milestone-approval": post_action("api-milestone-approval", lambda f: f.milestone_a),
     "api-milestone-report-received": post_action("api-milestone-report-received", lambda f: f.milestone_a),
     "api-award-termination": post_action("api-award-termination", lambda f: f.world.award_b),
+    "api-approval-list": Rule(one("api-approval-list"), api_administrators_only),
+    "api-approval-detail": Rule(objects("api-approval-detail", any=lambda f: f.approval), api_administrators_only),
+    "api-approval-approve": api_decision("api-approval-approve", lambda f: f.approval),
+    "api-approval-reject": api_decision("api-approval-reject", lambda f: f.approval),
+    "api-payment-run-list": Rule(one("api-payment-run-list"), api_administrators_only),
+    "api-payment-run-detail": Rule(objects("api-payment-run-detail", any=lambda f: f.run), api_administrators_only),
+    "api-payment-run-release": api_decision("api-payment-run-release", lambda f: f.run),
+    "api-payment-run-remittance-csv": Rule(
+        objects("api-payment-run-remittance-csv", released=lambda f: f.run), api_administrators_only
+    ),
+    "api-payment-run-remittance-xlsx": Rule(
+        objects("api-payment-run-remittance-xlsx", released=lambda f: f.run), api_administrators_only
+    ),
 }
 for _endpoint, _picks in API_OBJECTS.items():
     RULES[f"api-{_endpoint}-list"] = Rule(one(f"api-{_endpoint}-list"), api_list(_endpoint))

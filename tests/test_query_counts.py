@@ -22,7 +22,7 @@ from django.urls import reverse
 from alignment_fund.models import User
 from funders.models import Funder, Pledge, Receipt
 from grants.demo import DemoBuilder
-from grants.models import Award, Milestone
+from grants.models import Approval, Award, Milestone, PaymentRun
 from projects.models import Project, Round
 
 DEMO_TODAY = date(2026, 10, 30)
@@ -43,6 +43,8 @@ class Demo:
     openai_funder: int
     openai_pledge: int
     openai_receipt: int
+    approval: int  # the large award waiting for a second administrator
+    payment_run: int  # last month's run, waiting to be released
 
     @classmethod
     def find(cls) -> Demo:
@@ -62,6 +64,8 @@ class Demo:
             openai_funder=Funder.objects.get(slug="openai").pk,
             openai_pledge=Pledge.objects.get(funder__slug="openai").pk,
             openai_receipt=Receipt.objects.filter(pledge__funder__slug="openai").order_by("pk").first().pk,
+            approval=Approval.objects.get(status="pending").pk,
+            payment_run=PaymentRun.objects.get().pk,
         )
 
 
@@ -105,6 +109,13 @@ PAGES: dict[str, tuple[str | None, Url]] = {
     "report received form": ("admin", page("grants:milestone_received", "milestone_to_report")),
     "approval form": ("admin", page("grants:milestone_approve", "milestone_to_report")),
     "payment form": ("admin", page("grants:record_disbursement", "milestone_to_pay")),
+    "approvals": ("admin", page("grants:approvals")),
+    "approval": ("admin2", page("grants:approval", "approval")),
+    "payment runs": ("admin", page("grants:payment_runs")),
+    "payment run": ("admin2", page("grants:payment_run", "payment_run")),
+    "portfolio (second administrator)": ("admin2", page("grants:portfolio")),
+    "api approvals (administrator)": ("admin", page("api-approval-list")),
+    "api payment runs (administrator)": ("admin", page("api-payment-run-list")),
     "360Giving JSON": ("admin", page("grants:export_360giving_json")),
     "360Giving CSV": ("admin", page("grants:export_360giving_csv")),
     "ledger CSV": ("admin", page("grants:export_ledger")),
@@ -151,22 +162,22 @@ for _model in admin.site._registry:
 # add a COUNT for the page of results.
 EXPECTED: dict[str, int] = {
     "home (administrator)": 2,
-    "portfolio": 22,  # + the late instalments (instalments, receipts)
-    "waitlist": 11,  # the other rounds: the best 50, and a count
-    "calendar": 9,  # month totals in SQL, then the first payments of each month, and the expected instalments
-    "charts": 13,  # the calendar's month totals, its first payments of each month, and the expected instalments
+    "portfolio": 25,  # + the late instalments (instalments, receipts), + what waits for a second administrator
+    "waitlist": 12,  # the other rounds: the best 50, and a count
+    "calendar": 10,  # month totals in SQL, then the first payments of each month, and the expected instalments
+    "charts": 14,  # the calendar's month totals, its first payments of each month, and the expected instalments
     "awards list": 9,
     "awards list of a round, page 2": 10,
     "awards list searched": 9,
     "awards list of a funder": 10,
     "projects list": 8,
     "projects list of a round": 9,
-    "round 1": 13,  # the first 50 awards and waiting projects, and their counts
-    "round 2": 13,
+    "round 1": 14,  # the first 50 awards and waiting projects, and their counts
+    "round 2": 14,
     "awarded project": 3,
     "waiting project": 3,
     "award": 8,
-    "award form": 8,
+    "award form": 9,
     "pledge form": 5,
     "pledge form for a funder": 5,
     "receipt form": 4,
@@ -176,8 +187,15 @@ EXPECTED: dict[str, int] = {
     "report received form": 3,
     "approval form": 3,
     "payment form": 3,
-    "360Giving JSON": 8,  # streamed: is there anything to publish, then the grants a chunk at a time
-    "360Giving CSV": 10,  # and the number of funder columns, counted before the rows
+    "approvals": 3,
+    "approval": 3,
+    "payment runs": 4,
+    "payment run": 6,
+    "portfolio (second administrator)": 25,
+    "api approvals (administrator)": 4,
+    "api payment runs (administrator)": 7,
+    "360Giving JSON": 9,  # streamed: is there anything to publish, then the grants a chunk at a time
+    "360Giving CSV": 11,  # and the number of funder columns, counted before the rows
     "ledger CSV": 3,
     "back office index": 3,
     "home (funder)": 3,
@@ -197,7 +215,7 @@ EXPECTED: dict[str, int] = {
     "healthz": 2,
     "sign-in page": 0,
     "password change page": 4,
-    "api pool (administrator)": 10,
+    "api pool (administrator)": 11,
     "api pool (openai)": 10,
     "api funders (administrator)": 4,
     "api funders (openai)": 5,
@@ -231,7 +249,7 @@ EXPECTED: dict[str, int] = {
     "admin funders_receipt": 9,
     "admin funders_conversion": 9,
     "admin projects_fund": 5,
-    "admin projects_round": 11,
+    "admin projects_round": 12,
     "admin rates_exchangerate": 8,
     "admin rates_heldrate": 8,
     "admin grants_award": 11,
@@ -241,6 +259,8 @@ EXPECTED: dict[str, int] = {
     "admin grants_ledgertransaction": 8,
     "admin grants_ledgerline": 9,
     "admin grants_summarysnapshot": 7,
+    "admin grants_approval": 6,
+    "admin grants_paymentrun": 5,
 }
 
 

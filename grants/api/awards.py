@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
 from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
@@ -17,9 +18,10 @@ from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
 from grants import actions
+from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
 from grants.api.milestones import MilestoneSerializer
-from grants.models import Award, Milestone
+from grants.models import Approval, Award, Milestone
 from projects.api import ProjectBriefSerializer
 from projects.models import Project, ResearchArea, Round
 
@@ -174,19 +176,31 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
 
     @extend_schema(
         request=AwardInput,
-        responses={201: AwardSerializer},
+        responses={
+            201: AwardSerializer,
+            202: OpenApiResponse(
+                ApprovalSerializer,
+                description="The award needs a second administrator (four eyes): it is recorded as waiting, its "
+                "amount held from the headroom, and made when another administrator approves it "
+                "(POST /api/approvals/{id}/approve/).",
+            ),
+        },
     )
     @idempotent
     def create(self, request):
+        """Award a vetted project. An award the four-eyes rule sends to a second administrator answers 202 with
+        the approval it waits for; any other is made at once (201)."""
         data = self.validated(AwardInput)
         compute_value = data.pop("compute_value")
         award = run_action(
-            actions.do_award_project,
+            actions.do_award_or_request,
             request.user,
             compute_value=compute_value.amount if compute_value is not None else None,
             plan_milestones=True,
             **data,
         )
+        if isinstance(award, Approval):
+            return Response(ApprovalSerializer(award).data, status=status.HTTP_202_ACCEPTED)
         return self.created(award)
 
     @extend_schema(

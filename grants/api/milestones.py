@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from alignment_fund.api.fields import FundDateField, IdField, MoneyField
 from alignment_fund.api.filters import IdFilter, ISODateFilter
@@ -17,8 +18,9 @@ from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from grants import actions
+from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
-from grants.models import Disbursement, Milestone
+from grants.models import Approval, Disbursement, Milestone
 
 
 def milestones_visible_to(user) -> QuerySet[Milestone]:
@@ -178,6 +180,13 @@ class DisbursementInput(InputSerializer):
     milestone = IdField("milestone", queryset=Milestone.objects.all())
     paid_on = FundDateField()
     reference = serializers.CharField(max_length=80, help_text="The payment's bank reference.")
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why it is paid outside the monthly payment run: required when the four-eyes rule covers payments.",
+    )
 
 
 class DisbursementFilter(filters.FilterSet):
@@ -206,13 +215,24 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIV
 
     @extend_schema(
         request=DisbursementInput,
-        responses={201: DisbursementSerializer},
+        responses={
+            201: DisbursementSerializer,
+            202: OpenApiResponse(
+                ApprovalSerializer,
+                description="A payment outside the monthly run needs a second administrator (four eyes): it is "
+                "recorded as waiting and made when another administrator approves it.",
+            ),
+        },
     )
     @idempotent
     def create(self, request):
+        """Pay one approved milestone outside the monthly payment run, with a reason. Where the four-eyes rule
+        covers payments this answers 202 with the approval it waits for; otherwise the payment is made (201)."""
         data = self.validated(DisbursementInput)
         try:
-            payment = run_action(actions.do_record_disbursement, request.user, **data)
+            payment = run_action(actions.do_pay_or_request, request.user, **data)
         except RateUnavailable as exc:
             raise serializers.ValidationError({"paid_on": [f"Cannot value the fund on that date: {exc}"]}) from exc
+        if isinstance(payment, Approval):
+            return Response(ApprovalSerializer(payment).data, status=status.HTTP_202_ACCEPTED)
         return self.created(payment)

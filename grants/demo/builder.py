@@ -3,18 +3,21 @@ same operations administrators use, then moves the milestones on to today."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 
+from alignment_fund.dates import first_of_month
 from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.sources import ShippedHistory
 from alignment_fund.rates.storage import store
 from funders.models import Funder, FunderContact
 from grants import actions
+from grants.actions import ActionError
 from grants.demo.funders import FUNDERS, ILLUSTRATIVE, DemoFunder
 from grants.demo.projects import AREAS, COMPUTE, COUNTRIES, FAMILY, GIVEN, MENTORS, TITLE_VARIANTS
 from grants.models import Award, Milestone
@@ -43,6 +46,8 @@ class DemoBuilder:
         self.say("Loading ECB reference rates (shipped history, from 2025)…")
         store(ShippedHistory(since=date(2025, 1, 1)).fetch(), ExchangeRate.Source.ECB_HISTORY)
         self.admin = self._user("admin", "Fund administrator", staff=True)
+        # Four eyes: what `admin` asks for, `admin2` approves (grants.actions.approvals).
+        self.admin2 = self._user("admin2", "Second fund administrator", staff=True)
         fund = Fund.objects.create(
             name="The Alignment Project",
             administered_by="UK AI Security Institute",
@@ -148,6 +153,7 @@ class DemoBuilder:
             else:
                 self._award(payload, day)
         self._milestone_progress()
+        self._four_eyes(r2_projects)
         return fund
 
     # People
@@ -276,6 +282,29 @@ class DemoBuilder:
         )
         return award
 
+    def _four_eyes(self, waiting: list[Project]) -> None:
+        """What waits for `admin2`: last month's payment run, proposed by `admin`, and a large Round 2 award."""
+        last_month = first_of_month(first_of_month(self.today) - timedelta(days=1))
+        with contextlib.suppress(ActionError):  # nothing due in that month's run on this demo date
+            actions.do_propose_payment_run(self.admin, month=last_month)
+        large = Project.objects.filter(
+            pk__in=[project.pk for project in waiting],
+            status=Project.Status.VETTED,
+            amount_requested__gte=Decimal("250000"),
+        ).order_by("-panel_score", "pk")
+        for project in large[:5]:
+            try:
+                actions.do_award_or_request(
+                    self.admin,
+                    project=project,
+                    amount=project.amount_requested.amount,
+                    awarded_on=self.today,
+                    plan_milestones=True,
+                )
+            except ActionError:
+                continue  # the headroom does not cover it: try the next
+            break
+
     def _milestone_progress(self) -> None:
         """Reports arrive around their due date, are approved a week later and paid in the monthly run after."""
         for milestone in Milestone.objects.select_related("award").order_by("due_on", "pk"):
@@ -286,7 +315,9 @@ class DemoBuilder:
             approved = received + timedelta(days=7)
             actions.do_approve_milestone(self.admin, milestone=milestone, approved_on=approved)
             pay_on = milestone.expected_payment_on
-            if pay_on <= self.today:
+            # Reports approved since last month began are left to the payment run, which waits for a second
+            # administrator to release it.
+            if pay_on <= self.today and approved < first_of_month(first_of_month(self.today) - timedelta(days=1)):
                 actions.do_record_disbursement(
                     self.admin,
                     milestone=milestone,

@@ -168,6 +168,7 @@ FUNDERS = [
 DEMO_USERS = [
     # username, display name, role note
     ("admin", "Fund administrator", "fund administrator: /portfolio/ and /admin/"),
+    ("admin2", "Second fund administrator", "second administrator: approves admin's requests, releases runs"),
     ("openai", "OpenAI grants team", "OpenAI's contact: /funder/"),
     ("aisi", "UK AISI funding team", "UK AISI's contact: /funder/"),
     ("researcher", "Dr Amara Okafor", "lead of a Round 1 award: /awards/"),

@@ -216,3 +216,10 @@ class ApproveMilestoneForm(forms.Form):
 class DisbursementForm(forms.Form):
     paid_on = date_field("Paid on")
     reference = forms.CharField(max_length=80, label="Bank reference", help_text="The payment's bank reference.")
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Why outside the payment run",
+        help_text="Payments are made in the monthly run; one made outside it needs a reason and a second "
+        "administrator's approval.",
+    )

@@ -1,14 +1,18 @@
+from grants.models.approvals import Approval, PaymentRun, PaymentRunItem
 from grants.models.awards import Award, AwardAttribution, Disbursement, Milestone
 from grants.models.ledger import Account, LedgerLine, LedgerTransaction
 from grants.models.summaries import SummarySnapshot
 
 __all__ = [
     "Account",
+    "Approval",
     "Award",
     "AwardAttribution",
     "Disbursement",
     "LedgerLine",
     "LedgerTransaction",
     "Milestone",
+    "PaymentRun",
+    "PaymentRunItem",
     "SummarySnapshot",
 ]

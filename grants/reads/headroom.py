@@ -10,7 +10,7 @@ from decimal import Decimal
 from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import RateBook
-from grants.models import Account, Award, Disbursement, LedgerLine
+from grants.models import Account, Approval, Award, Disbursement, LedgerLine
 from grants.reads.position import pool_position, round_positions
 from projects.models import Round
 
@@ -26,11 +26,18 @@ def lowest_headroom(round_: Round, since: date) -> tuple[Decimal, Decimal]:
     """The lowest (round, fund) headroom from `since` to today.
 
     An award dated in the past must fit not only on its own date but on every later day: later awards may already
-    have spent what was free then. Headroom falls only when something is awarded (and moves with rates), so the days
-    to check are `since`, each later award date, and today."""
+    have spent what was free then. Headroom falls only when something is awarded or reserved for an award waiting for
+    a second administrator (and moves with rates), so the days to check are `since`, each later award or reservation
+    date, and today."""
     today = fund_today()
-    days = {since, today} | set(
-        Award.objects.filter(awarded_on__gt=since, awarded_on__lte=today).values_list("awarded_on", flat=True)
+    days = (
+        {since, today}
+        | set(Award.objects.filter(awarded_on__gt=since, awarded_on__lte=today).values_list("awarded_on", flat=True))
+        | set(
+            Approval.objects.pending()
+            .filter(reserved_on__gt=since, reserved_on__lte=today)
+            .values_list("reserved_on", flat=True)
+        )
     )
     book = RateBook.load(until=today)
     lows = [headroom_for(round_, day, book) for day in sorted(days)]

@@ -21,7 +21,7 @@ from django.db.models import Max, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, REPORTING_CURRENCIES, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
-from grants.models import Account, Disbursement, LedgerLine, LedgerTransaction
+from grants.models import Account, Approval, Disbursement, LedgerLine, LedgerTransaction
 from projects.models import Round
 
 ZERO = Decimal("0.00")
@@ -69,6 +69,9 @@ class PoolPosition:
     receivable_valued: list[Valued] = field(default_factory=list)
     gbp_usd: QuotedRate | None = None
     ledger_version: int = 0
+    # Awards waiting for a second administrator hold their amount (grants.models.approvals): in all, and per round.
+    reserved_gbp: Decimal = ZERO
+    reserved_by_round: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def cash_gbp(self) -> Decimal:
@@ -88,11 +91,11 @@ class PoolPosition:
 
     @property
     def headroom_gbp(self) -> Decimal:
-        return self.cash_gbp - self.committed_gbp
+        return self.cash_gbp - self.committed_gbp - self.reserved_gbp
 
     @property
     def headroom_usd(self) -> Decimal:
-        return self.cash_usd - self.usd(self.committed_gbp)
+        return self.cash_usd - self.usd(self.committed_gbp) - self.usd(self.reserved_gbp)
 
     def usd(self, amount_gbp: Decimal) -> Decimal:
         """A figure held in pounds only (awards, payments), in dollars at the day's GBP/USD reference rate."""
@@ -148,6 +151,7 @@ def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
     if book is None:
         book = RateBook.load(set(cash) | set(receivable) | set(REPORTING_CURRENCIES), until=on)
     version = LedgerTransaction.objects.aggregate(version=Max("pk"))["version"] or 0
+    reserved = reservations_on(on)
     return PoolPosition(
         on=on,
         cash=cash,
@@ -160,7 +164,23 @@ def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
         receivable_valued=[value(amount, currency, on, book) for currency, amount in receivable.items()],
         gbp_usd=book.quote("GBP", "USD", on),
         ledger_version=version,
+        reserved_gbp=money_sum(sum(reserved.values(), ZERO)),
+        reserved_by_round={round_id: amount for round_id, amount in reserved.items() if round_id is not None},
     )
+
+
+def reservations_on(on: date) -> dict[int | None, Decimal]:
+    """What awards waiting for a second administrator hold on `on`, per round (None: held by no round), in one query.
+    A reservation counts from its award's date, as the award itself will."""
+    rows = (
+        Approval.objects.pending()
+        .filter(reserved__isnull=False, reserved_on__lte=on)
+        .values("reserved_round")
+        .annotate(total=Sum("reserved", filter=Q(reserved_currency=BASE_CURRENCY)))
+        .values_list("reserved_round", "total")
+        .order_by()
+    )
+    return {round_id: money_sum(amount) for round_id, amount in rows}
 
 
 @dataclass(frozen=True)
@@ -172,6 +192,7 @@ class RoundPosition:
     fund_headroom_gbp: Decimal
     fund_headroom_usd: Decimal = ZERO
     gbp_usd: QuotedRate | None = None
+    reserved_gbp: Decimal = ZERO  # held by this round's awards waiting for a second administrator
 
     @property
     def committed_gbp(self) -> Decimal:
@@ -179,7 +200,7 @@ class RoundPosition:
 
     @property
     def budget_left_gbp(self) -> Decimal:
-        return self.budget_gbp - self.awarded_gbp
+        return self.budget_gbp - self.awarded_gbp - self.reserved_gbp
 
     @property
     def headroom_gbp(self) -> Decimal:
@@ -225,6 +246,7 @@ def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
             fund_headroom_gbp=pool.headroom_gbp,
             fund_headroom_usd=pool.headroom_usd,
             gbp_usd=pool.gbp_usd,
+            reserved_gbp=pool.reserved_by_round.get(round_.pk, ZERO),
         )
         for round_ in rounds
     ]

@@ -27,7 +27,7 @@ from django.db.models import Sum
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
 from alignment_fund.rates.models import RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Award, AwardAttribution, Disbursement, LedgerLine
+from grants.models import Approval, Award, AwardAttribution, Disbursement, LedgerLine
 from grants.reads.attribution import payment_parts
 from projects.models import ResearchArea, Round
 
@@ -91,6 +91,11 @@ class Facts:
         self._load_funders()
         self.rounds = list(Round.objects.order_by("number").values_list("name", "budget"))
         self.areas = list(ResearchArea.objects.order_by("name").values_list("name", flat=True))
+        # Awards waiting for a second administrator hold their amount from their date: {round name: GBP held}.
+        self.reserved_by_round: dict[str | None, Decimal] = defaultdict(Decimal)
+        pending = self._upto(Approval.objects.pending().filter(reserved__isnull=False), "reserved_on")
+        for round_name, held in pending.values_list("reserved_round__name", "reserved"):
+            self.reserved_by_round[round_name] += held
 
     def _upto(self, queryset, field_name: str):
         return queryset if self.on is None else queryset.filter(**{f"{field_name}__lte": self.on})
@@ -245,6 +250,18 @@ class Facts:
     @property
     def committed(self) -> Decimal:
         return total(award.committed for award in self.awards.values())
+
+    @property
+    def reserved(self) -> Decimal:
+        return total(self.reserved_by_round.values())
+
+    def headroom(self) -> tuple[Decimal, Decimal]:
+        """Cash held less what is committed and what waiting awards hold, in GBP and in USD, each valued its way."""
+        cash_gbp, cash_usd = self.both(self.cash())
+        return (
+            cash_gbp - self.committed - self.reserved,
+            cash_usd - self.usd(self.committed) - self.usd(self.reserved),
+        )
 
     def cash(self) -> dict[str, Decimal]:
         """Cash for awards held in each currency: what arrived (compute-only aside), less what was sold for pounds;

@@ -62,7 +62,7 @@ def check_fund(facts: Facts, surfaces: Surfaces, rows: Rows) -> None:
         "awarded": (facts.awarded, facts.usd(facts.awarded)),
         "committed": (facts.committed, facts.usd(facts.committed)),
         "disbursed": (facts.disbursed, facts.usd(facts.disbursed)),
-        "headroom": (cash_gbp - facts.committed, cash_usd - facts.usd(facts.committed)),
+        "headroom": facts.headroom(),
     }
 
     def check(surface: str, shown: dict[str, tuple]) -> None:

@@ -120,12 +120,11 @@ def check_groups(facts: Facts, surfaces: Surfaces, rows: Rows) -> None:
 
 def check_round_headroom(facts: Facts, surfaces: Surfaces, rows: Rows) -> None:
     """A round can award the lesser of the fund's headroom and what is left of its budget (never below nothing)."""
-    cash_gbp, cash_usd = facts.both(facts.cash())
-    fund_gbp, fund_usd = cash_gbp - facts.committed, cash_usd - facts.usd(facts.committed)
+    fund_gbp, fund_usd = facts.headroom()
     awarded = {label: values["awarded"] for label, values in _expected(facts.by_round()).items()}
     expected_gbp, expected_usd = {}, {}
     for name, budget in facts.rounds:
-        left = budget - awarded.get(name, ZERO)
+        left = budget - awarded.get(name, ZERO) - facts.reserved_by_round.get(name, ZERO)
         expected_gbp[name] = max(ZERO, min(left, fund_gbp))
         # In dollars: the fund's own dollar figure when the fund is the limit, else the round's budget left.
         expected_usd[name] = (

@@ -5,6 +5,7 @@ not a signed-in administrator."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -29,8 +30,9 @@ from grants.forms.pages import (
     ReportReceivedForm,
     apply_action_error,
 )
-from grants.models import Award, Milestone
+from grants.models import Approval, Award, Milestone
 from grants.reads.admin_charts import administrator_charts
+from grants.reads.approvals import waiting_for
 from grants.reads.award_page import award_page, award_queryset
 from grants.reads.calendar import payment_calendar
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
@@ -65,7 +67,11 @@ def portfolio(request):
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     overdue = overdue_instalments(fund_today())
-    return render(request, "grants/portfolio.html", {"portfolio": page, "overdue_instalments": overdue})
+    return render(
+        request,
+        "grants/portfolio.html",
+        {"portfolio": page, "overdue_instalments": overdue, "waiting": waiting_for(request.user)},
+    )
 
 
 @administrator_required
@@ -128,6 +134,12 @@ def award_detail(request, pk):
 
 
 # Forms for the daily work
+
+
+def _requested(request, approval: Approval):
+    """An action the four-eyes rule sends to a second administrator: recorded as waiting, nothing done yet."""
+    messages.info(request, f"Waiting for a second administrator: {approval.summary}.")
+    return redirect(approval.get_absolute_url())
 
 
 def _form_page(request, template: str, form, **context):
@@ -238,10 +250,12 @@ def award_project(request, pk):
         form = AwardForm(request.POST)
         if form.is_valid():
             try:
-                award = actions.do_award_project(request.user, project=project, **form.action_kwargs())
+                award = actions.do_award_or_request(request.user, project=project, **form.action_kwargs())
             except ActionError as exc:
                 apply_action_error(form, exc, aliases={"project": "__all__"})
             else:
+                if isinstance(award, Approval):
+                    return _requested(request, award)
                 messages.success(
                     request,
                     f"{project.reference} awarded {format_money(award.amount.amount, 'GBP')} ({award.reference}).",
@@ -271,6 +285,7 @@ def award_project(request, pk):
             "within_limits": within_award_limits(amount),
             "gbp_usd": headroom.gbp_usd,
             "today": today,
+            "four_eyes_from": settings.FOUR_EYES_AWARD_FROM_GBP if "award" in settings.FOUR_EYES else None,
         },
     )
 
@@ -297,10 +312,12 @@ def _milestone_step(request, pk, *, form_class, template_title: str, act, succes
         form = form_class(request.POST)
         if form.is_valid():
             try:
-                act(milestone, form.cleaned_data)
+                result = act(milestone, form.cleaned_data)
             except ActionError as exc:
                 apply_action_error(form, exc, aliases={"milestone": "__all__"})
             else:
+                if isinstance(result, Approval):
+                    return _requested(request, result)
                 messages.success(request, success.format(milestone=milestone))
                 return redirect(reverse("grants:award", args=[milestone.award_id]) + f"#milestone-{milestone.pk}")
     else:
@@ -348,6 +365,6 @@ def record_disbursement(request, pk):
         pk,
         form_class=DisbursementForm,
         template_title="Record the payment",
-        act=lambda milestone, data: actions.do_record_disbursement(request.user, milestone=milestone, **data),
+        act=lambda milestone, data: actions.do_pay_or_request(request.user, milestone=milestone, **data),
         success="Payment for {milestone.award.reference} milestone {milestone.number} recorded.",
     )

@@ -61,7 +61,7 @@ def test_every_write_documents_its_body_its_errors_and_the_idempotency_key(schem
         for method, operation in operations.items()
         if method == "post" and path != "/api/token/"
     ]
-    assert len(writes) == 8
+    assert len(writes) == 12
     for path, operation in writes:
         assert "requestBody" in operation, path
         assert {"400", "401", "403", "422"} <= set(operation["responses"]), path
@@ -104,7 +104,10 @@ def test_a_403_is_documented_where_a_role_can_be_refused_and_only_there(schema):
         for name in ("funders", "pledges", "receipts", "conversions", "attributions")
         for detail in ("/", "/{id}/")
     } | {("/api/pool/", "get")}
-    assert refused == writes | funders_only
+    administrators_only = {
+        (f"/api/{name}{detail}", "get") for name in ("approvals", "payment-runs") for detail in ("/", "/{id}/")
+    } | {(f"/api/payment-runs/{{id}}/remittance-{fmt}/", "get") for fmt in ("csv", "xlsx")}
+    assert refused == writes | funders_only | administrators_only
 
 
 def test_a_400_is_a_message_or_messages_under_each_name_at_fault(schema):

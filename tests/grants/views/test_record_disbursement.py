@@ -7,7 +7,8 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from grants import actions
-from grants.models import Award, Disbursement, LedgerTransaction, Milestone
+from grants.models import Approval, Award, Disbursement, LedgerTransaction, Milestone
+from tests.factories import UserFactory
 from tests.grants.views.conftest import field_errors
 
 
@@ -33,7 +34,8 @@ def counts():
     return Disbursement.objects.count(), LedgerTransaction.objects.count()
 
 
-def test_it_records_the_payment_and_its_ledger_entry(client, world, approved):
+def test_it_records_the_payment_and_its_ledger_entry(client, world, approved, settings):
+    settings.FOUR_EYES = frozenset()  # with four eyes off for payments, the form pays at once
     client.force_login(world.admin)
     before = counts()
     response = client.post(url(approved), {"paid_on": "2026-02-19", "reference": "PAY-A-1"})
@@ -88,3 +90,27 @@ def test_bad_input_answers_with_a_field_error_and_writes_nothing(client, world, 
     assert response.status_code == 200
     assert field in field_errors(response)
     assert counts() == before
+
+
+def test_with_four_eyes_the_payment_waits_for_a_second_administrator(client, world, approved):
+    client.force_login(world.admin)
+    before = counts()
+    response = client.post(url(approved), {"paid_on": "2026-02-19", "reference": "PAY-A-1", "reason": "Urgent"})
+    approval = Approval.objects.get()
+    assert response.status_code == 302 and response["Location"] == approval.get_absolute_url()
+    assert (approval.kind, approval.status, approval.requested_by) == ("payment", "pending", world.admin)
+    assert counts() == before  # nothing paid yet
+    second = UserFactory(username="second-admin", is_staff=True)
+    actions.do_approve(second, approval)
+    payment = Disbursement.objects.get(reference="PAY-A-1")
+    assert (payment.milestone, payment.recorded_by) == (approved, world.admin)
+    approval.refresh_from_db()
+    assert approval.result == payment
+
+
+def test_with_four_eyes_a_payment_outside_the_run_needs_a_reason(client, world, approved):
+    client.force_login(world.admin)
+    response = client.post(url(approved), {"paid_on": "2026-02-19", "reference": "PAY-A-1"})
+    assert response.status_code == 200
+    assert "reason" in field_errors(response)
+    assert not Approval.objects.exists()
