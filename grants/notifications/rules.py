@@ -19,7 +19,7 @@ from alignment_fund.notifications.outbox import queue
 from alignment_fund.notifications.topics import Topic
 from alignment_fund.rates.storage import rates_freshness
 from funders.models import FunderContact, Pledge, Receipt
-from grants.models import Award, Disbursement, Milestone
+from grants.models import Approval, Award, Disbursement, Milestone
 from grants.reads.calendar import payment_calendar
 
 DUE_SOON_DAYS = 14
@@ -253,7 +253,18 @@ def _by_currency(rows, field: str) -> list[tuple[str, object]]:
     return [(row[f"{field}_currency"], row["total"]) for row in sums]
 
 
+def approvals_pending(today: date) -> int:
+    """Every action still waiting for a second administrator, told once a day."""
+    waiting = Approval.objects.pending().select_related("requested_by").order_by("requested_at")
+    return queue_approvals_waiting(
+        (f"{approval.summary}, asked by {approval.requested_by}" for approval in waiting),
+        today,
+        url=reverse("grants:approvals"),
+    )
+
+
 DAILY_RULES = (
+    approvals_pending,
     reports_due,
     reports_overdue,
     offers_made,

@@ -16,6 +16,7 @@ from grants import actions
 from grants.models import Award, Milestone
 from grants.notifications import queue_approvals_waiting, queue_report_reviewed, run_daily
 from grants.notifications.rules import last_quarter
+from tests.factories import UserFactory
 
 TODAY = date(2026, 2, 20)
 
@@ -102,6 +103,18 @@ def test_approvals_waiting_are_told_to_every_administrator_once_a_day(fund, db):
     assert queue_approvals_waiting(["Award R1-0003: £80,000.00, proposed by bob"], TODAY) == 0
     message = OutboxMessage.objects.get(topic=Topic.APPROVALS_WAITING)
     assert message.recipient == fund.admin and "R1-0003" in message.body_text
+
+
+def test_the_daily_job_tells_administrators_what_waits_for_them(fund, db):
+    second = UserFactory(username="second-admin", is_staff=True)
+    approval = actions.do_request_approval(
+        second, kind="payment", payload={"milestone": 0}, summary="Pay milestone 9 of AP-R1-0001 outside a run"
+    )
+    assert approval.status == approval.Status.PENDING
+    run_daily(TODAY)
+    message = OutboxMessage.objects.get(topic=Topic.APPROVALS_WAITING, recipient=fund.admin)
+    assert "Pay milestone 9 of AP-R1-0001 outside a run, asked by second-admin" in message.body_text
+    assert "/portfolio/approvals/" in message.body_text
 
 
 def test_a_report_review_is_told_to_the_lead_with_the_comment(fund, db):
