@@ -9,6 +9,7 @@ from djmoney.models.validators import MinMoneyValidator
 
 from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, dealt_rate
+from alignment_fund.reversible import EveryRecordManager, LiveManager, Reversible
 
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
 POSITIVE = MinMoneyValidator({c: Decimal("0.01") for c in CURRENCIES})
@@ -83,10 +84,10 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(funder_id=user.funder_id)
 
 
-class Pledge(models.Model):
+class Pledge(Reversible):
     """A funder's commitment, in its own currency, on a date; optionally restricted."""
 
-    reference = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=40, help_text="Unique among live pledges.")
     funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="pledges")
     amount = MoneyField(
         max_digits=14,
@@ -118,11 +119,15 @@ class Pledge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = PledgeQuerySet.as_manager()
+    objects = LiveManager.from_queryset(PledgeQuerySet)()
+    all_objects = PledgeQuerySet.as_manager()
 
     class Meta:
         ordering = ["pledged_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], condition=Q(reversed_at__isnull=True), name="pledge_reference_unique_while_live"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
             models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="pledge_currency_known"),
         ]
@@ -153,7 +158,7 @@ class ReceiptQuerySet(models.QuerySet):
         return self.filter(pledge__funder_id=user.funder_id)
 
 
-class Receipt(models.Model):
+class Receipt(Reversible):
     """Money that actually arrived against a pledge."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="receipts")
@@ -167,19 +172,25 @@ class Receipt(models.Model):
     received_on = models.DateField()
     bank_reference = models.CharField(
         max_length=80,
-        unique=True,
-        help_text="The bank's reference: the same payment can be recorded only once.",
+        help_text="The bank's reference: the same payment can be recorded only once (a reversed receipt's can be "
+        "used again by the corrected one).",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ReceiptQuerySet.as_manager()
+    objects = LiveManager.from_queryset(ReceiptQuerySet)()
+    all_objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["bank_reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="receipt_bank_reference_unique_while_live",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
             models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="receipt_currency_known"),
         ]
@@ -194,7 +205,7 @@ class Receipt(models.Model):
             )
 
 
-class Conversion(models.Model):
+class Conversion(Reversible):
     """Non-GBP cash from a receipt exchanged into GBP at the rate the bank dealt; the GBP is what the bank credited."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="conversions")
@@ -217,15 +228,23 @@ class Conversion(models.Model):
         max_digits=20, decimal_places=10, editable=False, help_text="GBP credited per unit sold."
     )
     converted_on = models.DateField()
-    bank_reference = models.CharField(max_length=80, unique=True)
+    bank_reference = models.CharField(max_length=80)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveManager()
+    all_objects = EveryRecordManager()
+
     class Meta:
         ordering = ["converted_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["bank_reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="conversion_bank_reference_unique_while_live",
+            ),
             models.CheckConstraint(condition=Q(amount_sold__gt=0), name="conversion_sold_positive"),
             models.CheckConstraint(condition=Q(gbp_credited__gt=0), name="conversion_credit_positive"),
             models.CheckConstraint(condition=Q(gbp_credited_currency=BASE_CURRENCY), name="conversion_into_gbp"),

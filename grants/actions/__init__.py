@@ -8,13 +8,21 @@ Callers may keep writing `from grants import actions; actions.do_award_project(.
 `ActionError` are re-exported here. The reads the operations check against live in `grants.reads`.
 """
 
+from grants.actions.amendments import do_amend_award
 from grants.actions.awards import do_award_project, do_terminate_award
 from grants.actions.common import ActionError
 from grants.actions.contributions import do_record_conversion, do_record_pledge, do_record_receipt
+from grants.actions.corrections import (
+    do_reverse_conversion,
+    do_reverse_disbursement,
+    do_reverse_pledge,
+    do_reverse_receipt,
+)
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
 
 __all__ = [
     "ActionError",
+    "do_amend_award",
     "do_approve_milestone",
     "do_award_project",
     "do_receive_milestone_report",
@@ -22,5 +30,9 @@ __all__ = [
     "do_record_disbursement",
     "do_record_pledge",
     "do_record_receipt",
+    "do_reverse_conversion",
+    "do_reverse_disbursement",
+    "do_reverse_pledge",
+    "do_reverse_receipt",
     "do_terminate_award",
 ]

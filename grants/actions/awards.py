@@ -54,6 +54,30 @@ def standard_schedule(amount_gbp: Decimal, awarded_on: date) -> list[tuple[str, 
     return schedule
 
 
+def check_award_rules(project: Project, round_: Round, amount_gbp: Decimal, awarded_on: date, reason: str) -> None:
+    """An award is dated on or after its project was vetted and its round opened; one above what the project asked
+    for says why."""
+    if project.vetted_on and awarded_on < project.vetted_on:
+        raise ActionError(
+            {
+                "awarded_on": f"{project.reference} was vetted on {project.vetted_on:%-d %b %Y}: it cannot be "
+                f"awarded before that."
+            }
+        )
+    if awarded_on < round_.opens_on:
+        raise ActionError(
+            {"awarded_on": f"{round_} opened on {round_.opens_on:%-d %b %Y}: its awards are dated on or after that."}
+        )
+    requested = project.amount_requested.amount
+    if amount_gbp > requested and not reason.strip():
+        raise ActionError(
+            {
+                "above_request_reason": f"{project.reference} asked for {format_money(requested, BASE_CURRENCY)}: "
+                f"say why the award is more than that."
+            }
+        )
+
+
 @operation
 def do_award_project(
     actor,
@@ -68,6 +92,7 @@ def do_award_project(
     mentor: str = "",
     status: str = Award.Status.OFFERED,
     plan_milestones: bool = False,
+    above_request_reason: str = "",
 ) -> Award:
     """Award a vetted project from its round, if the headroom allows and enough money that its funders' restrictions
     allow is available; fix the funders' attribution. With `plan_milestones`, give it the standard schedule (see
@@ -95,6 +120,7 @@ def do_award_project(
                 f"vetted project without an award can be awarded."
             }
         )
+    check_award_rules(project, round_, amount_gbp, awarded_on, above_request_reason)
     round_headroom, fund_headroom = lowest_headroom(round_, awarded_on)
     if amount_gbp > round_headroom:
         raise ActionError(
@@ -118,6 +144,7 @@ def do_award_project(
         compute_quantity=compute_quantity,
         compute_value=gbp(compute_value) if compute_value else None,
         mentor=mentor,
+        above_request_reason=above_request_reason.strip(),
         awarded_by=actor,
     )
     full_clean(award, exclude=["project"])

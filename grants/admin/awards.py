@@ -40,7 +40,7 @@ class MilestoneInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("disbursement")
+        return super().get_queryset(request).prefetch_related("payments")
 
     @admin.display(description="paid")
     def paid(self, milestone: Milestone) -> str:
@@ -194,7 +194,7 @@ class MilestoneAdmin(admin.ModelAdmin):
     list_filter = ("approved_on", "report_received_on", "award__round", "award__status")
     search_fields = ("title", "award__reference", "award__project__title")
     date_hierarchy = "due_on"
-    list_select_related = ("award__project", "disbursement")
+    list_select_related = ("award__project",)
     readonly_fields = ("report_received_on", "approved_on", "approved_by", "payment")
     autocomplete_fields = ["award"]
     actions = ["receive_reports", "approve_reports"]

@@ -125,6 +125,13 @@ class AwardInput(InputSerializer):
     compute_quantity = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     compute_value = GBPMoneyField(required=False, allow_null=True, default=None)
     mentor = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    above_request_reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the amount is more than the project asked for: why.",
+    )
 
     def validate_amount(self, amount):
         if not within_award_limits(amount.amount):
@@ -166,7 +173,7 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
             awards_visible_to(self.request.user)
             .select_related("round", "project__research_area")
             .prefetch_related(
-                Prefetch("milestones", queryset=Milestone.objects.select_related("disbursement").order_by("number"))
+                Prefetch("milestones", queryset=Milestone.objects.prefetch_related("payments").order_by("number"))
             )
             .order_by("reference")
         )

@@ -124,7 +124,8 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
     def get_queryset(self):
         return (
             milestones_visible_to(self.request.user)
-            .select_related("award", "disbursement")
+            .select_related("award")
+            .prefetch_related("payments")
             .order_by("award__reference", "number")
         )
 

@@ -87,7 +87,7 @@ def award_queryset(awards=None):
         (awards if awards is not None else Award.objects.all())
         .select_related("project__research_area", "project__lead", "round")
         .prefetch_related(
-            Prefetch("milestones", queryset=Milestone.objects.select_related("disbursement").order_by("number")),
+            Prefetch("milestones", queryset=Milestone.objects.prefetch_related("payments").order_by("number")),
             Prefetch("attributions", queryset=AwardAttribution.objects.select_related("funder").order_by("-amount")),
             "disbursements",
         )
