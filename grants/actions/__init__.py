@@ -17,6 +17,7 @@ from grants.actions.corrections import (
     do_reverse_disbursement,
     do_reverse_pledge,
     do_reverse_receipt,
+    reverse_record,
 )
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
 
@@ -35,4 +36,5 @@ __all__ = [
     "do_reverse_pledge",
     "do_reverse_receipt",
     "do_terminate_award",
+    "reverse_record",
 ]

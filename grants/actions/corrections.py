@@ -178,3 +178,14 @@ def do_reverse_disbursement(actor, *, record: Disbursement, reason: str) -> Disb
     _reverse(payment, actor, reason, f"disbursement:{payment.pk}")
     refresh_summaries_on_commit()
     return payment
+
+
+def reverse_record(actor, *, record, reason: str):
+    """Reverse a pledge, receipt, conversion or payment with the operation for its kind."""
+    operations = {
+        Pledge: do_reverse_pledge,
+        Receipt: do_reverse_receipt,
+        Conversion: do_reverse_conversion,
+        Disbursement: do_reverse_disbursement,
+    }
+    return operations[type(record)](actor, record=record, reason=reason)

@@ -16,6 +16,7 @@ from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp, money, percent
 from grants import actions
 from grants.actions import ActionError
+from grants.admin.corrections import ReversibleAdminMixin
 from grants.forms.awards_admin import (
     AwardAddForm,
     DisbursementAddForm,
@@ -23,7 +24,7 @@ from grants.forms.awards_admin import (
     MilestoneInlineFormSet,
     StandaloneMilestoneForm,
 )
-from grants.models import Award, AwardAttribution, Disbursement, Milestone
+from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.reads.position import pool_position, round_positions
 from projects.models import Round
 
@@ -73,6 +74,15 @@ class AttributionInline(ReadOnlyTabularInline):
         return percent(attribution.share, 2)
 
 
+class AmendmentInline(ReadOnlyTabularInline):
+    model = AwardAmendment
+    fields = ("amended_on", "old_amount_shown", "new_amount_shown", "amended_by", "reason")
+    readonly_fields = fields
+    show_change_link = False
+    old_amount_shown = money_display("old_amount", "from")
+    new_amount_shown = money_display("new_amount", "to")
+
+
 @admin.register(Award)
 class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
     add_form = AwardAddForm
@@ -88,12 +98,26 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
         "compute_quantity",
         "compute_value",
         "mentor",
+        "above_request_reason",
         "paid",
         "awarded_by",
         "created_at",
+        "amend",
     )
-    # The money, and what it was awarded to and from, are posted; the award's progress and support are not.
-    posted_fields = ("reference", "project", "round", "amount_shown", "awarded_on", "paid", "awarded_by", "created_at")
+    # The money, and what it was awarded to and from, are posted; the award's progress and support are not. The
+    # amount changes only through an amendment (the "Amend…" button: the pages' form, with a reason).
+    posted_fields = (
+        "reference",
+        "project",
+        "round",
+        "amount_shown",
+        "awarded_on",
+        "above_request_reason",
+        "paid",
+        "awarded_by",
+        "created_at",
+        "amend",
+    )
 
     list_display = (
         "reference",
@@ -110,7 +134,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
     search_fields = ("reference", "project__reference", "project__title", "project__lead_name", "mentor")
     date_hierarchy = "awarded_on"
     list_select_related = ("project", "round")
-    inlines = [MilestoneInline, DisbursementInline, AttributionInline]
+    inlines = [MilestoneInline, DisbursementInline, AttributionInline, AmendmentInline]
     actions = ["terminate"]
 
     amount_shown = money_display("amount", "amount")
@@ -170,6 +194,14 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
     @admin.display(description="lead", ordering="project__lead_name")
     def lead(self, award: Award) -> str:
         return award.project.lead_name
+
+    @admin.display(description="amount")
+    def amend(self, award: Award) -> str:
+        if award.status in (Award.Status.TERMINATED, Award.Status.COMPLETED):
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">Amend the amount…</a>', reverse("grants:amend_award", args=[award.pk])
+        )
 
     @admin.display(description="paid so far")
     def paid(self, award: Award) -> str:
@@ -247,12 +279,30 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ActionAdminMixin, admin.ModelAdmin):
+class DisbursementAdmin(ActionAdminMixin, ReversibleAdminMixin, admin.ModelAdmin):
     add_form = DisbursementAddForm
     add_fields = DisbursementAddForm._meta.fields
-    change_fields = ("award", "milestone", "amount_shown", "paid_on", "reference", "recorded_by", "created_at")
+    change_fields = (
+        "award",
+        "milestone",
+        "amount_shown",
+        "paid_on",
+        "reference",
+        "recorded_by",
+        "created_at",
+        "reversal",
+    )
+    posted_fields = change_fields
 
-    list_display = ("paid_on", "reference", "award_reference", "milestone_number", "amount_shown", "recorded_by")
+    list_display = (
+        "paid_on",
+        "reference",
+        "award_reference",
+        "milestone_number",
+        "amount_shown",
+        "recorded_by",
+        "reversal",
+    )
     list_filter = ("award__round", "award__status")
     search_fields = ("reference", "award__reference", "award__project__title")
     date_hierarchy = "paid_on"

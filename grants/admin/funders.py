@@ -20,6 +20,7 @@ from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, Rate
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
 from funders.models import Conversion, Funder, FunderContact, Pledge, Receipt
+from grants.admin.corrections import ReversibleAdminMixin
 from grants.forms.funders_admin import ConversionAddForm, PledgeAddForm, ReceiptAddForm
 from grants.imports.pledges import COLUMNS as PLEDGE_COLUMNS
 from grants.imports.pledges import import_pledges
@@ -120,7 +121,7 @@ class PledgeReceiptInline(ReadOnlyTabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, ReversibleAdminMixin, admin.ModelAdmin):
     spreadsheet_import = staticmethod(import_pledges)
     spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
@@ -140,6 +141,7 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, a
         "recorded_by",
         "created_at",
         "record_receipt",
+        "reversal",
     )
     # Restrictions stay fixed too: awards already made were attributed on the strength of them.
     posted_fields = tuple(f for f in change_fields if f not in {"illustrative", "note"})
@@ -153,6 +155,7 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, a
         "received",
         "restriction",
         "illustrative",
+        "reversal",
     )
     list_filter = ("funder", "amount_currency", "compute_only", "illustrative", "restricted_to_round")
     search_fields = ("reference", "funder__name", "note")
@@ -215,7 +218,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
+class ReceiptAdmin(ActionAdminMixin, ReversibleAdminMixin, admin.ModelAdmin):
     add_form = ReceiptAddForm
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
@@ -226,9 +229,19 @@ class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
         "converted",
         "recorded_by",
         "created_at",
+        "reversal",
     )
+    posted_fields = change_fields
 
-    list_display = ("received_on", "bank_reference", "funder", "pledge_reference", "amount_shown", "converted")
+    list_display = (
+        "received_on",
+        "bank_reference",
+        "funder",
+        "pledge_reference",
+        "amount_shown",
+        "converted",
+        "reversal",
+    )
     list_filter = ("amount_currency", "pledge__funder")
     search_fields = ("bank_reference", "pledge__reference", "pledge__funder__name")
     date_hierarchy = "received_on"
@@ -268,7 +281,7 @@ class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, ReversibleAdminMixin, admin.ModelAdmin):
     add_form = ConversionAddForm
     add_fields = ConversionAddForm._meta.fields
     change_fields = (
@@ -281,7 +294,9 @@ class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
         "bank_reference",
         "recorded_by",
         "created_at",
+        "reversal",
     )
+    posted_fields = change_fields
 
     list_display = (
         "converted_on",
@@ -291,6 +306,7 @@ class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
         "gbp_credited_shown",
         "dealt",
         "reference_rate",
+        "reversal",
     )
     list_filter = ("amount_sold_currency", "receipt__pledge__funder")
     search_fields = ("bank_reference", "receipt__bank_reference", "receipt__pledge__funder__name")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import django_filters.rest_framework as filters
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.permissions import IsAuthenticated
@@ -120,7 +120,9 @@ class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVi
         return (
             attributions_visible_to(self.request.user)
             .select_related("funder", "award__round", "award__project__research_area")
-            .annotate(award_paid=Sum("award__disbursements__amount"))
+            .annotate(
+                award_paid=Sum("award__disbursements__amount", filter=Q(award__disbursements__reversed_at__isnull=True))
+            )
             .order_by("award__awarded_on", "award__reference", "funder__name")
         )
 

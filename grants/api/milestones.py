@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
@@ -18,6 +18,7 @@ from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from grants import actions
 from grants.api.common import READ_WRITE, awards_visible_to
+from grants.api.corrections import REVERSAL_HELP, ReversalInput, ReversibleSerializerMixin, ReversibleViewSetMixin
 from grants.models import Disbursement, Milestone
 
 
@@ -25,8 +26,9 @@ def milestones_visible_to(user) -> QuerySet[Milestone]:
     return Milestone.objects.filter(award__in=awards_visible_to(user))
 
 
-def disbursements_visible_to(user) -> QuerySet[Disbursement]:
-    return Disbursement.objects.filter(award__in=awards_visible_to(user))
+def disbursements_visible_to(user, *, with_reversed: bool = False) -> QuerySet[Disbursement]:
+    manager = Disbursement.all_objects if with_reversed else Disbursement.objects
+    return manager.filter(award__in=awards_visible_to(user))
 
 
 # Milestones and payments
@@ -154,8 +156,9 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
         return self.updated(milestone)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(ReversibleSerializerMixin, serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
+    reversal = serializers.SerializerMethodField(help_text=REVERSAL_HELP)
     award_reference = serializers.CharField(source="award.reference", read_only=True)
     milestone_number = serializers.IntegerField(source="milestone.number", read_only=True)
     milestone_title = serializers.CharField(source="milestone.title", read_only=True)
@@ -172,6 +175,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
             "amount",
             "paid_on",
             "reference",
+            "reversal",
         ]
 
 
@@ -193,7 +197,8 @@ class DisbursementFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["awards"], responses={200: DisbursementSerializer})
-class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: DisbursementSerializer}))
+class DisbursementViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Payments made against approved milestones (monthly, in arrears)."""
 
     serializer_class = DisbursementSerializer
@@ -202,7 +207,9 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIV
 
     def get_queryset(self):
         return (
-            disbursements_visible_to(self.request.user).select_related("award", "milestone").order_by("paid_on", "pk")
+            disbursements_visible_to(self.request.user, with_reversed=self.action != "list")
+            .select_related("award", "milestone", "reversed_by")
+            .order_by("paid_on", "pk")
         )
 
     @extend_schema(

@@ -139,7 +139,8 @@ class DisbursementAddForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["milestone"].queryset = (
-            Milestone.objects.unpaid().filter(approved_on__isnull=False)
+            Milestone.objects.unpaid()
+            .filter(approved_on__isnull=False)
             .select_related("award")
             .order_by("approved_on", "pk")
         )

@@ -43,7 +43,7 @@ class AwardQuerySet(models.QuerySet):
             return self
         conditions = Q(project__lead=user)
         if user.funder_id is not None:
-            conditions |= Q(attributions__funder_id=user.funder_id)
+            conditions |= Q(attributions__funder_id=user.funder_id, attributions__superseded_by__isnull=True)
         return self.filter(conditions).distinct()
 
     def live(self) -> AwardQuerySet:
@@ -285,7 +285,9 @@ class Disbursement(Reversible):
                 fields=["milestone"], condition=Q(reversed_at__isnull=True), name="one_live_payment_per_milestone"
             ),
             models.UniqueConstraint(
-                fields=["reference"], condition=Q(reversed_at__isnull=True), name="disbursement_reference_unique_while_live"
+                fields=["reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="disbursement_reference_unique_while_live",
             ),
             models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="disbursement_in_gbp"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),

@@ -69,7 +69,8 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     cash_gbp = pool.cash.get(BASE_CURRENCY, ZERO)
     foreign_gbp = total(valued.gbp for valued in pool.foreign_cash)
     unpaid = (
-        Milestone.objects.unpaid().filter(award__status__in=Award.LIFECYCLE)
+        Milestone.objects.unpaid()
+        .filter(award__status__in=Award.LIFECYCLE)
         .select_related("award__project")
         .order_by("due_on", "award__reference", "number")
     )
