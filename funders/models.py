@@ -126,7 +126,10 @@ class Pledge(Reversible):
         ordering = ["pledged_on", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["reference"], condition=Q(reversed_at__isnull=True), name="pledge_reference_unique_while_live"
+                fields=["reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="pledge_reference_unique_while_live",
+                violation_error_message="Pledge with this Reference already exists.",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
             models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="pledge_currency_known"),
@@ -190,6 +193,7 @@ class Receipt(Reversible):
                 fields=["bank_reference"],
                 condition=Q(reversed_at__isnull=True),
                 name="receipt_bank_reference_unique_while_live",
+                violation_error_message="A receipt with this bank reference is already recorded.",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
             models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="receipt_currency_known"),
@@ -244,6 +248,7 @@ class Conversion(Reversible):
                 fields=["bank_reference"],
                 condition=Q(reversed_at__isnull=True),
                 name="conversion_bank_reference_unique_while_live",
+                violation_error_message="A conversion with this bank reference is already recorded.",
             ),
             models.CheckConstraint(condition=Q(amount_sold__gt=0), name="conversion_sold_positive"),
             models.CheckConstraint(condition=Q(gbp_credited__gt=0), name="conversion_credit_positive"),

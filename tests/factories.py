@@ -186,6 +186,7 @@ def build_world(admin: User) -> World:
         title="Waiting project",
         reference="R1-0003",
         panel_score=Decimal("7.5"),
+        amount_requested=Money("200000.00", "GBP"),
     )
     award_a = actions.do_award_project(admin, project=project_a, amount="300000.00", awarded_on=date(2025, 11, 10))
     award_b = actions.do_award_project(admin, project=project_b, amount="150000.00", awarded_on=date(2025, 11, 12))

@@ -48,7 +48,7 @@ class Demo:
     def find(cls) -> Demo:
         award = Award.objects.get(project__lead__username="researcher")
         awaited = Milestone.objects.filter(report_received_on__isnull=True).order_by("due_on", "pk")
-        approved_unpaid = Milestone.objects.filter(approved_on__isnull=False, disbursement__isnull=True)
+        approved_unpaid = Milestone.objects.unpaid().filter(approved_on__isnull=False)
         return cls(
             round1=Round.objects.get(number=1).pk,
             round2=Round.objects.get(number=2).pk,

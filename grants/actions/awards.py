@@ -120,7 +120,6 @@ def do_award_project(
                 f"vetted project without an award can be awarded."
             }
         )
-    check_award_rules(project, round_, amount_gbp, awarded_on, above_request_reason)
     round_headroom, fund_headroom = lowest_headroom(round_, awarded_on)
     if amount_gbp > round_headroom:
         raise ActionError(
@@ -129,6 +128,7 @@ def do_award_project(
                 f"in {round_} (the fund as a whole has £{fund_headroom:,.2f})."
             }
         )
+    check_award_rules(project, round_, amount_gbp, awarded_on, above_request_reason)
     try:
         split = plan_attribution(round_, project, awarded_on, amount_gbp)
     except NotEnoughFreeMoney as shortfall:

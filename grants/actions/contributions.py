@@ -51,6 +51,8 @@ def do_record_pledge(
     note: str = "",
 ) -> Pledge:
     check_date(pledged_on, "pledged_on", "A pledge's date", currency=currency if currency in CURRENCIES else None)
+    if Pledge.objects.filter(reference=reference).exists():
+        raise ActionError({"reference": f"A pledge with reference {reference} is already recorded."})
     pledge = Pledge(
         reference=reference,
         funder=funder,

@@ -306,7 +306,7 @@ class DisbursementAdmin(ActionAdminMixin, ReversibleAdminMixin, admin.ModelAdmin
     list_filter = ("award__round", "award__status")
     search_fields = ("reference", "award__reference", "award__project__title")
     date_hierarchy = "paid_on"
-    list_select_related = ("award", "milestone", "recorded_by")
+    list_select_related = ("award", "milestone", "recorded_by", "reversed_by")
 
     amount_shown = money_display("amount", "amount")
 

@@ -21,13 +21,15 @@ def reversal_url(record) -> str:
 
 
 class ReversibleAdminMixin:
-    """Put it just before `admin.ModelAdmin`; add "reversal" to `change_fields`, `posted_fields` and `list_display`."""
+    """Put it just before `admin.ModelAdmin`; add "reversal" to `change_fields`, `posted_fields` and `list_display`,
+    and "reversed_by" to `list_select_related`."""
 
     actions = ["reverse_selected"]
 
     def get_queryset(self, request):
-        # Reversed records too: the back office shows the history, marked.
-        queryset = self.model.all_objects.get_queryset().select_related("reversed_by")
+        # Reversed records too: the back office shows the history, marked. (No select_related here: the change list
+        # then applies `list_select_related`, where "reversed_by" belongs.)
+        queryset = self.model.all_objects.get_queryset()
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 

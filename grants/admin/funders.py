@@ -160,7 +160,7 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, R
     list_filter = ("funder", "amount_currency", "compute_only", "illustrative", "restricted_to_round")
     search_fields = ("reference", "funder__name", "note")
     date_hierarchy = "pledged_on"
-    list_select_related = ("funder", "restricted_to_round", "restricted_to_area")
+    list_select_related = ("funder", "restricted_to_round", "restricted_to_area", "reversed_by")
     inlines = [PledgeReceiptInline]
 
     amount_shown = money_display("amount", "amount")
@@ -245,7 +245,7 @@ class ReceiptAdmin(ActionAdminMixin, ReversibleAdminMixin, admin.ModelAdmin):
     list_filter = ("amount_currency", "pledge__funder")
     search_fields = ("bank_reference", "pledge__reference", "pledge__funder__name")
     date_hierarchy = "received_on"
-    list_select_related = ("pledge__funder",)
+    list_select_related = ("pledge__funder", "reversed_by")
     inlines = [ReceiptConversionInline]
 
     amount_shown = money_display("amount", "amount")
@@ -311,7 +311,7 @@ class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, ReversibleAdminMixin,
     list_filter = ("amount_sold_currency", "receipt__pledge__funder")
     search_fields = ("bank_reference", "receipt__bank_reference", "receipt__pledge__funder__name")
     date_hierarchy = "converted_on"
-    list_select_related = ("receipt__pledge__funder",)
+    list_select_related = ("receipt__pledge__funder", "reversed_by")
 
     amount_sold_shown = money_display("amount_sold", "sold")
     gbp_credited_shown = money_display("gbp_credited", "GBP credited")

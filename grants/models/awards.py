@@ -282,12 +282,16 @@ class Disbursement(Reversible):
         ordering = ["paid_on", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["milestone"], condition=Q(reversed_at__isnull=True), name="one_live_payment_per_milestone"
+                fields=["milestone"],
+                condition=Q(reversed_at__isnull=True),
+                name="one_live_payment_per_milestone",
+                violation_error_message="This milestone has already been paid.",
             ),
             models.UniqueConstraint(
                 fields=["reference"],
                 condition=Q(reversed_at__isnull=True),
                 name="disbursement_reference_unique_while_live",
+                violation_error_message="A payment with this reference is already recorded.",
             ),
             models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="disbursement_in_gbp"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
