@@ -54,9 +54,8 @@ def standard_schedule(amount_gbp: Decimal, awarded_on: date) -> list[tuple[str, 
     return schedule
 
 
-def check_award_rules(project: Project, round_: Round, amount_gbp: Decimal, awarded_on: date, reason: str) -> None:
-    """An award is dated on or after its project was vetted and its round opened; one above what the project asked
-    for says why."""
+def check_award_dates(project: Project, round_: Round, awarded_on: date) -> None:
+    """An award is dated on or after its project was vetted and its round opened."""
     if project.vetted_on and awarded_on < project.vetted_on:
         raise ActionError(
             {
@@ -68,6 +67,10 @@ def check_award_rules(project: Project, round_: Round, amount_gbp: Decimal, awar
         raise ActionError(
             {"awarded_on": f"{round_} opened on {round_.opens_on:%-d %b %Y}: its awards are dated on or after that."}
         )
+
+
+def check_above_request(project: Project, amount_gbp: Decimal, reason: str) -> None:
+    """An award above what the project asked for says why (`Award.above_request_reason`)."""
     requested = project.amount_requested.amount
     if amount_gbp > requested and not reason.strip():
         raise ActionError(
@@ -120,6 +123,7 @@ def do_award_project(
                 f"vetted project without an award can be awarded."
             }
         )
+    check_award_dates(project, round_, awarded_on)
     round_headroom, fund_headroom = lowest_headroom(round_, awarded_on)
     if amount_gbp > round_headroom:
         raise ActionError(
@@ -128,7 +132,7 @@ def do_award_project(
                 f"in {round_} (the fund as a whole has £{fund_headroom:,.2f})."
             }
         )
-    check_award_rules(project, round_, amount_gbp, awarded_on, above_request_reason)
+    check_above_request(project, amount_gbp, above_request_reason)
     try:
         split = plan_attribution(round_, project, awarded_on, amount_gbp)
     except NotEnoughFreeMoney as shortfall:

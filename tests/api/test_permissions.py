@@ -172,7 +172,9 @@ def test_only_administrators_write(world, schedule, client_for):
     answers = {
         (url, role): client_for(user_for(world, role))
         .post(
-            url.format(a2=schedule["a2"].pk, award=world.award_a.pk, pledge=world.pledge_a.pk, receipt=world.receipt_a.pk),
+            url.format(
+                a2=schedule["a2"].pk, award=world.award_a.pk, pledge=world.pledge_a.pk, receipt=world.receipt_a.pk
+            ),
             {},
             format="json",
         )

@@ -199,7 +199,9 @@ def test_a_payment_is_reversed_and_its_milestone_paid_again(world, paid):
     assert after.headroom_gbp == before.headroom_gbp
     milestone = paid.milestone
     assert milestone.disbursement is None
-    again = actions.do_record_disbursement(world.admin, milestone=milestone, paid_on=date(2026, 2, 2), reference="PAY-1")
+    again = actions.do_record_disbursement(
+        world.admin, milestone=milestone, paid_on=date(2026, 2, 2), reference="PAY-1"
+    )
     assert Milestone.objects.get(pk=milestone.pk).disbursement == again
     assert Disbursement.all_objects.filter(milestone=milestone).count() == 2
     with pytest.raises(ActionError, match="already reversed"):
