@@ -44,13 +44,27 @@ AWARD_AMOUNT_UNAMENDED = (
 )
 
 
-def _condition(table: str, distinct: str) -> str:
+# PostgreSQL allows no subquery in a trigger's WHEN: there, the amendment is looked up by a function of its own.
+POSTGRES_AWARD_AMOUNT = f"""
+CREATE OR REPLACE FUNCTION award_amount_requires_amendment() RETURNS trigger AS $$
+BEGIN
+    IF {AWARD_AMOUNT_UNAMENDED} THEN
+        RAISE EXCEPTION 'the ledger has booked this %: its amount changes only with an amendment', TG_TABLE_NAME
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _condition(table: str, distinct: str, award_amount: bool = True) -> str:
     parts = [f"OLD.{c} {distinct} NEW.{c}" for c in BOOKED[table]]
     if table in FINAL_ONCE_SET:
         marker, columns = FINAL_ONCE_SET[table]
         changed = " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
         parts.append(f"(OLD.{marker} IS NOT NULL AND ({changed}))")
-    if table == "grants_award":
+    if table == "grants_award" and award_amount:
         parts.append(f"({AWARD_AMOUNT_UNAMENDED})")
     return " OR ".join(parts)
 
@@ -62,8 +76,14 @@ def install(apps, schema_editor):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_booked_is_final ON {table};")
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_booked_is_final BEFORE UPDATE ON {table} FOR EACH ROW "
-                f"WHEN ({_condition(table, 'IS DISTINCT FROM')}) EXECUTE FUNCTION booked_figure_refuse_change();"
+                f"WHEN ({_condition(table, 'IS DISTINCT FROM', award_amount=False)}) "
+                f"EXECUTE FUNCTION booked_figure_refuse_change();"
             )
+        schema_editor.execute(POSTGRES_AWARD_AMOUNT, params=None)
+        schema_editor.execute(
+            "CREATE TRIGGER grants_award_amount_amended BEFORE UPDATE ON grants_award FOR EACH ROW "
+            "WHEN (OLD.amount IS DISTINCT FROM NEW.amount) EXECUTE FUNCTION award_amount_requires_amendment();"
+        )
         schema_editor.execute(
             f"CREATE TRIGGER {AMENDMENT}_append_only BEFORE UPDATE OR DELETE ON {AMENDMENT} "
             f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();"
@@ -92,6 +112,8 @@ def uninstall(apps, schema_editor):
     if vendor == "postgresql":
         for name in ("append_only", "no_truncate"):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {AMENDMENT}_{name} ON {AMENDMENT};")
+        schema_editor.execute("DROP TRIGGER IF EXISTS grants_award_amount_amended ON grants_award;")
+        schema_editor.execute("DROP FUNCTION IF EXISTS award_amount_requires_amendment();")
     elif vendor == "sqlite":
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {AMENDMENT}_append_only;")
 
