@@ -33,6 +33,13 @@ from projects.models import Fund
 REASON_MAX_LENGTH = 1000
 
 
+def _lock_the_fund() -> None:
+    """Corrections that take money out wait for awards in progress, like an award waits for another."""
+    fund = Fund.current()
+    if fund is not None:
+        lock_fund(fund)
+
+
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -130,7 +137,7 @@ def do_reverse_pledge(actor, *, record: Pledge, reason: str) -> Pledge:
 @operation
 def do_reverse_receipt(actor, *, record: Receipt, reason: str) -> Receipt:
     reason = _reason(reason)
-    lock_fund(Fund.current())
+    _lock_the_fund()
     receipt = Receipt.all_objects.select_for_update().select_related("pledge").get(pk=record.pk)
     _refuse_if_reversed(receipt, "receipt")
     live = list(receipt.conversions.order_by("converted_on").values_list("bank_reference", flat=True))
@@ -151,7 +158,7 @@ def do_reverse_receipt(actor, *, record: Receipt, reason: str) -> Receipt:
 @operation
 def do_reverse_conversion(actor, *, record: Conversion, reason: str) -> Conversion:
     reason = _reason(reason)
-    lock_fund(Fund.current())
+    _lock_the_fund()
     conversion = Conversion.all_objects.select_for_update().select_related("receipt__pledge").get(pk=record.pk)
     _refuse_if_reversed(conversion, "conversion")
     _reverse(conversion, actor, reason, f"conversion:{conversion.pk}")

@@ -233,6 +233,10 @@ class MilestoneAdmin(admin.ModelAdmin):
 
     amount_shown = money_display("amount", "amount")
 
+    def get_queryset(self, request):
+        # The live payment of each milestone, for the "payment" column: one query for the page.
+        return super().get_queryset(request).prefetch_related("payments")
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Once its report is in, a milestone is part of the award's record (and a paid one is protected).
         if obj is not None and obj.report_received_on:
