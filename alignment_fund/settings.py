@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies differ from responses (money in is checked, ids in are bare): document them separately.
     "COMPONENT_SPLIT_REQUEST": True,
+    # The one PATCH (an award's amendment) needs both its fields: no all-optional "Patched" copy of its body.
+    "COMPONENT_SPLIT_PATCH": False,
     "ENUM_NAME_OVERRIDES": {"AwardStatusEnum": "grants.models.Award.Status"},
     # Swagger UI from drf-spectacular-sidecar's static files: the CSP forbids the CDN drf-spectacular defaults to.
     "SWAGGER_UI_DIST": "SIDECAR",

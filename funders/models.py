@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, dealt_rate
+from alignment_fund.reversible import EveryRecordManager, LiveManager, Reversible
 
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
 POSITIVE = MinMoneyValidator({c: Decimal("0.01") for c in CURRENCIES})
@@ -88,10 +89,10 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(funder_id=user.funder_id)
 
 
-class Pledge(models.Model):
+class Pledge(Reversible):
     """A funder's commitment, in its own currency, on a date; optionally restricted."""
 
-    reference = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=40, help_text="Unique among live pledges.")
     funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="pledges")
     amount = MoneyField(
         max_digits=14,
@@ -123,6 +124,8 @@ class Pledge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveManager.from_queryset(PledgeQuerySet)()
+    all_objects = PledgeQuerySet.as_manager()
     history = HistoricalRecords()
 
     objects = PledgeQuerySet.as_manager()
@@ -130,6 +133,12 @@ class Pledge(models.Model):
     class Meta:
         ordering = ["pledged_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="pledge_reference_unique_while_live",
+                violation_error_message="Pledge with this Reference already exists.",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
             models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="pledge_currency_known"),
         ]
@@ -188,7 +197,7 @@ class ReceiptQuerySet(models.QuerySet):
         return self.filter(pledge__funder_id=user.funder_id)
 
 
-class Receipt(models.Model):
+class Receipt(Reversible):
     """Money that actually arrived against a pledge."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="receipts")
@@ -202,14 +211,16 @@ class Receipt(models.Model):
     received_on = models.DateField()
     bank_reference = models.CharField(
         max_length=80,
-        unique=True,
-        help_text="The bank's reference: the same payment can be recorded only once.",
+        help_text="The bank's reference: the same payment can be recorded only once (a reversed receipt's can be "
+        "used again by the corrected one).",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveManager.from_queryset(ReceiptQuerySet)()
+    all_objects = ReceiptQuerySet.as_manager()
     history = HistoricalRecords()
 
     objects = ReceiptQuerySet.as_manager()
@@ -217,6 +228,12 @@ class Receipt(models.Model):
     class Meta:
         ordering = ["received_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["bank_reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="receipt_bank_reference_unique_while_live",
+                violation_error_message="A receipt with this bank reference is already recorded.",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
             models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="receipt_currency_known"),
         ]
@@ -231,7 +248,7 @@ class Receipt(models.Model):
             )
 
 
-class Conversion(models.Model):
+class Conversion(Reversible):
     """Non-GBP cash from a receipt exchanged into GBP at the rate the bank dealt; the GBP is what the bank credited."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="conversions")
@@ -254,17 +271,25 @@ class Conversion(models.Model):
         max_digits=20, decimal_places=10, editable=False, help_text="GBP credited per unit sold."
     )
     converted_on = models.DateField()
-    bank_reference = models.CharField(max_length=80, unique=True)
+    bank_reference = models.CharField(max_length=80)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveManager()
+    all_objects = EveryRecordManager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["converted_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["bank_reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="conversion_bank_reference_unique_while_live",
+                violation_error_message="A conversion with this bank reference is already recorded.",
+            ),
             models.CheckConstraint(condition=Q(amount_sold__gt=0), name="conversion_sold_positive"),
             models.CheckConstraint(condition=Q(gbp_credited__gt=0), name="conversion_credit_positive"),
             models.CheckConstraint(condition=Q(gbp_credited_currency=BASE_CURRENCY), name="conversion_into_gbp"),

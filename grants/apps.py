@@ -21,7 +21,7 @@ def _refresh_summaries(sender, **kwargs) -> None:
 
 
 # Tables the running app may add to but never change or empty.
-APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline")
+APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline", "grants_awardamendment")
 
 
 def _grant_app_role(sender, using="default", **kwargs) -> None:

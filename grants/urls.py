@@ -1,8 +1,19 @@
 """The pages, by audience. The root URLconf mounts each list under its own prefix and namespace."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from grants.views import activity, approvals, exports, funder, lists, payment_runs, portfolio, researcher, statements
+from grants.views import (
+    activity,
+    approvals,
+    corrections,
+    exports,
+    funder,
+    lists,
+    payment_runs,
+    portfolio,
+    researcher,
+    statements,
+)
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
@@ -16,6 +27,12 @@ administrators = [
     path("projects/<int:pk>/", portfolio.project_detail, name="project"),
     path("projects/<int:pk>/award/", portfolio.award_project, name="award_project"),
     path("awards/<int:pk>/", portfolio.award_detail, name="award"),
+    path("awards/<int:pk>/amend/", corrections.amend_award_page, name="amend_award"),
+    re_path(
+        r"^(?P<kind>pledges|receipts|conversions|payments)/(?P<pk>[0-9]+)/reverse/$",
+        corrections.reverse_record_page,
+        name="reverse_record",
+    ),
     path("pledges/new/", portfolio.record_pledge, name="record_pledge"),
     path("receipts/new/", portfolio.record_receipt, name="record_receipt"),
     path("conversions/new/", portfolio.record_conversion, name="record_conversion"),

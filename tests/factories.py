@@ -84,7 +84,8 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     country = "GB"
     research_area = factory.SubFactory(ResearchAreaFactory)
     round = factory.SubFactory(RoundFactory)
-    amount_requested = Money("200000.00", "GBP")
+    # The most an award can be, so that awards made in tests need no reason for going above the request.
+    amount_requested = Money("1000000.00", "GBP")
     status = Project.Status.VETTED
     panel_score = Decimal("8.00")
     vetted_on = date(2025, 11, 1)
@@ -185,6 +186,7 @@ def build_world(admin: User) -> World:
         title="Waiting project",
         reference="R1-0003",
         panel_score=Decimal("7.5"),
+        amount_requested=Money("200000.00", "GBP"),
     )
     award_a = actions.do_award_project(admin, project=project_a, amount="300000.00", awarded_on=date(2025, 11, 10))
     award_b = actions.do_award_project(admin, project=project_b, amount="150000.00", awarded_on=date(2025, 11, 12))

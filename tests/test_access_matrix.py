@@ -269,8 +269,9 @@ def api_detail(endpoint: str) -> Callable[[str, str, Fund], str]:
     return expect
 
 
-def post_action(name: str, pick: Callable[[Fund], object]) -> Rule:
-    """An API action that records something (POST only), asked with GET, with an empty body, and for nothing."""
+def post_action(name: str, pick: Callable[[Fund], object], funders_only: bool = False) -> Rule:
+    """An API action that records something (POST only), asked with GET, with an empty body, and for nothing. On a
+    funder's records (`funders_only`), a role with no business there is refused before the method is looked at."""
 
     def cases(f: Fund) -> dict[str, Check]:
         return {
@@ -282,6 +283,8 @@ def post_action(name: str, pick: Callable[[Fund], object]) -> Rule:
     def expect(role: str, case: str, f: Fund) -> str:
         if role == "anonymous":
             return "401"
+        if funders_only and role not in ("administrator", "funder_a", "funder_b"):
+            return "403"
         if case == "GET":
             return "405"
         if role != "administrator":
@@ -431,6 +434,25 @@ RULES: dict[str, Rule] = {
     "grants:payment_run_remittance_xlsx": Rule(
         objects("grants:payment_run_remittance_xlsx", released=lambda f: f.run), administrators_only
     ),
+    "grants:amend_award": Rule(
+        objects("grants:amend_award", a=lambda f: f.world.award_a, b=lambda f: f.world.award_b), administrators_only
+    ),
+    # The reversal form of each kind of record (asked with GET: it reverses nothing until a reason is posted).
+    "grants:reverse_record": Rule(
+        lambda f: {
+            **{
+                kind: ("get", reverse("grants:reverse_record", kwargs={"kind": kind, "pk": pick(f).pk}))
+                for kind, pick in {
+                    "pledges": lambda f: f.world.pledge_a,
+                    "receipts": lambda f: f.world.receipt_b,
+                    "conversions": lambda f: f.world.receipt_a.conversions.get(),
+                    "payments": lambda f: f.paid_a.disbursement,
+                }.items()
+            },
+            "missing": ("get", reverse("grants:reverse_record", kwargs={"kind": "receipts", "pk": MISSING_PK})),
+        },
+        administrators_only,
+    ),
     "grants:export_360giving_json": Rule(one("grants:export_360giving_json"), administrators_only),
     "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
     "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
@@ -474,6 +496,12 @@ RULES: dict[str, Rule] = {
     "api-payment-run-remittance-xlsx": Rule(
         objects("api-payment-run-remittance-xlsx", released=lambda f: f.run), api_administrators_only
     ),
+    "api-pledge-reversal": post_action("api-pledge-reversal", lambda f: f.world.pledge_b, funders_only=True),
+    "api-receipt-reversal": post_action("api-receipt-reversal", lambda f: f.world.receipt_b, funders_only=True),
+    "api-conversion-reversal": post_action(
+        "api-conversion-reversal", lambda f: f.world.receipt_a.conversions.get(), funders_only=True
+    ),
+    "api-disbursement-reversal": post_action("api-disbursement-reversal", lambda f: f.paid_a.disbursement),
 }
 for _endpoint, _picks in API_OBJECTS.items():
     RULES[f"api-{_endpoint}-list"] = Rule(one(f"api-{_endpoint}-list"), api_list(_endpoint))

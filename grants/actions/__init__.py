@@ -8,16 +8,25 @@ Callers may keep writing `from grants import actions; actions.do_award_project(.
 `ActionError` are re-exported here. The reads the operations check against live in `grants.reads`.
 """
 
+from grants.actions.amendments import do_amend_award
 from grants.actions.approval_kinds import do_award_or_request, do_pay_or_request
 from grants.actions.approvals import do_approve, do_reject, do_request_approval, needs_second_approver
 from grants.actions.awards import do_award_project, do_terminate_award
 from grants.actions.common import ActionError
 from grants.actions.contributions import do_record_conversion, do_record_pledge, do_record_receipt
+from grants.actions.corrections import (
+    do_reverse_conversion,
+    do_reverse_disbursement,
+    do_reverse_pledge,
+    do_reverse_receipt,
+    reverse_record,
+)
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
 from grants.actions.payment_runs import do_propose_payment_run, do_release_payment_run
 
 __all__ = [
     "ActionError",
+    "do_amend_award",
     "do_approve",
     "do_approve_milestone",
     "do_award_or_request",
@@ -32,6 +41,11 @@ __all__ = [
     "do_reject",
     "do_release_payment_run",
     "do_request_approval",
+    "do_reverse_conversion",
+    "do_reverse_disbursement",
+    "do_reverse_pledge",
+    "do_reverse_receipt",
     "do_terminate_award",
     "needs_second_approver",
+    "reverse_record",
 ]

@@ -55,6 +55,33 @@ def standard_schedule(amount_gbp: Decimal, awarded_on: date) -> list[tuple[str, 
     return schedule
 
 
+def check_award_dates(project: Project, round_: Round, awarded_on: date) -> None:
+    """An award is dated on or after its project was vetted and its round opened."""
+    if project.vetted_on and awarded_on < project.vetted_on:
+        raise ActionError(
+            {
+                "awarded_on": f"{project.reference} was vetted on {project.vetted_on:%-d %b %Y}: it cannot be "
+                f"awarded before that."
+            }
+        )
+    if awarded_on < round_.opens_on:
+        raise ActionError(
+            {"awarded_on": f"{round_} opened on {round_.opens_on:%-d %b %Y}: its awards are dated on or after that."}
+        )
+
+
+def check_above_request(project: Project, amount_gbp: Decimal, reason: str) -> None:
+    """An award above what the project asked for says why (`Award.above_request_reason`)."""
+    requested = project.amount_requested.amount
+    if amount_gbp > requested and not reason.strip():
+        raise ActionError(
+            {
+                "above_request_reason": f"{project.reference} asked for {format_money(requested, BASE_CURRENCY)}: "
+                f"say why the award is more than that."
+            }
+        )
+
+
 @operation
 def do_award_project(
     actor,
@@ -69,6 +96,7 @@ def do_award_project(
     mentor: str = "",
     status: str = Award.Status.OFFERED,
     plan_milestones: bool = False,
+    above_request_reason: str = "",
 ) -> Award:
     """Award a vetted project from its round, if the headroom allows and enough money that its funders' restrictions
     allow is available; fix the funders' attribution. With `plan_milestones`, give it the standard schedule (see
@@ -96,6 +124,7 @@ def do_award_project(
                 f"vetted project without an award can be awarded."
             }
         )
+    check_award_dates(project, round_, awarded_on)
     round_headroom, fund_headroom = lowest_headroom(round_, awarded_on)
     if amount_gbp > round_headroom:
         raise ActionError(
@@ -104,6 +133,7 @@ def do_award_project(
                 f"in {round_} (the fund as a whole has £{fund_headroom:,.2f})."
             }
         )
+    check_above_request(project, amount_gbp, above_request_reason)
     try:
         split = plan_attribution(round_, project, awarded_on, amount_gbp)
     except NotEnoughFreeMoney as shortfall:
@@ -119,6 +149,7 @@ def do_award_project(
         compute_quantity=compute_quantity,
         compute_value=gbp(compute_value) if compute_value else None,
         mentor=mentor,
+        above_request_reason=above_request_reason.strip(),
         awarded_by=actor,
     )
     full_clean(award, exclude=["project"])

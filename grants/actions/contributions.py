@@ -53,6 +53,8 @@ def do_record_pledge(
 ) -> Pledge:
     """`instalments`, if given, are (expected date, amount) pairs in the pledge's currency that add up to it."""
     check_date(pledged_on, "pledged_on", "A pledge's date", currency=currency if currency in CURRENCIES else None)
+    if Pledge.objects.filter(reference=reference).exists():
+        raise ActionError({"reference": f"A pledge with reference {reference} is already recorded."})
     pledge = Pledge(
         reference=reference,
         funder=funder,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Sum
 from djmoney.money import Money
@@ -10,6 +11,7 @@ from djmoney.money import Money
 from alignment_fund.money import BASE_CURRENCY, format_money, round_money
 from grants.actions.common import ActionError, check_date, lock_fund, operation, refresh_summaries_on_commit
 from grants.models import Account, Award, Disbursement, LedgerTransaction, Milestone
+from grants.models.awards import AWARD_PERIOD_MONTHS
 from grants.models.ledger import Line
 from grants.reads.headroom import lowest_gbp_cash
 
@@ -23,6 +25,32 @@ def _refuse_ended(award: Award, field: str) -> None:
 
 def money_text(money: Money) -> str:
     return format_money(money.amount, money.currency.code)
+
+
+def check_milestone_schedule(award: Award, planned: list[tuple[int, date, Decimal]]) -> None:
+    """An award's milestones, [(number, due date, amount)], add up to the award exactly and fall due within the award
+    period (the award date to `AWARD_PERIOD_MONTHS` later, `Award.period_ends_on`). An award with no milestone yet
+    has no schedule to check. Raises `ActionError` naming what to change."""
+    if not planned:
+        return
+    errors = []
+    ends_on = award.period_ends_on
+    for number, due_on, _ in sorted(planned, key=lambda row: row[0]):
+        if due_on is not None and not (award.awarded_on <= due_on <= ends_on):
+            errors.append(
+                f"Milestone {number} is due on {due_on:%-d %b %Y}, outside the award period "
+                f"({award.awarded_on:%-d %b %Y} to {ends_on:%-d %b %Y}, {AWARD_PERIOD_MONTHS} months from the award)."
+            )
+    total = round_money(sum((amount for _, _, amount in planned), Decimal("0.00")))
+    if total != award.amount.amount:
+        gap = award.amount.amount - total
+        errors.append(
+            f"The milestones add up to {format_money(total, BASE_CURRENCY)}, not the award's "
+            f"{money_text(award.amount)}: {'add' if gap > 0 else 'take off'} "
+            f"{format_money(abs(gap), BASE_CURRENCY)} so that they add up exactly."
+        )
+    if errors:
+        raise ActionError({"milestones": errors})
 
 
 @operation

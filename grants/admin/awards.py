@@ -16,6 +16,7 @@ from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp, money, percent
 from grants import actions
 from grants.actions import ActionError
+from grants.admin.corrections import ReversibleAdminMixin
 from grants.forms.awards_admin import (
     AwardAddForm,
     DisbursementAddForm,
@@ -23,7 +24,7 @@ from grants.forms.awards_admin import (
     MilestoneInlineFormSet,
     StandaloneMilestoneForm,
 )
-from grants.models import Award, AwardAttribution, Disbursement, Milestone
+from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.reads.position import pool_position, round_positions
 from projects.models import Round
 
@@ -40,7 +41,7 @@ class MilestoneInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("disbursement")
+        return super().get_queryset(request).prefetch_related("payments")
 
     @admin.display(description="paid")
     def paid(self, milestone: Milestone) -> str:
@@ -73,6 +74,15 @@ class AttributionInline(ReadOnlyTabularInline):
         return percent(attribution.share, 2)
 
 
+class AmendmentInline(ReadOnlyTabularInline):
+    model = AwardAmendment
+    fields = ("amended_on", "old_amount_shown", "new_amount_shown", "amended_by", "reason")
+    readonly_fields = fields
+    show_change_link = False
+    old_amount_shown = money_display("old_amount", "from")
+    new_amount_shown = money_display("new_amount", "to")
+
+
 @admin.register(Award)
 class AwardAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = AwardAddForm
@@ -89,11 +99,14 @@ class AwardAdmin(ActionAdminMixin, HistoryAdmin):
         "compute_quantity",
         "compute_value",
         "mentor",
+        "above_request_reason",
         "paid",
         "awarded_by",
         "created_at",
+        "amend",
     )
-    # The money, and what it was awarded to and from, are posted; the award's progress and support are not.
+    # The money, and what it was awarded to and from, are posted; the award's progress and support are not. The
+    # amount changes only through an amendment (the "Amend…" button: the pages' form, with a reason).
     posted_fields = (
         "reference",
         "project",
@@ -101,9 +114,11 @@ class AwardAdmin(ActionAdminMixin, HistoryAdmin):
         "amount_shown",
         "awarded_on",
         "terminated_on",
+        "above_request_reason",
         "paid",
         "awarded_by",
         "created_at",
+        "amend",
     )
 
     list_display = (
@@ -121,7 +136,7 @@ class AwardAdmin(ActionAdminMixin, HistoryAdmin):
     search_fields = ("reference", "project__reference", "project__title", "project__lead_name", "mentor")
     date_hierarchy = "awarded_on"
     list_select_related = ("project", "round")
-    inlines = [MilestoneInline, DisbursementInline, AttributionInline]
+    inlines = [MilestoneInline, DisbursementInline, AttributionInline, AmendmentInline]
     actions = ["terminate"]
 
     amount_shown = money_display("amount", "amount")
@@ -182,6 +197,14 @@ class AwardAdmin(ActionAdminMixin, HistoryAdmin):
     def lead(self, award: Award) -> str:
         return award.project.lead_name
 
+    @admin.display(description="amount")
+    def amend(self, award: Award) -> str:
+        if award.status in (Award.Status.TERMINATED, Award.Status.COMPLETED):
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">Amend the amount…</a>', reverse("grants:amend_award", args=[award.pk])
+        )
+
     @admin.display(description="paid so far")
     def paid(self, award: Award) -> str:
         total = sum((payment.amount.amount for payment in award.disbursements.all()), Decimal("0.00"))
@@ -205,12 +228,16 @@ class MilestoneAdmin(HistoryAdmin):
     list_filter = ("approved_on", "report_received_on", "award__round", "award__status")
     search_fields = ("title", "award__reference", "award__project__title")
     date_hierarchy = "due_on"
-    list_select_related = ("award__project", "disbursement")
+    list_select_related = ("award__project",)
     readonly_fields = ("report_received_on", "approved_on", "approved_by", "payment")
     autocomplete_fields = ["award"]
     actions = ["receive_reports", "approve_reports"]
 
     amount_shown = money_display("amount", "amount")
+
+    def get_queryset(self, request):
+        # The live payment of each milestone, for the "payment" column: one query for the page.
+        return super().get_queryset(request).prefetch_related("payments")
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Once its report is in, a milestone is part of the award's record (and a paid one is protected).
@@ -258,16 +285,34 @@ class MilestoneAdmin(HistoryAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ActionAdminMixin, HistoryAdmin):
+class DisbursementAdmin(ActionAdminMixin, ReversibleAdminMixin, HistoryAdmin):
     add_form = DisbursementAddForm
     add_fields = DisbursementAddForm._meta.fields
-    change_fields = ("award", "milestone", "amount_shown", "paid_on", "reference", "recorded_by", "created_at")
+    change_fields = (
+        "award",
+        "milestone",
+        "amount_shown",
+        "paid_on",
+        "reference",
+        "recorded_by",
+        "created_at",
+        "reversal",
+    )
+    posted_fields = change_fields
 
-    list_display = ("paid_on", "reference", "award_reference", "milestone_number", "amount_shown", "recorded_by")
+    list_display = (
+        "paid_on",
+        "reference",
+        "award_reference",
+        "milestone_number",
+        "amount_shown",
+        "recorded_by",
+        "reversal",
+    )
     list_filter = ("award__round", "award__status")
     search_fields = ("reference", "award__reference", "award__project__title")
     date_hierarchy = "paid_on"
-    list_select_related = ("award", "milestone", "recorded_by")
+    list_select_related = ("award", "milestone", "recorded_by", "reversed_by")
 
     amount_shown = money_display("amount", "amount")
 

@@ -22,6 +22,7 @@ from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, Rate
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
 from funders.models import Conversion, Funder, FunderContact, Pledge, PledgeInstalment, Receipt
+from grants.admin.corrections import ReversibleAdminMixin
 from grants.forms.funders_admin import ConversionAddForm, InstalmentInlineForm, PledgeAddForm, ReceiptAddForm
 from grants.imports.pledges import COLUMNS as PLEDGE_COLUMNS
 from grants.imports.pledges import import_pledges
@@ -156,7 +157,7 @@ class PledgeInstalmentAddInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, ReversibleAdminMixin, HistoryAdmin):
     spreadsheet_import = staticmethod(import_pledges)
     spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
@@ -176,6 +177,7 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, H
         "recorded_by",
         "created_at",
         "record_receipt",
+        "reversal",
     )
     # Restrictions stay fixed too: awards already made were attributed on the strength of them.
     posted_fields = tuple(f for f in change_fields if f not in {"illustrative", "note"})
@@ -189,11 +191,12 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, H
         "received",
         "restriction",
         "illustrative",
+        "reversal",
     )
     list_filter = ("funder", "amount_currency", "compute_only", "illustrative", "restricted_to_round")
     search_fields = ("reference", "funder__name", "note")
     date_hierarchy = "pledged_on"
-    list_select_related = ("funder", "restricted_to_round", "restricted_to_area")
+    list_select_related = ("funder", "restricted_to_round", "restricted_to_area", "reversed_by")
     inlines = [PledgeInstalmentInline, PledgeReceiptInline]
 
     amount_shown = money_display("amount", "amount")
@@ -278,7 +281,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ActionAdminMixin, HistoryAdmin):
+class ReceiptAdmin(ActionAdminMixin, ReversibleAdminMixin, HistoryAdmin):
     add_form = ReceiptAddForm
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
@@ -289,13 +292,23 @@ class ReceiptAdmin(ActionAdminMixin, HistoryAdmin):
         "converted",
         "recorded_by",
         "created_at",
+        "reversal",
     )
+    posted_fields = change_fields
 
-    list_display = ("received_on", "bank_reference", "funder", "pledge_reference", "amount_shown", "converted")
+    list_display = (
+        "received_on",
+        "bank_reference",
+        "funder",
+        "pledge_reference",
+        "amount_shown",
+        "converted",
+        "reversal",
+    )
     list_filter = ("amount_currency", "pledge__funder")
     search_fields = ("bank_reference", "pledge__reference", "pledge__funder__name")
     date_hierarchy = "received_on"
-    list_select_related = ("pledge__funder",)
+    list_select_related = ("pledge__funder", "reversed_by")
     inlines = [ReceiptConversionInline]
 
     amount_shown = money_display("amount", "amount")
@@ -331,7 +344,7 @@ class ReceiptAdmin(ActionAdminMixin, HistoryAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, ReversibleAdminMixin, HistoryAdmin):
     add_form = ConversionAddForm
     add_fields = ConversionAddForm._meta.fields
     change_fields = (
@@ -344,7 +357,9 @@ class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
         "bank_reference",
         "recorded_by",
         "created_at",
+        "reversal",
     )
+    posted_fields = change_fields
 
     list_display = (
         "converted_on",
@@ -354,11 +369,12 @@ class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
         "gbp_credited_shown",
         "dealt",
         "reference_rate",
+        "reversal",
     )
     list_filter = ("amount_sold_currency", "receipt__pledge__funder")
     search_fields = ("bank_reference", "receipt__bank_reference", "receipt__pledge__funder__name")
     date_hierarchy = "converted_on"
-    list_select_related = ("receipt__pledge__funder",)
+    list_select_related = ("receipt__pledge__funder", "reversed_by")
 
     amount_sold_shown = money_display("amount_sold", "sold")
     gbp_credited_shown = money_display("gbp_credited", "GBP credited")

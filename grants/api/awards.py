@@ -20,8 +20,9 @@ from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_aw
 from grants import actions
 from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
+from grants.api.corrections import AmendmentInput, AmendmentSerializer, amend_award
 from grants.api.milestones import MilestoneSerializer
-from grants.models import Approval, Award, Milestone
+from grants.models import Approval, Award, AwardAmendment, Milestone
 from projects.api import ProjectBriefSerializer
 from projects.models import Project, ResearchArea, Round
 
@@ -79,6 +80,10 @@ class AwardSerializer(serializers.ModelSerializer):
     milestones = AwardMilestoneSerializer(many=True, read_only=True)
     next_milestone = serializers.SerializerMethodField(help_text="The first milestone not yet approved.")
     next_payment = serializers.SerializerMethodField(help_text="The first milestone not yet paid, and when.")
+    above_request_reason = serializers.CharField(
+        read_only=True, help_text="Why the award is more than the project asked for; empty if it is not."
+    )
+    amendments = AmendmentSerializer(many=True, read_only=True, help_text="Changes to the amount, oldest first.")
 
     class Meta:
         model = Award
@@ -96,6 +101,8 @@ class AwardSerializer(serializers.ModelSerializer):
             "milestones",
             "next_milestone",
             "next_payment",
+            "above_request_reason",
+            "amendments",
         ]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -128,6 +135,13 @@ class AwardInput(InputSerializer):
     compute_quantity = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     compute_value = GBPMoneyField(required=False, allow_null=True, default=None)
     mentor = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    above_request_reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the amount is more than the project asked for: why.",
+    )
 
     def validate_amount(self, amount):
         if not within_award_limits(amount.amount):
@@ -169,7 +183,8 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
             awards_visible_to(self.request.user)
             .select_related("round", "project__research_area")
             .prefetch_related(
-                Prefetch("milestones", queryset=Milestone.objects.select_related("disbursement").order_by("number"))
+                Prefetch("milestones", queryset=Milestone.objects.prefetch_related("payments").order_by("number")),
+                Prefetch("amendments", queryset=AwardAmendment.objects.select_related("amended_by").order_by("pk")),
             )
             .order_by("reference")
         )
@@ -202,6 +217,15 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
         if isinstance(award, Approval):
             return Response(ApprovalSerializer(award).data, status=status.HTTP_202_ACCEPTED)
         return self.created(award)
+
+    @extend_schema(request=AmendmentInput, responses={200: AwardSerializer})
+    def partial_update(self, request, pk=None):
+        """Amend the award's amount, up or down, with a reason: re-checked against the headroom, the difference
+        attributed under the fund's policy, the unpaid milestones adjusted, the change kept in `amendments`."""
+        award = self.get_object()
+        data = self.validated(AmendmentInput)
+        award = amend_award(request.user, award, data["amount"], data["reason"])
+        return self.updated(award)
 
     @extend_schema(
         request=TerminationInput,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from djmoney.money import Money
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.permissions import IsAuthenticated
 
@@ -37,14 +37,21 @@ from grants.api.common import (
     funders_for_filter,
     funders_visible_to,
 )
+from grants.api.corrections import (
+    REVERSAL_HELP,
+    ReversalInput,
+    ReversibleSerializerMixin,
+    ReversibleViewSetMixin,
+)
 from projects.models import ResearchArea, Round
 
 CURRENCY_CHOICES = [(currency, currency) for currency in CURRENCIES]
 CONTRIBUTION_PERMISSIONS = [IsAuthenticated, FundersAndAdministrators, AdministratorsWrite]
 
 
-def conversions_visible_to(user) -> models.QuerySet[Conversion]:
-    return Conversion.objects.filter(receipt__in=Receipt.objects.visible_to(user))
+def conversions_visible_to(user, *, with_reversed: bool = False) -> models.QuerySet[Conversion]:
+    manager = Conversion.all_objects if with_reversed else Conversion.objects
+    return manager.filter(receipt__in=Receipt.all_objects.visible_to(user))
 
 
 # Funders
@@ -87,7 +94,7 @@ class InstalmentSerializer(serializers.Serializer):
     amount = MoneyField(help_text="In the pledge's currency.")
 
 
-class PledgeSerializer(ValuedModelSerializer):
+class PledgeSerializer(ReversibleSerializerMixin, ValuedModelSerializer):
     funder = FunderBriefSerializer(read_only=True)
     amount = MoneyField(read_only=True)
     received = serializers.SerializerMethodField(help_text="Received so far against this pledge, in its currency.")
@@ -95,6 +102,7 @@ class PledgeSerializer(ValuedModelSerializer):
     instalments = InstalmentSerializer(many=True, read_only=True, help_text="Expected receipts, oldest first.")
     # Not read-only, only so that the schema does not list it as always present: this serializer only writes JSON.
     note = serializers.CharField(required=False, help_text="Administrators only: absent for anyone else.")
+    reversal = serializers.SerializerMethodField(help_text=REVERSAL_HELP)
 
     class Meta:
         model = Pledge
@@ -114,6 +122,7 @@ class PledgeSerializer(ValuedModelSerializer):
             "compute_only",
             "illustrative",
             "note",
+            "reversal",
         ]
 
     @extend_schema_field(MoneyField)
@@ -165,7 +174,8 @@ class PledgeFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["contributions"], responses={200: PledgeSerializer})
-class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: PledgeSerializer}))
+class PledgeViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Pledges: a funder's contact sees their own funder's; administrators see and record all."""
 
     serializer_class = PledgeSerializer
@@ -174,10 +184,12 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
 
     def get_queryset(self):
         return (
-            Pledge.objects.visible_to(self.request.user)
+            # Lists show live records; a record named by its id is found even once reversed.
+            (Pledge.objects if self.action == "list" else Pledge.all_objects)
+            .visible_to(self.request.user)
             .select_related("funder")
             .prefetch_related("instalments")
-            .annotate(received_total=Sum("receipts__amount"))
+            .annotate(received_total=Sum("receipts__amount", filter=Q(receipts__reversed_at__isnull=True)))
             .order_by("pledged_on", "pk")
         )
 
@@ -204,12 +216,13 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
 # Receipts
 
 
-class ReceiptSerializer(ValuedModelSerializer):
+class ReceiptSerializer(ReversibleSerializerMixin, ValuedModelSerializer):
     valued_on = "received_on"
     funder = FunderBriefSerializer(source="pledge.funder", read_only=True)
     pledge_reference = serializers.CharField(source="pledge.reference", read_only=True)
     amount = MoneyField(read_only=True)
     unconverted = serializers.SerializerMethodField(help_text="Not yet exchanged into pounds.")
+    reversal = serializers.SerializerMethodField(help_text=REVERSAL_HELP)
 
     class Meta:
         model = Receipt
@@ -224,6 +237,7 @@ class ReceiptSerializer(ValuedModelSerializer):
             "valued",
             "unconverted",
             "bank_reference",
+            "reversal",
         ]
 
     @extend_schema_field(MoneyField)
@@ -252,7 +266,8 @@ class ReceiptFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["contributions"], responses={200: ReceiptSerializer})
-class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: ReceiptSerializer}))
+class ReceiptViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Money that arrived against pledges: a funder's contact sees their own funder's."""
 
     serializer_class = ReceiptSerializer
@@ -261,9 +276,11 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSe
 
     def get_queryset(self):
         return (
-            Receipt.objects.visible_to(self.request.user)
+            # Lists show live records; a record named by its id is found even once reversed.
+            (Receipt.objects if self.action == "list" else Receipt.all_objects)
+            .visible_to(self.request.user)
             .select_related("pledge__funder")
-            .annotate(converted_total=Sum("conversions__amount_sold"))
+            .annotate(converted_total=Sum("conversions__amount_sold", filter=Q(conversions__reversed_at__isnull=True)))
             .order_by("received_on", "pk")
         )
 
@@ -289,11 +306,12 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSe
 # Conversions
 
 
-class ConversionSerializer(serializers.ModelSerializer):
+class ConversionSerializer(ReversibleSerializerMixin, serializers.ModelSerializer):
     funder = FunderBriefSerializer(source="receipt.pledge.funder", read_only=True)
     amount_sold = MoneyField(read_only=True)
     gbp_credited = MoneyField(read_only=True)
     dealt_rate = serializers.SerializerMethodField(help_text="The rate the bank dealt: GBP credited per unit sold.")
+    reversal = serializers.SerializerMethodField(help_text=REVERSAL_HELP)
 
     class Meta:
         model = Conversion
@@ -306,6 +324,7 @@ class ConversionSerializer(serializers.ModelSerializer):
             "dealt_rate",
             "converted_on",
             "bank_reference",
+            "reversal",
         ]
 
     @extend_schema_field(RateSerializer)
@@ -353,7 +372,8 @@ class ConversionFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["contributions"], responses={200: ConversionSerializer})
-class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: ConversionSerializer}))
+class ConversionViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Foreign cash exchanged into pounds at the rate the bank dealt."""
 
     serializer_class = ConversionSerializer
@@ -362,7 +382,7 @@ class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVie
 
     def get_queryset(self):
         return (
-            conversions_visible_to(self.request.user)
+            conversions_visible_to(self.request.user, with_reversed=self.action != "list")
             .select_related("receipt__pledge__funder")
             .order_by("converted_on", "pk")
         )

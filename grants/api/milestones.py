@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from alignment_fund.rates.models import RateUnavailable
 from grants import actions
 from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
+from grants.api.corrections import REVERSAL_HELP, ReversalInput, ReversibleSerializerMixin, ReversibleViewSetMixin
 from grants.models import Approval, Disbursement, Milestone
 
 
@@ -27,8 +28,9 @@ def milestones_visible_to(user) -> QuerySet[Milestone]:
     return Milestone.objects.filter(award__in=awards_visible_to(user))
 
 
-def disbursements_visible_to(user) -> QuerySet[Disbursement]:
-    return Disbursement.objects.filter(award__in=awards_visible_to(user))
+def disbursements_visible_to(user, *, with_reversed: bool = False) -> QuerySet[Disbursement]:
+    manager = Disbursement.all_objects if with_reversed else Disbursement.objects
+    return manager.filter(award__in=awards_visible_to(user))
 
 
 # Milestones and payments
@@ -126,7 +128,8 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
     def get_queryset(self):
         return (
             milestones_visible_to(self.request.user)
-            .select_related("award", "disbursement")
+            .select_related("award")
+            .prefetch_related("payments")
             .order_by("award__reference", "number")
         )
 
@@ -155,8 +158,9 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
         return self.updated(milestone)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(ReversibleSerializerMixin, serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
+    reversal = serializers.SerializerMethodField(help_text=REVERSAL_HELP)
     award_reference = serializers.CharField(source="award.reference", read_only=True)
     milestone_number = serializers.IntegerField(source="milestone.number", read_only=True)
     milestone_title = serializers.CharField(source="milestone.title", read_only=True)
@@ -173,6 +177,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
             "amount",
             "paid_on",
             "reference",
+            "reversal",
         ]
 
 
@@ -201,7 +206,8 @@ class DisbursementFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["awards"], responses={200: DisbursementSerializer})
-class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
+@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: DisbursementSerializer}))
+class DisbursementViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Payments made against approved milestones (monthly, in arrears)."""
 
     serializer_class = DisbursementSerializer
@@ -210,7 +216,9 @@ class DisbursementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIV
 
     def get_queryset(self):
         return (
-            disbursements_visible_to(self.request.user).select_related("award", "milestone").order_by("paid_on", "pk")
+            disbursements_visible_to(self.request.user, with_reversed=self.action != "list")
+            .select_related("award", "milestone", "reversed_by")
+            .order_by("paid_on", "pk")
         )
 
     @extend_schema(

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from alignment_fund.dates import first_of_month
 from alignment_fund.models import User
+from alignment_fund.money import format_money
 from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.sources import ShippedHistory
 from alignment_fund.rates.storage import store
@@ -22,6 +23,9 @@ from grants.demo.funders import FUNDERS, ILLUSTRATIVE, DemoFunder
 from grants.demo.projects import AREAS, COMPUTE, COUNTRIES, FAMILY, GIVEN, MENTORS, TITLE_VARIANTS
 from grants.models import Award, Milestone
 from projects.models import Fund, Project, ResearchArea, Round
+
+# The one receipt the demo records wrongly first, then reverses and records again (UK AISI's second payment).
+SLIP = ("uk-aisi", 1)
 
 
 class DemoBuilder:
@@ -128,6 +132,8 @@ class DemoBuilder:
                 pledges[payload.slug] = self._pledge(payload, funders[payload.slug])
             elif kind == "receipt":
                 spec, number, amount = payload
+                if (spec.slug, number) == SLIP:
+                    self._slip_corrected(pledges[spec.slug], amount, day, f"DEMO-{spec.slug.upper()}-R{number + 1}")
                 receipts[(spec.slug, number)] = actions.do_record_receipt(
                     self.admin,
                     pledge=pledges[spec.slug],
@@ -155,6 +161,23 @@ class DemoBuilder:
         self._milestone_progress()
         self._four_eyes(r2_projects)
         return fund
+
+    def _slip_corrected(self, pledge, amount: Decimal, day: date, bank_reference: str) -> None:
+        """A correction to show: the receipt first keyed a zero short, reversed with the reason, then (by the
+        caller) recorded rightly under the same bank reference."""
+        slip = actions.do_record_receipt(
+            self.admin,
+            pledge=pledge,
+            amount=Decimal(amount) / 10,
+            currency=pledge.amount_currency,
+            received_on=day,
+            bank_reference=bank_reference,
+        )
+        actions.do_reverse_receipt(
+            self.admin,
+            record=slip,
+            reason=f"Keyed a zero short: the bank credited {format_money(Decimal(amount), pledge.amount_currency)}.",
+        )
 
     # People
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django import forms
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 
 from alignment_fund.clock import fund_today
 from alignment_fund.money import (
@@ -19,13 +18,12 @@ from alignment_fund.money import (
     AWARD_MINIMUM_GBP,
     BASE_CURRENCY,
     MoneyError,
-    format_money,
-    round_money,
 )
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import money
 from grants import actions
 from grants.actions import ActionError
+from grants.actions.milestones import check_milestone_schedule
 from grants.models import Award, Disbursement, Milestone
 from projects.models import Project
 
@@ -89,6 +87,7 @@ class AwardAddForm(ActionForm):
             "compute_quantity",
             "compute_value",
             "mentor",
+            "above_request_reason",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -123,6 +122,7 @@ class AwardAddForm(ActionForm):
             compute_quantity=data.get("compute_quantity", ""),
             compute_value=data["compute_value"].amount if data.get("compute_value") else None,
             mentor=data.get("mentor", ""),
+            above_request_reason=data.get("above_request_reason", ""),
             plan_milestones=True,
         )
 
@@ -139,7 +139,8 @@ class DisbursementAddForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["milestone"].queryset = (
-            Milestone.objects.filter(approved_on__isnull=False, disbursement__isnull=True)
+            Milestone.objects.unpaid()
+            .filter(approved_on__isnull=False)
             .select_related("award")
             .order_by("approved_on", "pk")
         )
@@ -173,27 +174,28 @@ class MilestoneForm(forms.ModelForm):
 
 
 class StandaloneMilestoneForm(MilestoneForm):
-    """A milestone edited on its own page: with its award's other milestones it cannot exceed the award. (Under an
-    award, the inline formset checks the whole set at once instead.)"""
+    """A milestone edited on its own page: with its award's other milestones it must still add up to the award and
+    fall within the award period (`check_milestone_schedule`). (Under an award, the inline formset checks the whole
+    set at once instead: change several milestones there.)"""
 
     def clean(self):
         cleaned = super().clean()
-        award, amount = cleaned.get("award"), cleaned.get("amount")
-        if award is None or amount is None:
+        award, amount, due_on = cleaned.get("award"), cleaned.get("amount"), cleaned.get("due_on")
+        if award is None or amount is None or due_on is None:
             return cleaned
-        others = award.milestones.exclude(pk=self.instance.pk).aggregate(t=Sum("amount"))["t"] or 0
-        planned = round_money(others) + amount.amount
-        if planned > award.amount.amount:
-            self.add_error(
-                "amount",
-                f"With this one, {award.reference}'s milestones would add up to {format_money(planned, 'GBP')}, "
-                f"more than the award of {money(award.amount)}.",
-            )
+        others = award.milestones.exclude(pk=self.instance.pk).values_list("number", "due_on", "amount")
+        planned = [*others, (cleaned.get("number") or 0, due_on, amount.amount)]
+        try:
+            check_milestone_schedule(award, planned)
+        except ActionError as exc:
+            for message in exc.messages:
+                self.add_error(None, message)
+            self.add_error(None, "To move money between milestones, edit them together on the award's page.")
         return cleaned
 
 
 class MilestoneInlineFormSet(forms.BaseInlineFormSet):
-    """The milestones of an award cannot add up to more than the award."""
+    """The milestones of an award add up to the award exactly and fall within the award period."""
 
     def clean(self):
         super().clean()
@@ -205,15 +207,12 @@ class MilestoneInlineFormSet(forms.BaseInlineFormSet):
                 raise forms.ValidationError(
                     f"Milestone {form.instance.number} has a report on record: it stays part of the award."
                 )
-        total = sum(
-            (
-                form.cleaned_data["amount"].amount
-                for form in self.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("amount")
-            ),
-            start=0,
-        )
-        if total > award.amount.amount:
-            raise forms.ValidationError(
-                f"The milestones add up to {money(total, BASE_CURRENCY)}, more than the award's {money(award.amount)}."
-            )
+        planned = [
+            (form.cleaned_data.get("number") or 0, form.cleaned_data.get("due_on"), form.cleaned_data["amount"].amount)
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("amount")
+        ]
+        try:
+            check_milestone_schedule(award, planned)
+        except ActionError as exc:
+            raise forms.ValidationError(exc.messages) from exc

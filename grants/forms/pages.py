@@ -189,6 +189,13 @@ class AwardForm(forms.Form):
     compute_provider = forms.CharField(max_length=120, required=False)
     compute_quantity = forms.CharField(max_length=120, required=False, help_text="e.g. 20,000 GPU-hours")
     compute_value = AmountField(label="Notional value of compute (GBP)", required=False)
+    above_request_reason = forms.CharField(
+        label="Why more than requested",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the award is more than the project asked for.",
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -223,3 +230,26 @@ class DisbursementForm(forms.Form):
         help_text="Payments are made in the monthly run; one made outside it needs a reason and a second "
         "administrator's approval.",
     )
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this record is reversed: it stays on the record and in the ledger.",
+    )
+
+
+class AmendAwardForm(forms.Form):
+    amount = AmountField(label="New amount", help_text="In pounds: £50,000 to £1,000,000 inclusive.")
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the award changes: it stays in the award's history.",
+    )
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if not AWARD_MINIMUM_GBP <= amount <= AWARD_MAXIMUM_GBP:
+            raise forms.ValidationError(AWARD_LIMITS_MESSAGE)
+        return amount

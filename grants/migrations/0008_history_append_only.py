@@ -52,11 +52,19 @@ def install(apps, schema_editor):
                 f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();"
             )
     elif vendor == "sqlite":
-        for table in HISTORY_TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'history is append-only: UPDATE on {table} refused'); END;"
-            )
+        restore_sqlite_triggers(apps, schema_editor)
+
+
+def restore_sqlite_triggers(apps, schema_editor):
+    """SQLite drops a table's triggers when a migration remakes it (to alter a column): a later migration that alters
+    a history table runs this after it. Safe to run at any time."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for table in HISTORY_TABLES:
+        schema_editor.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_append_only BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'history is append-only: UPDATE on {table} refused'); END;"
+        )
 
 
 def uninstall(apps, schema_editor):

@@ -1,5 +1,5 @@
 from grants.models.approvals import Approval, PaymentRun, PaymentRunItem
-from grants.models.awards import Award, AwardAttribution, Disbursement, Milestone
+from grants.models.awards import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.models.ledger import Account, LedgerLine, LedgerTransaction
 from grants.models.summaries import SummarySnapshot
 
@@ -7,6 +7,7 @@ __all__ = [
     "Account",
     "Approval",
     "Award",
+    "AwardAmendment",
     "AwardAttribution",
     "Disbursement",
     "LedgerLine",

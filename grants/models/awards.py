@@ -13,9 +13,13 @@ from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
-from alignment_fund.dates import payment_run_for
+from alignment_fund.dates import add_months, payment_run_for
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY
+from alignment_fund.reversible import EveryRecordManager, LiveManager, Reversible
 from projects.models import GBP_ONLY
+
+# An award's period: its milestones fall due within this many months of the award date.
+AWARD_PERIOD_MONTHS = 24
 
 
 def gbp_award_amount_validator(value) -> None:
@@ -40,7 +44,7 @@ class AwardQuerySet(models.QuerySet):
             return self
         conditions = Q(project__lead=user)
         if user.funder_id is not None:
-            conditions |= Q(attributions__funder_id=user.funder_id)
+            conditions |= Q(attributions__funder_id=user.funder_id, attributions__superseded_by__isnull=True)
         return self.filter(conditions).distinct()
 
     def live(self) -> AwardQuerySet:
@@ -95,6 +99,11 @@ class Award(models.Model):
         null=True,
         blank=True,
     )
+    above_request_reason = models.TextField(
+        "why more than requested",
+        blank=True,
+        help_text="Required when the award is more than the project asked for: why the fund gives more.",
+    )
     mentor = models.CharField(
         "expert support (mentor)",
         max_length=200,
@@ -148,6 +157,11 @@ class Award(models.Model):
     def lifecycle_position(self) -> int:
         return self.LIFECYCLE.index(self.status) if self.status in self.LIFECYCLE else -1
 
+    @property
+    def period_ends_on(self) -> date:
+        """The award period runs from the award date for `AWARD_PERIOD_MONTHS`: every milestone falls due in it."""
+        return add_months(self.awarded_on, AWARD_PERIOD_MONTHS)
+
     def schedule(self) -> list[dict]:
         """Each milestone with its report status, its payment if made, and the payment run it is expected in."""
         paid = {d.milestone_id: d for d in self.disbursements.all()}
@@ -171,6 +185,13 @@ class Award(models.Model):
         return next((m for m in self.milestones.all() if m.approved_on is None), None)
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def unpaid(self) -> MilestoneQuerySet:
+        """Milestones without a live payment (a reversed payment leaves its milestone to be paid again)."""
+        live_payment = Disbursement.objects.filter(milestone=models.OuterRef("pk"))
+        return self.exclude(models.Exists(live_payment))
+
+
 class Milestone(models.Model):
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="milestones")
     number = models.PositiveSmallIntegerField()
@@ -183,6 +204,7 @@ class Milestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = MilestoneQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -214,9 +236,20 @@ class Milestone(models.Model):
         return self.ReportStatus.DUE if self.due_on <= today else self.ReportStatus.NOT_DUE
 
     @property
+    def disbursement(self) -> Disbursement | None:
+        """The milestone's live payment, if any (a reversed payment does not count: the milestone can be paid
+        again). Prefetch `payments` to read it without a query."""
+        return next(iter(self.payments.all()), None)
+
+    @property
     def expected_payment_on(self) -> date:
         """Paid in arrears, in the monthly run after the month the report is approved (or falls due)."""
         return payment_run_for(self.approved_on or self.due_on)
+
+
+class CurrentAttributionManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_by__isnull=True)
 
 
 class AwardAttribution(models.Model):
@@ -229,13 +262,30 @@ class AwardAttribution(models.Model):
     basis = models.CharField(
         max_length=400, help_text="The funder's money available at award time and the rates used to value it."
     )
+    superseded_by = models.ForeignKey(
+        "grants.AwardAmendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="superseded_attributions",
+        help_text="The amendment that replaced this split with a new one; the row stays as history.",
+    )
+
+    # The current split only: an amendment's superseded rows are history (`all_objects`).
+    objects = CurrentAttributionManager()
+    all_objects = EveryRecordManager()
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["award", "-amount"]
         constraints = [
-            models.UniqueConstraint(fields=["award", "funder"], name="one_attribution_per_funder_and_award"),
+            models.UniqueConstraint(
+                fields=["award", "funder"],
+                condition=Q(superseded_by__isnull=True),
+                name="one_current_attribution_per_funder_and_award",
+            ),
             models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="attribution_in_gbp"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="attribution_not_negative"),
         ]
@@ -244,25 +294,69 @@ class AwardAttribution(models.Model):
         return f"{self.funder}: {self.amount} of {self.award.reference}"
 
 
-class Disbursement(models.Model):
+class Disbursement(Reversible):
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="disbursements")
-    milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, related_name="disbursement")
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="payments")
     amount = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
     paid_on = models.DateField()
-    reference = models.CharField(max_length=80, unique=True, help_text="The payment's bank reference.")
+    reference = models.CharField(max_length=80, help_text="The payment's bank reference.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LiveManager()
+    all_objects = EveryRecordManager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["paid_on", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["milestone"],
+                condition=Q(reversed_at__isnull=True),
+                name="one_live_payment_per_milestone",
+                violation_error_message="This milestone has already been paid.",
+            ),
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(reversed_at__isnull=True),
+                name="disbursement_reference_unique_while_live",
+                violation_error_message="A payment with this reference is already recorded.",
+            ),
             models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="disbursement_in_gbp"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.amount} to {self.award.reference} on {self.paid_on:%d %b %Y}"
+
+
+class AwardAmendment(models.Model):
+    """A change to a booked award's amount, kept for ever: the award's `amount` is the current figure, and the
+    database lets it change only to match its newest amendment (see the migration that installs the trigger)."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="amendments")
+    old_amount = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
+    new_amount = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
+    amended_on = models.DateField()
+    reason = models.TextField()
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["award", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_amount_currency=BASE_CURRENCY, new_amount_currency=BASE_CURRENCY),
+                name="amendment_in_gbp",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_amount__gte=AWARD_MINIMUM_GBP, new_amount__lte=AWARD_MAXIMUM_GBP),
+                name="amendment_between_50k_and_1m",
+            ),
+            models.CheckConstraint(condition=~Q(new_amount=models.F("old_amount")), name="amendment_changes_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award.reference}: {self.old_amount} → {self.new_amount} on {self.amended_on:%d %b %Y}"

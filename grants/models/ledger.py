@@ -136,6 +136,7 @@ class LedgerTransaction(models.Model):
         RECEIPT = "receipt", "Receipt"
         CONVERSION = "conversion", "Conversion"
         AWARD = "award", "Award"
+        AMENDMENT = "amendment", "Award amended"
         DISBURSEMENT = "disbursement", "Disbursement"
         REVERSAL = "reversal", "Reversal"
 

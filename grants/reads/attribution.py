@@ -73,6 +73,55 @@ def attributed_so_far() -> dict[int, Decimal]:
     return used
 
 
+def receipt_value_gbp(receipt: Receipt, on: date, book: RateBook) -> tuple[Decimal, str]:
+    """What a receipt is worth to the awards on `on`, and how it was valued: its conversions made by then at the GBP
+    the bank credited, the rest at the reference rate of `on`. Walks prefetched `conversions`."""
+    converted = [conversion for conversion in receipt.conversions.all() if conversion.converted_on <= on]
+    gbp_value = sum((conversion.gbp_credited.amount for conversion in converted), Decimal("0.00"))
+    left = receipt.amount.amount - sum((conversion.amount_sold.amount for conversion in converted), Decimal("0.00"))
+    note = f"{receipt.amount_currency} {receipt.amount.amount:,.2f} received {receipt.received_on:%-d %b %Y}"
+    if left > 0:
+        quote = book.quote(receipt.amount_currency, BASE_CURRENCY, on)
+        gbp_value += quote.convert(left)
+        if quote.rate_date is not None:
+            note += f", valued at {quote.describe()}"
+    if converted:
+        note += f", {len(converted)} conversion(s) at the dealt rate"
+    return gbp_value, note
+
+
+def funder_money_short(funder_id: int, on: date) -> tuple[Decimal, Decimal] | None:
+    """(what the funder's cash is worth on `on`, what awards have used of it) if awards have used more than it is
+    worth, else None. A correction that removes a funder's money must not leave awards paid for with money it never
+    gave (`grants.actions.corrections`)."""
+    used = attributed_so_far().get(funder_id, ZERO)
+    if used == ZERO:
+        return None
+    receipts = Receipt.objects.filter(
+        pledge__funder_id=funder_id, pledge__compute_only=False, received_on__lte=on
+    ).prefetch_related("conversions")
+    book = RateBook.load(CURRENCIES, until=on)
+    worth = round_money(sum((receipt_value_gbp(receipt, on, book)[0] for receipt in receipts), ZERO))
+    return (worth, used) if worth < used else None
+
+
+def release_from_award(parts: dict[int, Decimal], disclosed: set[int], amount_gbp: Decimal) -> dict[int, Decimal]:
+    """An award amended down gives back `amount_gbp` the policy's way round: the private funders' money, drawn last,
+    is released first (the latest to join first), then the disclosed funders' pro rata to their parts. So a disclosed
+    funder's new part depends only on the award and the disclosed parts, never on how the private part is divided."""
+    new = dict(parts)
+    left = amount_gbp
+    for funder_id in sorted((f for f in parts if f not in disclosed), reverse=True):
+        taken = min(left, new[funder_id])
+        new[funder_id] -= taken
+        left -= taken
+    open_ids = sorted(f for f in parts if f in disclosed and parts[f] > 0)
+    if left > 0 and open_ids:
+        for funder_id, cut in zip(open_ids, split_pro_rata(left, [parts[f] for f in open_ids]), strict=True):
+            new[funder_id] -= cut
+    return new
+
+
 def plan_attribution(round_: Round, project: Project, on: date, amount_gbp: Decimal) -> list[tuple[int, Decimal, str]]:
     """How an award of `amount_gbp` would be split among the funders whose money is available to it: [(funder id,
     part, basis)], pro rata to the penny. Raises `NotEnoughFreeMoney` when that money falls short: restrictions are
@@ -92,17 +141,7 @@ def plan_attribution(round_: Round, project: Project, on: date, amount_gbp: Deci
     basis: dict[int, list[str]] = {}
     for receipt in receipts:
         funder_id = receipt.pledge.funder_id
-        converted = [conversion for conversion in receipt.conversions.all() if conversion.converted_on <= on]
-        gbp_value = sum((conversion.gbp_credited.amount for conversion in converted), Decimal("0.00"))
-        left = receipt.amount.amount - sum((conversion.amount_sold.amount for conversion in converted), Decimal("0.00"))
-        note = f"{receipt.amount_currency} {receipt.amount.amount:,.2f} received {receipt.received_on:%-d %b %Y}"
-        if left > 0:
-            quote = book.quote(receipt.amount_currency, BASE_CURRENCY, on)
-            gbp_value += quote.convert(left)
-            if quote.rate_date is not None:
-                note += f", valued at {quote.describe()}"
-        if converted:
-            note += f", {len(converted)} conversion(s) at the dealt rate"
+        gbp_value, note = receipt_value_gbp(receipt, on, book)
         eligible[funder_id] = eligible.get(funder_id, Decimal("0.00")) + gbp_value
         basis.setdefault(funder_id, []).append(note)
     used = attributed_so_far()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch
 
 from alignment_fund.money import total
-from grants.models import Award, AwardAttribution, Disbursement, LedgerLine, Milestone
+from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, LedgerLine, Milestone
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class AwardPage:
     attributions: list[AwardAttribution]
     ledger: list[LedgerEntry]
     today: date
+    # Every payment, reversed ones included (marked), and the amount's history.
+    payments: list[Disbursement] = field(default_factory=list)
+    amendments: list[AwardAmendment] = field(default_factory=list)
 
     @property
     def paid_gbp(self) -> Decimal:
@@ -87,9 +90,14 @@ def award_queryset(awards=None):
         (awards if awards is not None else Award.objects.all())
         .select_related("project__research_area", "project__lead", "round")
         .prefetch_related(
-            Prefetch("milestones", queryset=Milestone.objects.select_related("disbursement").order_by("number")),
+            Prefetch("milestones", queryset=Milestone.objects.prefetch_related("payments").order_by("number")),
             Prefetch("attributions", queryset=AwardAttribution.objects.select_related("funder").order_by("-amount")),
-            "disbursements",
+            Prefetch(
+                "disbursements",
+                queryset=Disbursement.all_objects.select_related("milestone", "reversed_by").order_by("paid_on", "pk"),
+                to_attr="all_payments",
+            ),
+            Prefetch("amendments", queryset=AwardAmendment.objects.select_related("amended_by").order_by("pk")),
         )
     )
 
@@ -113,8 +121,10 @@ def award_page(award: Award, today: date) -> AwardPage:
     return AwardPage(
         award=award,
         schedule=schedule,
-        disbursements=list(award.disbursements.all()),
+        disbursements=[payment for payment in award.all_payments if payment.reversed_at is None],
         attributions=list(award.attributions.all()),
         ledger=list(entries.values()),
         today=today,
+        payments=list(award.all_payments),
+        amendments=list(award.amendments.all()),
     )

@@ -89,8 +89,10 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     end = add_months(start, months)
     # A payment is made in the month after its report's month (approved, or else due): the month is worked out and
     # everything added up in the database, a few rows a month whatever the number of milestones.
-    unpaid = Milestone.objects.filter(disbursement__isnull=True, award__status__in=Award.LIFECYCLE).annotate(
-        report_month=TruncMonth(Coalesce("approved_on", "due_on"), output_field=DateField())
+    unpaid = (
+        Milestone.objects.unpaid()
+        .filter(award__status__in=Award.LIFECYCLE)
+        .annotate(report_month=TruncMonth(Coalesce("approved_on", "due_on"), output_field=DateField()))
     )
     by_month: dict[date, tuple[Decimal, int]] = defaultdict(lambda: (ZERO, 0))
     overdue = ZERO

@@ -10,9 +10,18 @@ from decimal import Decimal
 from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import RateBook
-from grants.models import Account, Approval, Award, Disbursement, LedgerLine
+from grants.models import Account, Approval, Award, AwardAmendment, Disbursement, LedgerLine
 from grants.reads.position import pool_position, round_positions
 from projects.models import Round
+
+
+def commitment_days(since: date, today: date) -> set[date]:
+    """The days after `since` on which the fund committed more: awards made and awards amended."""
+    awarded = Award.objects.filter(awarded_on__gt=since, awarded_on__lte=today).values_list("awarded_on", flat=True)
+    amended = AwardAmendment.objects.filter(amended_on__gt=since, amended_on__lte=today).values_list(
+        "amended_on", flat=True
+    )
+    return set(awarded) | set(amended)
 
 
 def headroom_for(round_: Round, on: date, book: RateBook | None = None) -> tuple[Decimal, Decimal]:
@@ -26,13 +35,13 @@ def lowest_headroom(round_: Round, since: date) -> tuple[Decimal, Decimal]:
     """The lowest (round, fund) headroom from `since` to today.
 
     An award dated in the past must fit not only on its own date but on every later day: later awards may already
-    have spent what was free then. Headroom falls only when something is awarded or reserved for an award waiting for
-    a second administrator (and moves with rates), so the days to check are `since`, each later award or reservation
-    date, and today."""
+    have spent what was free then. Headroom falls only when something is awarded, an award amended or an award
+    reserved while it waits for a second administrator (and moves with rates), so the days to check are `since`, each
+    later award, amendment or reservation date, and today."""
     today = fund_today()
     days = (
         {since, today}
-        | set(Award.objects.filter(awarded_on__gt=since, awarded_on__lte=today).values_list("awarded_on", flat=True))
+        | commitment_days(since, today)
         | set(
             Approval.objects.pending()
             .filter(reserved_on__gt=since, reserved_on__lte=today)
@@ -42,6 +51,15 @@ def lowest_headroom(round_: Round, since: date) -> tuple[Decimal, Decimal]:
     book = RateBook.load(until=today)
     lows = [headroom_for(round_, day, book) for day in sorted(days)]
     return min(low[0] for low in lows), min(low[1] for low in lows)
+
+
+def lowest_fund_headroom(since: date) -> tuple[Decimal, date]:
+    """The fund's lowest headroom from `since` to today, and the day it is reached (checked on the same days as
+    `lowest_headroom`). A correction that takes money out of the past must leave it at zero or more."""
+    today = fund_today()
+    days = {since, today} | commitment_days(since, today)
+    book = RateBook.load(until=today)
+    return min((pool_position(day, book).headroom_gbp, day) for day in sorted(days))
 
 
 def lowest_gbp_cash(since: date) -> Decimal:

@@ -49,7 +49,11 @@ def outstanding_pledges(on: date) -> list[OutstandingPledge]:
             received_total=Sum(
                 "receipts__amount",
                 # Receipts are in their pledge's currency (the model checks it); the filter keeps this sum honest.
-                filter=Q(receipts__received_on__lte=on, receipts__amount_currency=F("amount_currency")),
+                filter=Q(
+                    receipts__received_on__lte=on,
+                    receipts__amount_currency=F("amount_currency"),
+                    receipts__reversed_at__isnull=True,
+                ),
             )
         )
         .order_by("pledged_on", "pk")
@@ -78,6 +82,7 @@ def unconverted_receipts(on: date) -> list[UnconvertedReceipt]:
                 filter=Q(
                     conversions__converted_on__lte=on,
                     conversions__amount_sold_currency=F("amount_currency"),
+                    conversions__reversed_at__isnull=True,
                 ),
             )
         )

@@ -42,9 +42,8 @@ def due_in_run(month: date) -> QuerySet[Milestone]:
     last_day = month_end(month.year, month.month)
     waiting = PaymentRunItem.objects.filter(run__status=PaymentRun.Status.PROPOSED).values("milestone_id")
     return (
-        Milestone.objects.filter(
-            approved_on__isnull=False, approved_on__lte=last_day, due_on__lte=last_day, disbursement__isnull=True
-        )
+        Milestone.objects.unpaid()
+        .filter(approved_on__isnull=False, approved_on__lte=last_day, due_on__lte=last_day)
         .exclude(award__status=Award.Status.TERMINATED)
         .exclude(pk__in=waiting)
         .select_related("award__project")

@@ -151,7 +151,11 @@ def _converted(rows, quotes: dict[str, QuotedRate]) -> Decimal:
 
 def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
     """What the funder's and the administrators' pools share; `viewer` None counts every funder's money."""
-    pledgers = list(Funder.objects.filter(pledges__pledged_on__lte=on).distinct().order_by("name"))
+    pledgers = list(
+        Funder.objects.filter(pledges__pledged_on__lte=on, pledges__reversed_at__isnull=True)
+        .distinct()
+        .order_by("name")
+    )
     if viewer is None:
         counted = [funder.pk for funder in pledgers]
     else:

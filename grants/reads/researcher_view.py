@@ -96,6 +96,7 @@ class AwardStatus:
     compute_quantity: str
     compute_value: Decimal | None
     mentor: str
+    above_request_reason: str = ""
 
     @property
     def terminated(self) -> bool:
@@ -255,4 +256,5 @@ def award_status(award: Award, today: date) -> AwardStatus:
         compute_quantity=award.compute_quantity,
         compute_value=award.compute_value.amount if award.compute_value is not None else None,
         mentor=award.mentor,
+        above_request_reason=award.above_request_reason,
     )

@@ -48,7 +48,12 @@ def round_page(round_: Round, today: date) -> RoundPage:
     (position,) = round_positions(pool, [round_])
     awards = list(
         round_.awards.select_related("project__research_area")
-        .annotate(paid_total=Sum("disbursements__amount", filter=Q(disbursements__amount_currency=BASE_CURRENCY)))
+        .annotate(
+            paid_total=Sum(
+                "disbursements__amount",
+                filter=Q(disbursements__amount_currency=BASE_CURRENCY, disbursements__reversed_at__isnull=True),
+            )
+        )
         .order_by("reference")[:SHOWN]
     )
     for award in awards:

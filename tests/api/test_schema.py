@@ -61,7 +61,7 @@ def test_every_write_documents_its_body_its_errors_and_the_idempotency_key(schem
         for method, operation in operations.items()
         if method == "post" and path != "/api/token/"
     ]
-    assert len(writes) == 12
+    assert len(writes) == 16  # the eight records, the four reversals, deciding approvals, proposing and releasing runs
     for path, operation in writes:
         assert "requestBody" in operation, path
         assert {"400", "401", "403", "422"} <= set(operation["responses"]), path
@@ -98,7 +98,11 @@ def test_every_refusal_the_api_gives_is_documented_with_its_json_body(schema):
 
 def test_a_403_is_documented_where_a_role_can_be_refused_and_only_there(schema):
     refused = {(path, method) for path, method, operation in operations(schema) if "403" in operation["responses"]}
-    writes = {(path, method) for path, method, _ in operations(schema) if method == "post" and path != "/api/token/"}
+    writes = {
+        (path, method)
+        for path, method, _ in operations(schema)
+        if method in ("post", "patch") and path != "/api/token/"
+    }
     funders_only = {
         (f"/api/{name}{detail}", "get")
         for name in ("funders", "pledges", "receipts", "conversions", "attributions")
@@ -204,3 +208,18 @@ def test_the_docs_pages_one_inline_style_is_allowed_by_its_hash_on_that_page_onl
     assert _directive(policy, "style-src") == ["'self'", f"'sha256-{digest}'"]
     assert "unsafe-inline" not in policy
     assert "sha256-" not in client.get(reverse("login"))["Content-Security-Policy"]
+
+
+def test_the_corrections_are_documented_with_every_answer(schema):
+    for name in ("pledges", "receipts", "conversions", "disbursements"):
+        operation = schema["paths"][f"/api/{name}/{{id}}/reversal/"]["post"]
+        assert set(operation["responses"]) == {"201", "400", "401", "403", "404", "422"}, name
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert body.endswith("/ReversalInputRequest")
+    assert schema["components"]["schemas"]["ReversalInputRequest"]["required"] == ["reason"]
+    amend = schema["paths"]["/api/awards/{id}/"]["patch"]
+    assert set(amend["responses"]) == {"200", "400", "401", "403", "404"}
+    assert amend["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/AmendmentInputRequest")
+    assert set(schema["components"]["schemas"]["AmendmentInputRequest"]["required"]) == {"amount", "reason"}
+    assert "reversal" in schema["components"]["schemas"]["Receipt"]["properties"]
+    assert "amendments" in schema["components"]["schemas"]["Award"]["properties"]

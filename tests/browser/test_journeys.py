@@ -90,7 +90,7 @@ def test_the_researcher_finds_their_next_payment(page, request):
     save_screenshot(page, request, "awards")
 
     award = Award.objects.get(project__lead__username="researcher")
-    unpaid = Milestone.objects.filter(award=award, disbursement__isnull=True).order_by("number").first()
+    unpaid = Milestone.objects.unpaid().filter(award=award).order_by("number").first()
     card = page.locator(f"[data-testid='award-{award.reference}']")
     shown = card.locator("[data-testid=next-payment]").inner_text()
     when = unpaid.expected_payment_on

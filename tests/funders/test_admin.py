@@ -85,7 +85,7 @@ def test_it_refuses_a_pledge_with_a_reference_already_used_and_writes_nothing(ba
         },
     )
     assert response.status_code == 200
-    assert "Pledge with this Reference already exists." in response.text
+    assert "A pledge with reference PA-1 is already recorded." in response.text
     assert Pledge.objects.count() == 2
     assert _ledger_size() == before
 

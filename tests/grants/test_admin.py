@@ -263,7 +263,7 @@ def test_milestones_cannot_add_up_to_more_than_the_award(back_office, world, mil
     )
     response = back_office.post(url, data)
     assert response.status_code == 200
-    assert "The milestones add up to £300,000.01, more than the award&#x27;s £300,000.00." in response.text
+    assert "The milestones add up to £300,000.01, not the award&#x27;s £300,000.00: take off £0.01" in response.text
     assert world.award_a.milestones.count() == 1
 
 

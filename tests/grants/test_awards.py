@@ -125,7 +125,12 @@ def test_shares_and_payment_parts_add_up_exactly_and_a_disclosed_part_ignores_ho
 
 def test_an_award_can_come_with_the_standard_milestone_schedule(world):
     award = actions.do_award_project(
-        world.admin, project=world.waiting, amount="200000.01", awarded_on=date(2025, 11, 20), plan_milestones=True
+        world.admin,
+        project=world.waiting,
+        amount="200000.01",
+        awarded_on=date(2025, 11, 20),
+        plan_milestones=True,
+        above_request_reason="More than the £200,000 asked for: the panel widened the scope",
     )
     milestones = list(award.milestones.order_by("number"))
     assert [m.title for m in milestones] == ["Inception report", "Interim results", "Draft paper", "Final report"]
@@ -143,7 +148,12 @@ def test_a_large_award_is_scheduled_over_eighteen_months(world):
     world.round.budget = Money("5000000.00", "GBP")
     world.round.save()
     award = actions.do_award_project(
-        world.admin, project=world.waiting, amount="900000.00", awarded_on=date(2025, 11, 20), plan_milestones=True
+        world.admin,
+        project=world.waiting,
+        amount="900000.00",
+        awarded_on=date(2025, 11, 20),
+        plan_milestones=True,
+        above_request_reason="More than the £200,000 asked for: the panel widened the scope",
     )
     assert award.milestones.order_by("-number").first().due_on == date(2027, 5, 31)
 
@@ -299,7 +309,12 @@ def test_each_funders_part_of_an_award_is_stored_with_its_share_and_basis(world)
 
 def test_the_standard_schedule_is_numbered_dated_and_split_to_the_penny(world):
     award = actions.do_award_project(
-        world.admin, project=world.waiting, amount="200000.01", awarded_on=date(2025, 11, 20), plan_milestones=True
+        world.admin,
+        project=world.waiting,
+        amount="200000.01",
+        awarded_on=date(2025, 11, 20),
+        plan_milestones=True,
+        above_request_reason="More than the £200,000 asked for: the panel widened the scope",
     )
     assert list(award.milestones.order_by("number").values_list("number", "title", "due_on", "amount")) == [
         (1, "Inception report", date(2026, 2, 28), Decimal("50000.01")),

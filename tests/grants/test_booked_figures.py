@@ -43,7 +43,8 @@ def test_what_the_ledger_did_not_book_stays_editable(world):
 
 
 def test_every_booked_table_keeps_its_trigger_after_every_migration(db):
-    """SQLite drops a table's triggers when a migration remakes it: a later migration must put them back."""
+    """SQLite drops a table's triggers when a migration remakes it: a later migration must put them back, for the
+    booked figures and for the history alike."""
     booked = import_module("grants.migrations.0004_booked_figures_are_final").BOOKED
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -51,4 +52,6 @@ def test_every_booked_table_keeps_its_trigger_after_every_migration(db):
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         triggers = {row[0] for row in cursor.fetchall()}
+    history = import_module("grants.migrations.0008_history_append_only").HISTORY_TABLES
     assert {f"{table}_booked_is_final" for table in booked} <= triggers
+    assert {f"{table}_append_only" for table in history} <= triggers

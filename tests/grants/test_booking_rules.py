@@ -100,7 +100,9 @@ def test_the_back_office_refuses_milestones_that_add_up_to_more_than_the_award(w
         },
     )
     assert response.status_code == 200
-    assert "would add up to £160,000.00, more than the award of £150,000.00" in response.content.decode()
+    assert "The milestones add up to £160,000.00, not the award&#x27;s £150,000.00: take off £10,000.00" in (
+        response.content.decode()
+    )
     assert world.award_b.milestones.count() == 1
 
 

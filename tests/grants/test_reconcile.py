@@ -293,7 +293,7 @@ class RandomFund:
         if not self.awards:
             return
         award = self.awards[index % len(self.awards)]
-        for milestone in Milestone.objects.filter(award=award, disbursement__isnull=True).order_by("number")[:count]:
+        for milestone in Milestone.objects.unpaid().filter(award=award).order_by("number")[:count]:
             on = self.day(award.awarded_on, offset)
             if milestone.report_received_on is None:
                 self.attempt("report", actions.do_receive_milestone_report, milestone=milestone, received_on=on)
