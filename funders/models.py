@@ -128,8 +128,6 @@ class Pledge(Reversible):
     all_objects = PledgeQuerySet.as_manager()
     history = HistoricalRecords()
 
-    objects = PledgeQuerySet.as_manager()
-
     class Meta:
         ordering = ["pledged_on", "pk"]
         constraints = [
@@ -222,8 +220,6 @@ class Receipt(Reversible):
     objects = LiveManager.from_queryset(ReceiptQuerySet)()
     all_objects = ReceiptQuerySet.as_manager()
     history = HistoricalRecords()
-
-    objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_on", "pk"]

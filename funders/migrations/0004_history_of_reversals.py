@@ -14,18 +14,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterModelManagers(
-            name='pledge',
-            managers=[
-                ('all_objects', django.db.models.manager.Manager()),
-            ],
-        ),
-        migrations.AlterModelManagers(
-            name='receipt',
-            managers=[
-                ('all_objects', django.db.models.manager.Manager()),
-            ],
-        ),
         migrations.AddField(
             model_name='historicalconversion',
             name='reversal_reason',

@@ -23,6 +23,7 @@ from grants.actions.corrections import (
 )
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
 from grants.actions.payment_runs import do_propose_payment_run, do_release_payment_run
+from grants.actions.reversal_requests import do_reverse_or_request
 
 __all__ = [
     "ActionError",
@@ -43,6 +44,7 @@ __all__ = [
     "do_request_approval",
     "do_reverse_conversion",
     "do_reverse_disbursement",
+    "do_reverse_or_request",
     "do_reverse_pledge",
     "do_reverse_receipt",
     "do_terminate_award",

@@ -39,9 +39,9 @@ from grants.api.common import (
 )
 from grants.api.corrections import (
     REVERSAL_HELP,
-    ReversalInput,
     ReversibleSerializerMixin,
     ReversibleViewSetMixin,
+    reversal_schema,
 )
 from projects.models import ResearchArea, Round
 
@@ -174,7 +174,7 @@ class PledgeFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["contributions"], responses={200: PledgeSerializer})
-@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: PledgeSerializer}))
+@extend_schema_view(reversal=reversal_schema(PledgeSerializer))
 class PledgeViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Pledges: a funder's contact sees their own funder's; administrators see and record all."""
 
@@ -266,7 +266,7 @@ class ReceiptFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["contributions"], responses={200: ReceiptSerializer})
-@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: ReceiptSerializer}))
+@extend_schema_view(reversal=reversal_schema(ReceiptSerializer))
 class ReceiptViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Money that arrived against pledges: a funder's contact sees their own funder's."""
 
@@ -372,7 +372,7 @@ class ConversionFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["contributions"], responses={200: ConversionSerializer})
-@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: ConversionSerializer}))
+@extend_schema_view(reversal=reversal_schema(ConversionSerializer))
 class ConversionViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Foreign cash exchanged into pounds at the rate the bank dealt."""
 

@@ -8,7 +8,7 @@ approval can later be put in front of them in one place.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,11 +20,28 @@ from alignment_fund.api.views import run_action
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
 from grants import actions
 from grants.actions.corrections import REASON_MAX_LENGTH
+from grants.api.approvals import ApprovalSerializer
+from grants.models import Approval
 
 
 def reverse_record(user, record, reason: str):
-    """The API's one call into the reversal operations."""
-    return run_action(actions.reverse_record, user, record=record, reason=reason)
+    """The API's one call into the reversal operations: the reversed record, or the approval it waits for."""
+    return run_action(actions.do_reverse_or_request, user, record=record, reason=reason)
+
+
+def reversal_schema(serializer):
+    """What `POST .../{id}/reversal/` answers, for the viewset of `serializer`'s records."""
+    return extend_schema(
+        request=ReversalInput,
+        responses={
+            201: serializer,
+            202: OpenApiResponse(
+                ApprovalSerializer,
+                description="The reversal needs a second administrator (four eyes): it is recorded as waiting and "
+                "carried out when another administrator approves it (POST /api/approvals/{id}/approve/).",
+            ),
+        },
+    )
 
 
 def amend_award(user, award, amount, reason: str):
@@ -90,5 +107,7 @@ class ReversibleViewSetMixin:
         record = self.get_object()
         data = self.validated(ReversalInput)
         record = reverse_record(request.user, record, data["reason"])
+        if isinstance(record, Approval):
+            return Response(ApprovalSerializer(record).data, status=status.HTTP_202_ACCEPTED)
         fresh = self.get_queryset().get(pk=record.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -20,7 +20,7 @@ from alignment_fund.rates.models import RateUnavailable
 from grants import actions
 from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
-from grants.api.corrections import REVERSAL_HELP, ReversalInput, ReversibleSerializerMixin, ReversibleViewSetMixin
+from grants.api.corrections import REVERSAL_HELP, ReversibleSerializerMixin, ReversibleViewSetMixin, reversal_schema
 from grants.models import Approval, Disbursement, Milestone
 
 
@@ -206,7 +206,7 @@ class DisbursementFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["awards"], responses={200: DisbursementSerializer})
-@extend_schema_view(reversal=extend_schema(request=ReversalInput, responses={201: DisbursementSerializer}))
+@extend_schema_view(reversal=reversal_schema(DisbursementSerializer))
 class DisbursementViewSet(ReversibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     """Payments made against approved milestones (monthly, in arrears)."""
 

@@ -15,7 +15,7 @@ from funders.models import Conversion, Pledge, Receipt
 from grants import actions
 from grants.actions import ActionError
 from grants.forms.pages import AmendAwardForm, ReversalForm, apply_action_error
-from grants.models import Award, Disbursement
+from grants.models import Approval, Award, Disbursement
 
 # The kinds of record a page can reverse: the path's word, the model, what to call one.
 REVERSIBLE = {
@@ -27,8 +27,8 @@ REVERSIBLE = {
 
 
 def reverse_record(user, record, reason: str):
-    """The pages' one call into the reversal operations."""
-    return actions.reverse_record(user, record=record, reason=reason)
+    """The pages' one call into the reversal operations: the reversed record, or the approval it waits for."""
+    return actions.do_reverse_or_request(user, record=record, reason=reason)
 
 
 def amend_award(user, award: Award, amount, reason: str) -> Award:
@@ -51,10 +51,16 @@ def reverse_record_page(request, kind: str, pk: str):
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            reverse_record(request.user, record, form.cleaned_data["reason"])
+            result = reverse_record(request.user, record, form.cleaned_data["reason"])
         except ActionError as exc:
             apply_action_error(form, exc)
         else:
+            if isinstance(result, Approval):
+                messages.success(
+                    request,
+                    f"The reversal of the {noun} {record} is recorded and waits for a second administrator's approval.",
+                )
+                return redirect(reverse("grants:approval", args=[result.pk]))
             messages.success(request, f"The {noun} {record} is reversed; the ledger holds the reversing entry.")
             return redirect(_back_to(record))
     return render(

@@ -12,6 +12,13 @@ from grants import actions
 from grants.models import Award, AwardAmendment, Disbursement, LedgerTransaction
 
 
+@pytest.fixture(autouse=True)
+def reversals_at_once(settings):
+    """These tests are about the reversal itself, so it happens at once; under the default rule it first waits for a
+    second administrator (tests/api/test_reversal_four_eyes.py)."""
+    settings.FOUR_EYES = settings.FOUR_EYES - {"reversal"}
+
+
 @pytest.fixture
 def admin(world, client_for):
     return client_for(world.admin)

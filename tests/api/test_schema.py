@@ -213,7 +213,7 @@ def test_the_docs_pages_one_inline_style_is_allowed_by_its_hash_on_that_page_onl
 def test_the_corrections_are_documented_with_every_answer(schema):
     for name in ("pledges", "receipts", "conversions", "disbursements"):
         operation = schema["paths"][f"/api/{name}/{{id}}/reversal/"]["post"]
-        assert set(operation["responses"]) == {"201", "400", "401", "403", "404", "422"}, name
+        assert set(operation["responses"]) == {"201", "202", "400", "401", "403", "404", "422"}, name
         body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert body.endswith("/ReversalInputRequest")
     assert schema["components"]["schemas"]["ReversalInputRequest"]["required"] == ["reason"]

@@ -13,6 +13,13 @@ from grants.models import Award, AwardAmendment, Disbursement, LedgerTransaction
 from tests.grants.views.conftest import field_errors
 
 
+@pytest.fixture(autouse=True)
+def reversals_at_once(settings):
+    """These tests are about the reversal itself, so it happens at once; under the default rule it first waits for a
+    second administrator (tests/api/test_reversal_four_eyes.py)."""
+    settings.FOUR_EYES = settings.FOUR_EYES - {"reversal"}
+
+
 @pytest.fixture
 def payment(world):
     milestone = Milestone.objects.create(
