@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grants.views import exports, funder, portfolio, researcher
+from grants.views import exports, funder, portfolio, researcher, reviews
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
@@ -19,6 +19,7 @@ administrators = [
     path("milestones/<int:pk>/report-received/", portfolio.milestone_report_received, name="milestone_received"),
     path("milestones/<int:pk>/approve/", portfolio.milestone_approve, name="milestone_approve"),
     path("milestones/<int:pk>/pay/", portfolio.record_disbursement, name="record_disbursement"),
+    path("milestones/<int:pk>/report/", reviews.review_report, name="review_report"),
     path("exports/360giving.json", exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
     path("exports/ledger.csv", exports.export_ledger, name="export_ledger"),
@@ -34,4 +35,7 @@ funders = [
 researchers = [
     path("", researcher.my_awards, name="my_awards"),
     path("<int:pk>/", researcher.award_detail, name="award"),
+    path("<int:pk>/accept/", researcher.accept_award, name="accept_award"),
+    path("milestones/<int:pk>/report/", researcher.upload_report, name="upload_report"),
+    path("reports/<int:pk>/file/", researcher.report_file, name="report_file"),
 ]

@@ -12,9 +12,17 @@ from grants.actions.awards import do_award_project, do_terminate_award
 from grants.actions.common import ActionError
 from grants.actions.contributions import do_record_conversion, do_record_pledge, do_record_receipt
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
+from grants.actions.reports import (
+    do_accept_award,
+    do_accept_milestone_report,
+    do_request_report_changes,
+    do_submit_milestone_report,
+)
 
 __all__ = [
     "ActionError",
+    "do_accept_award",
+    "do_accept_milestone_report",
     "do_approve_milestone",
     "do_award_project",
     "do_receive_milestone_report",
@@ -22,5 +30,7 @@ __all__ = [
     "do_record_disbursement",
     "do_record_pledge",
     "do_record_receipt",
+    "do_request_report_changes",
+    "do_submit_milestone_report",
     "do_terminate_award",
 ]

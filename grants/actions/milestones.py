@@ -108,8 +108,16 @@ def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, refere
             Line(Account.CASH, -payment.amount, award_id=award.pk),
         ],
     )
-    if award.status in (Award.Status.OFFERED, Award.Status.ACCEPTED):
-        award.status = Award.Status.ACTIVE
+    status = Award.Status.COMPLETED if _all_paid(award, paid + milestone.amount.amount) else Award.Status.ACTIVE
+    if award.status != status:
+        award.status = status
         award.save(update_fields=["status"])
     refresh_summaries_on_commit()
     return payment
+
+
+def _all_paid(award: Award, paid_gbp) -> bool:
+    """Every milestone paid, and with it the whole award: nothing stays committed. (Milestones that add up to less
+    than the award leave it active, and its page says the milestones do not add up.)"""
+    unpaid = award.milestones.filter(disbursement__isnull=True).exists()
+    return not unpaid and paid_gbp == award.amount.amount

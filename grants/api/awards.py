@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
 from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
 from alignment_fund.api.idempotency import idempotent
+from alignment_fund.api.schema import error, field_errors
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
 from grants import actions
 from grants.api.common import READ_WRITE, awards_visible_to
 from grants.api.milestones import MilestoneSerializer
-from grants.models import Award, Milestone
+from grants.models import Award, Milestone, MilestoneReport
 from projects.api import ProjectBriefSerializer
 from projects.models import Project, ResearchArea, Round
 
@@ -77,6 +80,9 @@ class AwardSerializer(serializers.ModelSerializer):
     milestones = AwardMilestoneSerializer(many=True, read_only=True)
     next_milestone = serializers.SerializerMethodField(help_text="The first milestone not yet approved.")
     next_payment = serializers.SerializerMethodField(help_text="The first milestone not yet paid, and when.")
+    accepted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the project's lead accepted the offer; null until then."
+    )
 
     class Meta:
         model = Award
@@ -85,6 +91,7 @@ class AwardSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "awarded_on",
+            "accepted_at",
             "amount",
             "round",
             "project",
@@ -166,10 +173,32 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
             awards_visible_to(self.request.user)
             .select_related("round", "project__research_area")
             .prefetch_related(
-                Prefetch("milestones", queryset=Milestone.objects.select_related("disbursement").order_by("number"))
+                Prefetch(
+                    "milestones",
+                    queryset=Milestone.objects.select_related("disbursement")
+                    .order_by("number")
+                    .prefetch_related(Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))),
+                )
             )
             .order_by("reference")
         )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: AwardSerializer,
+            400: field_errors("Refused: the award was terminated. Nothing was recorded."),
+            404: error("No such award among the projects you lead (only a project's lead accepts its offer)."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    @idempotent
+    def acceptance(self, request, pk=None):
+        """The project's lead accepts the award's offer, recorded with the time and who. Accepting again changes
+        nothing and answers the same."""
+        award = get_object_or_404(Award.objects.filter(project__lead=request.user), pk=pk)
+        run_action(actions.do_accept_award, request.user, award=award)
+        return self.updated(award)
 
     @extend_schema(
         request=AwardInput,

@@ -1,5 +1,6 @@
 from grants.models.awards import Award, AwardAttribution, Disbursement, Milestone
 from grants.models.ledger import Account, LedgerLine, LedgerTransaction
+from grants.models.reports import MilestoneReport
 from grants.models.summaries import SummarySnapshot
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "LedgerLine",
     "LedgerTransaction",
     "Milestone",
+    "MilestoneReport",
     "SummarySnapshot",
 ]

@@ -93,6 +93,10 @@ class Award(models.Model):
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="When the project's lead accepted the offer.")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AwardQuerySet.as_manager()
