@@ -102,7 +102,7 @@ def award_queryset(awards=None):
     """Awards with everything their page shows, in a fixed number of queries."""
     return (
         (awards if awards is not None else Award.objects.all())
-        .select_related("project__research_area", "project__lead", "round")
+        .select_related("project__research_area", "project__lead", "round", "accepted_by")
         .prefetch_related(
             Prefetch(
                 "milestones",

@@ -28,8 +28,8 @@ EXPECTED = {
     "/api/rounds/": {"admin": 3, "researcher_a": 3},
     "/api/research-areas/": {"admin": 3, "researcher_a": 3},
     "/api/projects/": {"admin": 3, "researcher_a": 3},
-    "/api/awards/": {"admin": 4, "researcher_a": 4},
-    "/api/milestones/": {"admin": 3, "researcher_a": 3},
+    "/api/awards/": {"admin": 5, "researcher_a": 5},
+    "/api/milestones/": {"admin": 4, "researcher_a": 4},
     "/api/disbursements/": {"admin": 3, "researcher_a": 3},
 }
 
