@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Sum
+from django.utils import timezone
 from djmoney.money import Money
 
 from alignment_fund.money import BASE_CURRENCY, format_money, round_money
 from grants.actions.common import ActionError, check_date, lock_fund, operation, refresh_summaries_on_commit
-from grants.models import Account, Award, Disbursement, LedgerTransaction, Milestone
+from grants.models import Account, Award, Disbursement, LedgerTransaction, Milestone, MilestoneReport
 from grants.models.ledger import Line
 from grants.reads.headroom import lowest_gbp_cash
 
@@ -53,6 +54,10 @@ def do_approve_milestone(actor, *, milestone: Milestone, approved_on: date) -> M
     milestone.approved_on = approved_on
     milestone.approved_by = actor
     milestone.save(update_fields=["approved_on", "approved_by"])
+    # Approving the milestone accepts the report the lead uploaded for it, however the approval was given.
+    milestone.reports.filter(status=MilestoneReport.Status.SUBMITTED).update(
+        status=MilestoneReport.Status.ACCEPTED, reviewed_by=actor, reviewed_at=timezone.now()
+    )
     return milestone
 
 

@@ -130,12 +130,10 @@ def do_accept_milestone_report(actor, *, milestone: Milestone, comment: str = ""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     comment = _clean_comment(comment)
     report = _open_report(milestone)
-    do_approve_milestone(actor, milestone=milestone, approved_on=fund_today())
-    report.status = MilestoneReport.Status.ACCEPTED
+    do_approve_milestone(actor, milestone=milestone, approved_on=fund_today())  # which accepts the report
+    report.refresh_from_db()
     report.review_comment = comment
-    report.reviewed_by = actor
-    report.reviewed_at = timezone.now()
-    report.save(update_fields=["status", "review_comment", "reviewed_by", "reviewed_at"])
+    report.save(update_fields=["review_comment"])
     return report
 
 

@@ -122,3 +122,27 @@ def test_an_overdue_final_report_is_flagged_on_the_three_pages(world, milestones
     settings.FUND_TODAY = "2026-06-30"
     assert flag not in lead.get(reverse("researcher:award", args=[world.award_a.pk])).content.decode()
     assert flag not in admin.get(reverse("grants:portfolio")).content.decode()
+
+
+def test_the_back_office_lists_reports_with_the_checked_download_and_accepts_them(world, milestones):
+    actions.do_accept_award(world.researcher_a, award=world.award_a)
+    report = actions.do_submit_milestone_report(world.researcher_a, milestone=milestones[0], upload=valid_pdf())
+    admin = signed_in(world.admin)
+    changelist = reverse("admin:grants_milestonereport_changelist")
+    page = admin.get(changelist).content.decode()
+    assert reverse("researcher:report_file", args=[report.pk]) in page and report.file.name not in page
+    admin.post(changelist, {"action": "accept_reports", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    assert (report.status, report.reviewed_by) == (MilestoneReport.Status.ACCEPTED, world.admin)
+    assert Milestone.objects.get(pk=milestones[0].pk).approved_on == date(2026, 2, 20)
+
+
+def test_approving_a_milestone_by_hand_accepts_its_waiting_report(world, milestones):
+    actions.do_accept_award(world.researcher_a, award=world.award_a)
+    report = actions.do_submit_milestone_report(world.researcher_a, milestone=milestones[0], upload=valid_pdf())
+    actions.do_approve_milestone(world.admin, milestone=milestones[0], approved_on=date(2026, 2, 20))
+    report.refresh_from_db()
+    assert report.status == MilestoneReport.Status.ACCEPTED
+    assert (
+        'data-testid="report-waiting"' not in signed_in(world.admin).get(reverse("grants:portfolio")).content.decode()
+    )
