@@ -282,10 +282,10 @@ class DemoBuilder:
         return award
 
     def _report_to_review(self) -> Milestone | None:
-        """The researcher's newest milestone due by today: its report is uploaded as a PDF and waits for review."""
+        """The researcher's next milestone still to fall due: its report, sent early as a PDF, waits for review."""
         return (
-            Milestone.objects.filter(award__project__lead__username="researcher", due_on__lte=self.today)
-            .order_by("-due_on")
+            Milestone.objects.filter(award__project__lead__username="researcher", due_on__gt=self.today)
+            .order_by("due_on")
             .first()
         )
 
@@ -304,7 +304,7 @@ class DemoBuilder:
 
     def _milestone_progress(self) -> None:
         """Reports arrive around their due date, are approved a week later and paid in the monthly run after; the
-        researcher's newest report, uploaded as a PDF, waits for review."""
+        researcher's next report, sent early as a PDF, waits for review."""
         to_review = self._report_to_review()
         for milestone in Milestone.objects.select_related("award").order_by("due_on", "pk"):
             received = milestone.due_on + timedelta(days=self.rng.randrange(-5, 10))
