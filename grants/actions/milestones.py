@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Sum
-from django.utils import timezone
 from djmoney.money import Money
 
+from alignment_fund.clock import fund_now
 from alignment_fund.money import BASE_CURRENCY, format_money, round_money
 from grants.actions.common import ActionError, check_date, lock_fund, operation, refresh_summaries_on_commit
 from grants.models import Account, Award, Disbursement, LedgerTransaction, Milestone, MilestoneReport
@@ -56,7 +56,7 @@ def do_approve_milestone(actor, *, milestone: Milestone, approved_on: date) -> M
     milestone.save(update_fields=["approved_on", "approved_by"])
     # Approving the milestone accepts the report the lead uploaded for it, however the approval was given.
     milestone.reports.filter(status=MilestoneReport.Status.SUBMITTED).update(
-        status=MilestoneReport.Status.ACCEPTED, reviewed_by=actor, reviewed_at=timezone.now()
+        status=MilestoneReport.Status.ACCEPTED, reviewed_by=actor, reviewed_at=fund_now()
     )
     return milestone
 

@@ -8,12 +8,13 @@ deleted again)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from alignment_fund.access import is_administrator
-from alignment_fund.clock import fund_today
+from alignment_fund.clock import fund_now, fund_today
 from alignment_fund.uploads import check_report_file, clean_file_name
 from grants.actions.common import ActionError, operation
 from grants.actions.milestones import do_approve_milestone
@@ -33,16 +34,20 @@ def _refuse_unless_administrator(actor, doing: str) -> None:
 
 
 @operation
-def do_accept_award(actor, *, award: Award) -> Award:
+def do_accept_award(actor, *, award: Award, accepted_at: datetime | None = None) -> Award:
     """The project's lead accepts the offer: recorded once, with when and by whom. Accepting again changes nothing;
-    a terminated award cannot be accepted."""
+    a terminated award cannot be accepted. `accepted_at` records an acceptance given earlier (the demo); it defaults
+    to now."""
     award = Award.objects.select_for_update().select_related("project").get(pk=award.pk)
     _refuse_unless_lead(actor, award, "award", "accept this award's offer")
     if award.status == Award.Status.TERMINATED:
         raise ActionError({"award": f"Award {award.reference} was terminated: it can no longer be accepted."})
     if award.accepted_at is not None:
         return award
-    award.accepted_at = timezone.now()
+    accepted_at = accepted_at or fund_now()
+    if accepted_at.date() < award.awarded_on or accepted_at > fund_now():
+        raise ActionError({"award": "An offer is accepted between the day it was made and now."})
+    award.accepted_at = accepted_at
     award.accepted_by = actor
     fields = ["accepted_at", "accepted_by"]
     # An award already paid from before acceptances were recorded stays active (or completed): only an offer moves.
@@ -152,7 +157,7 @@ def do_request_report_changes(actor, *, milestone: Milestone, comment: str) -> M
     report.status = MilestoneReport.Status.CHANGES_REQUESTED
     report.review_comment = comment
     report.reviewed_by = actor
-    report.reviewed_at = timezone.now()
+    report.reviewed_at = fund_now()
     report.save(update_fields=["status", "review_comment", "reviewed_by", "reviewed_at"])
     milestone.report_received_on = None
     milestone.save(update_fields=["report_received_on"])

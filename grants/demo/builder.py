@@ -4,8 +4,9 @@ same operations administrators use, then moves the milestones on to today."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -278,7 +279,10 @@ class DemoBuilder:
             plan_milestones=True,
         )
         if project.lead is not None and project.lead.username == "researcher":
-            actions.do_accept_award(project.lead, award=award)
+            # Accepted three days after the offer, at noon London time.
+            accepted_on = min(day + timedelta(days=3), self.today)
+            accepted_at = datetime.combine(accepted_on, time(12), tzinfo=ZoneInfo("Europe/London"))
+            actions.do_accept_award(project.lead, award=award, accepted_at=accepted_at)
         return award
 
     def _report_to_review(self) -> Milestone | None:

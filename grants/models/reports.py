@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from alignment_fund.clock import fund_now
 from alignment_fund.uploads import REPORT_KINDS, get_reports_storage, report_storage_name
 
 CONTENT_TYPES = [(kind.content_type, kind.label) for kind in REPORT_KINDS.values()]
@@ -31,7 +31,7 @@ class MilestoneReport(models.Model):
     size = models.PositiveIntegerField(help_text="In bytes.")
     content_type = models.CharField(max_length=100, choices=CONTENT_TYPES)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=fund_now)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     review_comment = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(

@@ -3,11 +3,12 @@ last payment completes the award; an overdue final report is flagged. Through th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 from djmoney.money import Money
 
 from alignment_fund.rates.models import ExchangeRate
@@ -79,6 +80,17 @@ def test_the_lead_accepts_the_offer_once_with_its_time_and_who(world):
     assert stamped is not None
     again = actions.do_accept_award(world.researcher_a, award=world.award_a)
     assert (again.status, again.accepted_at) == (Award.Status.ACCEPTED, stamped)
+
+
+def test_an_acceptance_is_stamped_on_the_funds_today_and_an_earlier_one_at_its_time(world):
+    award = actions.do_accept_award(world.researcher_a, award=world.award_a)
+    assert timezone.localtime(award.accepted_at).date() == date(2026, 2, 20)  # FUND_TODAY, not the machine's date
+    Award.objects.filter(pk=award.pk).update(status=Award.Status.OFFERED, accepted_at=None, accepted_by=None)
+    for wrong in (datetime(2025, 11, 9, 12, tzinfo=UTC), datetime(2026, 2, 21, 12, tzinfo=UTC)):
+        with pytest.raises(ActionError, match="between the day it was made and now"):
+            actions.do_accept_award(world.researcher_a, award=world.award_a, accepted_at=wrong)
+    given = datetime(2025, 11, 12, 12, tzinfo=UTC)
+    assert actions.do_accept_award(world.researcher_a, award=world.award_a, accepted_at=given).accepted_at == given
 
 
 @pytest.mark.parametrize("who", ["researcher_b", "admin", "contact_a"])
