@@ -214,6 +214,7 @@ EXPECTED: dict[str, int] = {
     "admin rates_heldrate": 8,
     "admin grants_award": 11,
     "admin grants_milestone": 8,
+    "admin grants_milestonereport": 8,
     "admin grants_disbursement": 8,
     "admin grants_awardattribution": 7,
     "admin grants_ledgertransaction": 8,
