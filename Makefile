@@ -42,8 +42,23 @@ worker: install ## Start a Celery worker with the beat scheduler beside it
 test: install ## Run the whole test suite
 	$(PY) -m pytest
 
-bench: install ## Print the benchmarks' figures
+# `make bench` builds (or reuses) the demo at 1x, 10x and the stress size (1000x) in PostgreSQL databases
+# af_bench_<N>, then measures each (grants/management/commands/bench.py) and prints the figures side by side.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_SCALES ?= 1 10 1000
+BENCH_ENV = FUND_TODAY=$${FUND_TODAY-$$($(PY) -m alignment_fund.demo_date)}
+
+bench: install ## Print the benchmarks' figures: pages, jobs, exports and imports at 1x, 10x and 1000x (PostgreSQL)
 	$(PY) -m pytest -m benchmark -s -p no:cacheprovider tests/benchmarks
+	@for n in $(BENCH_SCALES); do \
+	  db=af_bench_$$n; \
+	  psql "$(BENCH_PG)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$$db'" | grep -q 1 \
+	    || psql -q "$(BENCH_PG)/postgres" -c "CREATE DATABASE $$db"; \
+	  DATABASE_URL=$(BENCH_PG)/$$db $(PY) manage.py migrate --noinput -v0 || exit 1; \
+	  DATABASE_URL=$(BENCH_PG)/$$db $(BENCH_ENV) $(PY) manage.py seed_demo --scale $$n --quiet >/dev/null || exit 1; \
+	  DATABASE_URL=$(BENCH_PG)/$$db $(BENCH_ENV) $(PY) manage.py bench --label $${n}x || exit 1; \
+	done
+	@$(PY) manage.py bench --table
 
 mutants: install ## Mutation-test the money, awards, attribution, rate book and position (docs/mutants.md; not in CI)
 	$(PY) .ci/mutants.py

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.models import IdempotencyRecord
 from alignment_fund.templatetags.money import money
@@ -127,3 +133,28 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A record's back-office page with its history (django-simple-history): the list of changes, who made each and
+    when, and each past version shown read-only on a plain page. simple-history's own version page is an edit form
+    that would save a past version back (bypassing the fund's operations); here it only shows the values."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        opts = self.model._meta
+        version = get_object_or_404(self.model.history.model, **{opts.pk.attname: object_id, "history_id": version_id})
+        if not self.has_view_or_change_permission(request, version.instance):
+            raise PermissionDenied
+        kept = {f.attname for f in version._meta.concrete_fields}  # excluded fields (a password hash) are not kept
+        fields = [(f.verbose_name, getattr(version, f.attname)) for f in opts.concrete_fields if f.attname in kept]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{opts.verbose_name.capitalize()} #{object_id} as of {version.history_date:%d %b %Y %H:%M}",
+            "opts": opts,
+            "version": version,
+            "fields": fields,
+            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id]),
+        }
+        return TemplateResponse(request, "admin/history_version.html", context)

@@ -20,6 +20,7 @@ NAVIGATION = {
         ("Portfolio", "grants:portfolio"),
         ("Waitlist", "grants:waitlist"),
         ("Calendar", "grants:calendar"),
+        ("Activity", "grants:activity"),
         ("Back office", "admin:index"),
         ("API docs", "api-docs"),
     ],

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from simple_history import register
 
 from alignment_fund.access import is_administrator
 
@@ -39,6 +40,11 @@ class User(AbstractUser):
             contact = getattr(self, "funder_contact", None) if self.pk else None
             self._funder_id_cache = contact.funder_id if contact is not None else None
         return self._funder_id_cache
+
+
+# Who changed a user's name, email, roles or active flag, and when. Sign-ins (last_login) and password hashes are left
+# out: they are not the fund's records, and a row per sign-in would drown the activity log.
+register(User, app="alignment_fund", excluded_fields=["password", "last_login"])
 
 
 class IdempotencyRecord(models.Model):

@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "simple_history",
     "alignment_fund.rates",
+    "alignment_fund.notifications",
     "projects",
     "funders",
     "grants",
@@ -77,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "alignment_fund.db_router.ReplicaReadsMiddleware",
+    # Records who made each change in the history of every record (pages, back office, API).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "alignment_fund.urls"
@@ -115,6 +120,17 @@ else:
             },
         }
     }
+# A read replica (PostgreSQL streaming replication): the safe requests' reads of the fund's data go there, writes
+# never (alignment_fund/db_router.py). Without one, the `replica` alias is the primary itself and is never used.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+READ_REPLICA = bool(DATABASE_REPLICA_URL)
+DATABASES["replica"] = (
+    dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    if DATABASE_REPLICA_URL
+    else dict(DATABASES["default"])
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["alignment_fund.db_router.ReplicaRouter"]
 # On PostgreSQL the running app should connect as a role that owns no table (README, "The database"): migrations,
 # run as the tables' owner, grant that role what it needs, and no UPDATE, DELETE or TRUNCATE on the ledger.
 DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
@@ -280,6 +296,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
+# History of every record (django-simple-history): shown in the back office, never reverted from there (a money
+# record's booked figures cannot change, and a correction is a new, reversing entry).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Email: printed to the console unless SMTP is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -288,6 +308,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fund@alignment-fund.invalid")
+# The site's address, for links in notification emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content-Security-Policy: everything from our own origin, nothing inline, no CDN.
 CONTENT_SECURITY_POLICY = {

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MinMoneyValidator
+from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, dealt_rate
@@ -51,6 +52,8 @@ class Funder(models.Model):
     gives_compute = models.BooleanField(default=False, help_text="Also gives compute resources in kind.")
     notes = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     objects = FunderQuerySet.as_manager()
 
     class Meta:
@@ -66,6 +69,8 @@ class FunderContact(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="funder_contact")
     funder = models.ForeignKey(Funder, on_delete=models.CASCADE, related_name="contacts")
     job_title = models.CharField(max_length=120, blank=True)
+
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.user} ({self.funder})"
@@ -118,6 +123,8 @@ class Pledge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     objects = PledgeQuerySet.as_manager()
 
     class Meta:
@@ -140,6 +147,34 @@ class Pledge(models.Model):
         if self.compute_only:
             parts.append("compute only")
         return ", ".join(parts) or "unrestricted"
+
+
+class PledgeInstalment(models.Model):
+    """When part of a pledge is expected to arrive: the instalments of a pledge add up to it, in its currency. They
+    are expectations, not money: receipts cover them in date order (`grants.reads.instalments`)."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="instalments")
+    expected_on = models.DateField()
+    amount = MoneyField(
+        max_digits=14,
+        decimal_places=2,
+        default_currency=BASE_CURRENCY,
+        currency_choices=CURRENCY_CHOICES,
+        validators=[POSITIVE],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pledge", "expected_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "expected_on"], name="one_instalment_per_pledge_and_day"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(condition=Q(amount_currency__in=CURRENCIES), name="instalment_currency_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} expected on {self.expected_on:%d %b %Y}"
 
 
 class ReceiptQuerySet(models.QuerySet):
@@ -174,6 +209,8 @@ class Receipt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     objects = ReceiptQuerySet.as_manager()
 
@@ -222,6 +259,8 @@ class Conversion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["converted_on", "pk"]

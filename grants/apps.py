@@ -25,9 +25,12 @@ APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline")
 
 
 def _grant_app_role(sender, using="default", **kwargs) -> None:
+    from django.apps import apps
     from django.conf import settings
     from django.db import connections
 
     from alignment_fund.db_roles import grant_app_role
 
-    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, APPEND_ONLY_TABLES)
+    # Every record's history is append-only too (grants/migrations/0006): simple-history's models name their source.
+    history = [m._meta.db_table for m in apps.get_models() if getattr(m, "instance_type", None) is not None]
+    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, [*APPEND_ONLY_TABLES, *history])

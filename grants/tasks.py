@@ -29,3 +29,12 @@ def enqueue_summary_refresh() -> None:
         refresh_allocation_summaries.delay()
     except OperationalError:
         log.warning("Could not enqueue the allocation summary refresh; the scheduled run will catch up.")
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def send_notifications(as_of: str | None = None) -> int:
+    """The daily notification job: queue what the rules say (once per event and person) and send what is due.
+    Returns how many were queued."""
+    from grants.notifications import run_daily
+
+    return run_daily(date.fromisoformat(as_of) if as_of else fund_today()).queued

@@ -2,14 +2,17 @@
 
 from django.urls import path
 
-from grants.views import exports, funder, portfolio, researcher, reviews
+from grants.views import activity, exports, funder, lists, portfolio, researcher, reviews, statements
 
 # The administrators' portfolio, under /portfolio/ (namespace "grants").
 administrators = [
     path("", portfolio.portfolio, name="portfolio"),
     path("waitlist/", portfolio.waitlist, name="waitlist"),
     path("calendar/", portfolio.calendar, name="calendar"),
+    path("charts/", portfolio.charts, name="charts"),
     path("rounds/<int:pk>/", portfolio.round_detail, name="round"),
+    path("awards/", lists.awards, name="award_list"),
+    path("projects/", lists.projects, name="project_list"),
     path("projects/<int:pk>/", portfolio.project_detail, name="project"),
     path("projects/<int:pk>/award/", portfolio.award_project, name="award_project"),
     path("awards/<int:pk>/", portfolio.award_detail, name="award"),
@@ -23,12 +26,34 @@ administrators = [
     path("exports/360giving.json", exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
     path("exports/ledger.csv", exports.export_ledger, name="export_ledger"),
+    path(
+        "funders/<int:pk>/statement/",
+        statements.funder_statement_for_administrators,
+        {"fmt": "html"},
+        name="funder_statement_page",
+    ),
+    path(
+        "funders/<int:pk>/statement.csv",
+        statements.funder_statement_for_administrators,
+        {"fmt": "csv"},
+        name="funder_statement",
+    ),
+    path(
+        "funders/<int:pk>/statement.pdf",
+        statements.funder_statement_for_administrators,
+        {"fmt": "pdf"},
+        name="funder_statement_pdf",
+    ),
+    path("activity/", activity.activity_log, name="activity"),
+    path("activity.csv", activity.activity_csv, name="activity_csv"),
 ]
 
 # A funder's contact's own pages, under /funder/ (namespace "funder").
 funders = [
     path("", funder.dashboard, name="dashboard"),
-    path("statement.csv", funder.statement, name="statement"),
+    path("statement/", statements.own_statement, {"fmt": "html"}, name="statement_page"),
+    path("statement.csv", statements.own_statement, {"fmt": "csv"}, name="statement"),
+    path("statement.pdf", statements.own_statement, {"fmt": "pdf"}, name="statement_pdf"),
 ]
 
 # A researcher's awards, under /awards/ (namespace "researcher").

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
-from alignment_fund.admin import money_display
+from alignment_fund.admin import HistoryAdmin, money_display
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from projects.imports import COLUMNS as PROJECT_COLUMNS
 from projects.imports import import_projects
@@ -12,7 +12,7 @@ from projects.models import Project, ResearchArea
 
 
 @admin.register(ResearchArea)
-class ResearchAreaAdmin(admin.ModelAdmin):
+class ResearchAreaAdmin(HistoryAdmin):
     list_display = ("name", "slug", "project_count")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -62,7 +62,7 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(SpreadsheetImportMixin, admin.ModelAdmin):
+class ProjectAdmin(SpreadsheetImportMixin, HistoryAdmin):
     spreadsheet_import = staticmethod(import_projects)
     spreadsheet_columns = PROJECT_COLUMNS
     form = ProjectForm

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 from djmoney.money import Money
+from simple_history.utils import bulk_create_with_history
 
 from alignment_fund.countries import is_country_code
 from alignment_fund.money import BASE_CURRENCY
@@ -189,7 +190,8 @@ def import_projects(
     def apply() -> None:
         projects = [p for _, p in new_projects]
         for start in progress(range(0, len(projects), BATCH), total=-(-len(projects) // BATCH), desc=_writing(dry_run)):
-            Project.objects.bulk_create(projects[start : start + BATCH])
+            # bulk_create sends no signals: the helper writes each project's history row too.
+            bulk_create_with_history(projects[start : start + BATCH], Project, default_user=actor)
         for outcome, project in new_projects:
             outcome.instance = project
         report.created = {"projects": len(projects)}

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MinMoneyValidator
+from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
 from alignment_fund.money import BASE_CURRENCY
@@ -22,6 +23,8 @@ class Fund(models.Model):
     administrator_org_id = models.CharField("administrator org-id", max_length=80, blank=True)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return self.name
@@ -59,6 +62,8 @@ class Round(models.Model):
     budget = MoneyField(max_digits=14, decimal_places=2, default_currency=BASE_CURRENCY, currency_choices=GBP_ONLY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
 
+    history = HistoricalRecords()
+
     objects = RoundQuerySet.as_manager()
 
     class Meta:
@@ -81,6 +86,8 @@ class ResearchArea(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -149,6 +156,8 @@ class Project(models.Model):
     compute_requested = models.BooleanField(default=False)
     expert_support_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     objects = ProjectQuerySet.as_manager()
 

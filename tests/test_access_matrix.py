@@ -26,6 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from djmoney.money import Money
 
+from alignment_fund.admin import HistoryAdmin
 from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.storage import store
@@ -340,6 +341,8 @@ RULES: dict[str, Rule] = {
         lambda role, case, f: {"anonymous": "login", "administrator": "200"}.get(role, "404"),
     ),
     "password_change_done": Rule(one("password_change_done"), signed_in("200")),
+    # Each person's own notification preferences: everyone signed in has one (an empty list if no role).
+    "notification_preferences": Rule(one("notification_preferences"), signed_in("200")),
     "password_reset": Rule(one("password_reset"), everyone("200")),
     "password_reset_done": Rule(one("password_reset_done"), everyone("200")),
     "password_reset_confirm": Rule(password_reset_cases, password_reset_answers),
@@ -348,6 +351,18 @@ RULES: dict[str, Rule] = {
     "grants:portfolio": Rule(one("grants:portfolio"), administrators_only),
     "grants:waitlist": Rule(one("grants:waitlist"), administrators_only),
     "grants:calendar": Rule(one("grants:calendar"), administrators_only),
+    "grants:charts": Rule(one("grants:charts"), administrators_only),
+    "grants:award_list": Rule(
+        lambda f: {
+            "all": get("grants:award_list"),
+            "filtered": ("get", f"/portfolio/awards/?round={f.world.round.pk}"),
+        },
+        administrators_only,
+    ),
+    "grants:project_list": Rule(
+        lambda f: {"all": get("grants:project_list"), "bad filter": ("get", "/portfolio/projects/?round=x&page=y")},
+        administrators_only,
+    ),
     "grants:round": Rule(objects("grants:round", any=lambda f: f.world.round), administrators_only),
     "grants:project": Rule(
         objects(
@@ -383,9 +398,17 @@ RULES: dict[str, Rule] = {
     "grants:export_360giving_json": Rule(one("grants:export_360giving_json"), administrators_only),
     "grants:export_360giving_csv": Rule(one("grants:export_360giving_csv"), administrators_only),
     "grants:export_ledger": Rule(one("grants:export_ledger"), administrators_only),
+    **{
+        name: Rule(objects(name, a=lambda f: f.world.funder_a, b=lambda f: f.world.funder_b), administrators_only)
+        for name in ("grants:funder_statement_page", "grants:funder_statement", "grants:funder_statement_pdf")
+    },
+    "grants:activity": Rule(one("grants:activity"), administrators_only),
+    "grants:activity_csv": Rule(one("grants:activity_csv"), administrators_only),
     # Funders' contacts
     "funder:dashboard": Rule(one("funder:dashboard"), funders_only),
     "funder:statement": Rule(one("funder:statement"), funders_only),
+    "funder:statement_page": Rule(one("funder:statement_page"), funders_only),
+    "funder:statement_pdf": Rule(one("funder:statement_pdf"), funders_only),
     # Researchers
     "researcher:my_awards": Rule(one("researcher:my_awards"), signed_in("200")),
     "researcher:award": Rule(
@@ -497,7 +520,7 @@ RULES.update(
     }
 )
 
-MODEL_VIEWS = ("changelist", "add", "change", "delete", "history")
+MODEL_VIEWS = ("changelist", "add", "change", "delete", "history", "simple_history")
 
 
 def admin_model_rule(model, view: str) -> Rule:
@@ -512,6 +535,12 @@ def admin_model_rule(model, view: str) -> Rule:
         existing = model._default_manager.order_by("pk").first()
         if view == "redirect":
             return {"any": ("get", f"/admin/{model._meta.app_label}/{model._meta.model_name}/1/")}
+        if view == "simple_history":  # one past version of a record (simple-history's page)
+            filled = {"missing": ("get", reverse(f"{info}_{view}", args=[MISSING_PK, MISSING_PK]))}
+            version = model.history.order_by("history_id").first() if existing is not None else None
+            if version is not None:
+                filled["existing"] = ("get", reverse(f"{info}_{view}", args=[version.id, version.history_id]))
+            return filled
         filled = {"missing": get(f"{info}_{view}", object_id=MISSING_PK)}
         if existing is not None:
             filled["existing"] = get(f"{info}_{view}", object_id=existing.pk)
@@ -530,10 +559,13 @@ def admin_model_rule(model, view: str) -> Rule:
             "change": model_admin.has_view_or_change_permission(request, obj),
             "delete": model_admin.has_delete_permission(request, obj),
             "history": model_admin.has_view_or_change_permission(request, obj),
+            "simple_history": model_admin.has_view_or_change_permission(request, obj),
         }[view]
         if not allowed:
             return "403"  # refused before the look-up, whether or not the object exists
         if case == "missing":
+            if isinstance(model_admin, HistoryAdmin) and view in ("history", "simple_history"):
+                return "404"  # simple-history's pages answer a missing record with a plain 404
             return "→" + reverse("admin:index")  # with a message that the object does not exist
         return "200"
 

@@ -35,6 +35,10 @@ DAYS = ("2025-10-01", "2025-12-20", "2026-03-31")
 FUNDER_URLS = (
     "/funder/",
     "/funder/statement.csv",
+    "/funder/statement/",
+    "/funder/statement/?period=2025-Q3",
+    "/funder/statement.csv?period=2025-Q4",
+    "/funder/statement.pdf?period=2025",
     "/api/pool/",
     "/api/pool/?on=2025-11-15",
     "/api/funders/",

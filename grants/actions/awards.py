@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from djmoney.money import Money
+from simple_history.utils import bulk_create_with_history
 
 from alignment_fund.dates import add_months, month_end
 from alignment_fund.money import (
@@ -135,14 +136,23 @@ def do_award_project(
         {funder_id: part for funder_id, part, _ in split if funder_id not in disclosed},
         unit=SHARE_UNIT,
     )
-    AwardAttribution.objects.bulk_create(
-        AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=shares[funder_id], basis=basis)
-        for funder_id, part, basis in split
+    # bulk_create sends no signals: simple-history's helper writes the history rows too.
+    bulk_create_with_history(
+        [
+            AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=shares[funder_id], basis=basis)
+            for funder_id, part, basis in split
+        ],
+        AwardAttribution,
+        default_user=actor,
     )
     if plan_milestones:
-        Milestone.objects.bulk_create(
-            Milestone(award=award, number=number, title=title, due_on=due_on, amount=gbp(part))
-            for number, (title, due_on, part) in enumerate(standard_schedule(amount_gbp, awarded_on), start=1)
+        bulk_create_with_history(
+            [
+                Milestone(award=award, number=number, title=title, due_on=due_on, amount=gbp(part))
+                for number, (title, due_on, part) in enumerate(standard_schedule(amount_gbp, awarded_on), start=1)
+            ],
+            Milestone,
+            default_user=actor,
         )
     LedgerTransaction.objects.post(
         key=f"award:{award.pk}",
@@ -170,10 +180,19 @@ def do_terminate_award(actor, *, award: Award, terminated_on: date, reason: str 
     check_date(terminated_on, "terminated_on", "The date an award ends")
     if terminated_on < award.awarded_on:
         raise ActionError({"terminated_on": "An award cannot end before it was made."})
-    paid = round_money(award.disbursements.aggregate(total=Sum("amount"))["total"] or 0)
+    payments = award.disbursements.aggregate(total=Sum("amount"), last=Max("paid_on"))
+    if payments["last"] is not None and terminated_on < payments["last"]:
+        raise ActionError(
+            {
+                "terminated_on": f"A payment was made on this award on {payments['last']:%-d %b %Y}: it cannot end "
+                f"before that day."
+            }
+        )
+    paid = round_money(payments["total"] or 0)
     unpaid = award.amount.amount - paid
     award.status = Award.Status.TERMINATED
-    award.save(update_fields=["status"])
+    award.terminated_on = terminated_on
+    award.save(update_fields=["status", "terminated_on"])
     if unpaid > 0:
         LedgerTransaction.objects.post(
             key=f"termination:{award.pk}",

@@ -13,6 +13,7 @@ from django.db.models import Min
 from djmoney.money import Money
 
 from alignment_fund.clock import fund_today
+from alignment_fund.history import acting_as
 from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money
 from alignment_fund.rates.models import ECB_BASE, ExchangeRate, RateUnavailable
 from projects.models import Fund
@@ -33,7 +34,8 @@ def operation(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            with transaction.atomic():
+            # The acting user is named in the history of what the operation writes, request or not.
+            with transaction.atomic(), acting_as(args[0] if args else None):
                 return func(*args, **kwargs)
         except RateUnavailable as exc:
             raise ActionError({NON_FIELD_ERRORS: f"The fund cannot be valued on that date: {exc}"}) from exc

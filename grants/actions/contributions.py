@@ -10,7 +10,7 @@ from djmoney.money import Money
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, format_money, round_money
 from alignment_fund.rates.models import ExchangeRate
-from funders.models import Conversion, Funder, Pledge, Receipt
+from funders.models import Conversion, Funder, Pledge, PledgeInstalment, Receipt
 from grants.actions.common import ActionError, check_date, full_clean, operation, refresh_summaries_on_commit
 from grants.models import Account, LedgerTransaction
 from grants.models.ledger import Line
@@ -49,7 +49,9 @@ def do_record_pledge(
     compute_only: bool = False,
     illustrative: bool = False,
     note: str = "",
+    instalments: list[tuple[date, object]] | None = None,
 ) -> Pledge:
+    """`instalments`, if given, are (expected date, amount) pairs in the pledge's currency that add up to it."""
     check_date(pledged_on, "pledged_on", "A pledge's date", currency=currency if currency in CURRENCIES else None)
     pledge = Pledge(
         reference=reference,
@@ -64,10 +66,55 @@ def do_record_pledge(
         recorded_by=actor,
     )
     full_clean(pledge)
+    planned = check_instalments(pledge, instalments or [])
     pledge.save()
+    for expected_on, money in planned:
+        PledgeInstalment.objects.create(pledge=pledge, expected_on=expected_on, amount=money)
     post_pledge(pledge, actor)
     refresh_summaries_on_commit()
     return pledge
+
+
+def check_instalments(pledge: Pledge, instalments: list[tuple[date, object]]) -> list[tuple[date, Money]]:
+    """The expected receipts of a pledge: each dated on or after the pledge, at most one a day, more than zero, and
+    together exactly the pledge. None at all is fine (the pledge's dates are unknown)."""
+    if not instalments:
+        return []
+    currency = pledge.amount_currency
+    planned, errors = [], []
+    for expected_on, amount in instalments:
+        when = f"the instalment expected on {expected_on:%-d %b %Y}" if expected_on else "an instalment"
+        if isinstance(amount, Money):
+            if amount.currency.code != currency:
+                errors.append(f"{when.capitalize()} is in {amount.currency.code}: the pledge is in {currency}.")
+                continue
+            amount = amount.amount
+        try:
+            value = round_money(amount)
+        except ValueError as exc:
+            errors.append(f"{when}: {exc}")
+            continue
+        if expected_on is None:
+            errors.append("Each instalment needs the date it is expected.")
+        elif expected_on < pledge.pledged_on:
+            errors.append(f"{when.capitalize()} is before the pledge was made ({pledge.pledged_on:%-d %b %Y}).")
+        elif value <= 0:
+            errors.append(f"{when.capitalize()} must be more than zero.")
+        else:
+            planned.append((expected_on, Money(value, currency)))
+    dates = [expected_on for expected_on, _ in planned]
+    if len(set(dates)) != len(dates):
+        errors.append("Two instalments are expected on the same day: combine them.")
+    if not errors:
+        added = sum((money.amount for _, money in planned), Decimal("0"))
+        if added != pledge.amount.amount:
+            errors.append(
+                f"The instalments add up to {format_money(added, currency)}, not the "
+                f"{format_money(pledge.amount.amount, currency)} pledged."
+            )
+    if errors:
+        raise ActionError({"instalments": errors})
+    return sorted(planned, key=lambda row: row[0])
 
 
 def receivable_account(pledge: Pledge) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
 
-from alignment_fund.admin import ActionAdminMixin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
+from alignment_fund.admin import ActionAdminMixin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp, money, percent
@@ -74,7 +74,7 @@ class AttributionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
+class AwardAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = AwardAddForm
     add_fields = AwardAddForm._meta.fields
     change_fields = (
@@ -84,6 +84,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
         "amount_shown",
         "awarded_on",
         "status",
+        "terminated_on",
         "compute_provider",
         "compute_quantity",
         "compute_value",
@@ -93,7 +94,17 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     # The money, and what it was awarded to and from, are posted; the award's progress and support are not.
-    posted_fields = ("reference", "project", "round", "amount_shown", "awarded_on", "paid", "awarded_by", "created_at")
+    posted_fields = (
+        "reference",
+        "project",
+        "round",
+        "amount_shown",
+        "awarded_on",
+        "terminated_on",
+        "paid",
+        "awarded_by",
+        "created_at",
+    )
 
     list_display = (
         "reference",
@@ -178,7 +189,7 @@ class AwardAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(HistoryAdmin):
     form = StandaloneMilestoneForm
     list_display = (
         "award",
@@ -247,7 +258,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ActionAdminMixin, admin.ModelAdmin):
+class DisbursementAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = DisbursementAddForm
     add_fields = DisbursementAddForm._meta.fields
     change_fields = ("award", "milestone", "amount_shown", "paid_on", "reference", "recorded_by", "created_at")
@@ -273,7 +284,7 @@ class DisbursementAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AwardAttribution)
-class AwardAttributionAdmin(ReadOnlyAdmin):
+class AwardAttributionAdmin(ReadOnlyAdmin, HistoryAdmin):
     list_display = ("award_reference", "funder", "amount_shown", "share_shown", "basis")
     list_filter = ("funder", "award__round")
     search_fields = ("award__reference", "funder__name")

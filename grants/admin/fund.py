@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import models
 
-from alignment_fund.admin import PreparedPageMixin, money_display
+from alignment_fund.admin import HistoryAdmin, PreparedPageMixin, money_display
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp
@@ -23,7 +23,7 @@ class RoundInline(admin.TabularInline):
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(HistoryAdmin):
     list_display = ("name", "administered_by", "website")
     search_fields = ("name", "administered_by")
     inlines = [RoundInline]
@@ -31,7 +31,7 @@ class FundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(PreparedPageMixin, admin.ModelAdmin):
+class RoundAdmin(PreparedPageMixin, HistoryAdmin):
     list_display = (
         "name",
         "number",

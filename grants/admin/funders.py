@@ -5,12 +5,14 @@ from decimal import Decimal
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.urls import reverse
 from django.utils.html import format_html
+from djmoney.money import Money
 
 from alignment_fund.admin import (
     ActionAdminMixin,
+    HistoryAdmin,
     PreparedPageMixin,
     ReadOnlyTabularInline,
     money_display,
@@ -19,8 +21,8 @@ from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES
 from alignment_fund.rates.models import ExchangeRate, QuotedRate, RateBook, RateUnavailable
 from alignment_fund.spreadsheets.admin import SpreadsheetImportMixin
 from alignment_fund.templatetags.money import format_money, money, rate
-from funders.models import Conversion, Funder, FunderContact, Pledge, Receipt
-from grants.forms.funders_admin import ConversionAddForm, PledgeAddForm, ReceiptAddForm
+from funders.models import Conversion, Funder, FunderContact, Pledge, PledgeInstalment, Receipt
+from grants.forms.funders_admin import ConversionAddForm, InstalmentInlineForm, PledgeAddForm, ReceiptAddForm
 from grants.imports.pledges import COLUMNS as PLEDGE_COLUMNS
 from grants.imports.pledges import import_pledges
 
@@ -66,7 +68,7 @@ class FunderPledgeInline(ReadOnlyTabularInline):
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(PreparedPageMixin, HistoryAdmin):
     list_display = (
         "name",
         "kind",
@@ -77,6 +79,7 @@ class FunderAdmin(admin.ModelAdmin):
         "publicly_named",
         "gives_compute",
         "administered_by",
+        "statement",
     )
     list_filter = ("kind", "currency", "disclose_amounts", "publicly_named", "gives_compute", "country")
     search_fields = ("name", "slug", "org_id", "administered_by")
@@ -89,16 +92,30 @@ class FunderAdmin(admin.ModelAdmin):
     inlines = [FunderContactInline, FunderPledgeInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(Prefetch("pledges", queryset=Pledge.objects.order_by()))
+    def prepare_page(self, request, funders: list[Funder]) -> None:
+        """Each funder's pledges added up per currency in the database, one query for the page (a funder may have
+        pledged a thousand times)."""
+        totals: dict[int, list[Money]] = defaultdict(list)
+        rows = Pledge.objects.filter(funder__in=funders).values_list("funder_id", "amount_currency")
+        for funder_id, currency, amount in rows.annotate(total=Sum("amount")).order_by():
+            totals[funder_id].append(Money(amount, currency))
+        for funder in funders:
+            funder.pledged_totals = totals.get(funder.pk, [])
+
+    @admin.display(description="Statement")
+    def statement(self, funder: Funder) -> str:
+        url = reverse("grants:funder_statement_page", args=[funder.pk])
+        return format_html('<a href="{}">By period</a>', url)
 
     @admin.display(description="pledged")
     def pledged(self, funder: Funder) -> str:
-        return _per_currency(p.amount for p in funder.pledges.all())
+        if not hasattr(funder, "pledged_totals"):
+            return _per_currency(p.amount for p in funder.pledges.all())
+        return _per_currency(funder.pledged_totals)
 
 
 @admin.register(FunderContact)
-class FunderContactAdmin(admin.ModelAdmin):
+class FunderContactAdmin(HistoryAdmin):
     list_display = ("user", "funder", "job_title")
     list_filter = ("funder",)
     search_fields = ("user__username", "user__display_name", "user__email", "funder__name", "job_title")
@@ -119,8 +136,27 @@ class PledgeReceiptInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("recorded_by", "pledge__funder")
 
 
+class PledgeInstalmentInline(ReadOnlyTabularInline):
+    model = PledgeInstalment
+    fields = ("expected_on", "amount_shown")
+    readonly_fields = fields
+    show_change_link = False
+    amount_shown = money_display("amount", "amount")
+
+
+class PledgeInstalmentAddInline(admin.TabularInline):
+    """Expected instalments, entered with the pledge and recorded by its operation (see PledgeAddForm)."""
+
+    model = PledgeInstalment
+    form = InstalmentInlineForm
+    extra = 4
+    max_num = 24
+    can_delete = False
+    verbose_name_plural = "expected instalments (optional; they must add up to the pledge)"
+
+
 @admin.register(Pledge)
-class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
     spreadsheet_import = staticmethod(import_pledges)
     spreadsheet_columns = PLEDGE_COLUMNS
     add_form = PledgeAddForm
@@ -158,9 +194,36 @@ class PledgeAdmin(SpreadsheetImportMixin, ActionAdminMixin, PreparedPageMixin, a
     search_fields = ("reference", "funder__name", "note")
     date_hierarchy = "pledged_on"
     list_select_related = ("funder", "restricted_to_round", "restricted_to_area")
-    inlines = [PledgeReceiptInline]
+    inlines = [PledgeInstalmentInline, PledgeReceiptInline]
 
     amount_shown = money_display("amount", "amount")
+
+    def get_inlines(self, request, obj):
+        # Unlike other money records, the add page has an inline: the operation itself reads and saves it.
+        return [PledgeInstalmentAddInline] if obj is None else super().get_inlines(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and request.method == "POST":
+            form = type(form.__name__, (form,), {"instalment_data": request.POST})
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if "data" in kwargs and f"{prefix}-TOTAL_FORMS" not in kwargs["data"]:
+            # Posted without the inline (a script, an old page): no instalments, rather than an error shown after
+            # the operation has already recorded the pledge.
+            data = kwargs["data"].copy()
+            data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+            kwargs["data"] = data
+        return kwargs
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PledgeInstalment:
+            # Recorded by the pledge operation with the pledge; the admin's change message reads these.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(Prefetch("receipts", queryset=Receipt.objects.order_by()))
@@ -215,7 +278,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
+class ReceiptAdmin(ActionAdminMixin, HistoryAdmin):
     add_form = ReceiptAddForm
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
@@ -268,7 +331,7 @@ class ReceiptAdmin(ActionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, admin.ModelAdmin):
+class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, HistoryAdmin):
     add_form = ConversionAddForm
     add_fields = ConversionAddForm._meta.fields
     change_fields = (

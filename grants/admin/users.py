@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from alignment_fund.admin import HistoryAdmin
 from alignment_fund.models import User
 from funders.models import FunderContact
 from projects.models import Project
@@ -43,7 +44,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class BackOfficeUserAdmin(UserAdmin):
+class BackOfficeUserAdmin(HistoryAdmin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email")}),
@@ -62,6 +63,11 @@ class BackOfficeUserAdmin(UserAdmin):
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
     list_select_related = ("funder_contact__funder",)
     inlines = [FunderContactInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Every user appears in the history (their own account's creation at least), which is append-only: deleting
+        # them would blank their name in it. Untick "active" instead.
+        return False
 
     def get_queryset(self, request):
         leads = Project.objects.filter(lead=OuterRef("pk"))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import django_filters.rest_framework as filters
 from django.db import models
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.permissions import IsAuthenticated
@@ -21,7 +21,7 @@ from alignment_fund.api.views import APIViewSet
 from alignment_fund.money import BASE_CURRENCY, round_money
 from grants.api.awards import RoundBriefSerializer
 from grants.api.common import FunderBriefSerializer, funders_for_filter
-from grants.models import Award, AwardAttribution
+from grants.models import Award, AwardAttribution, Disbursement
 from grants.reads.attribution import payment_parts
 from grants.reads.pool_overview import ZERO
 from projects.api import ResearchAreaBriefSerializer
@@ -117,10 +117,19 @@ class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVi
     filterset_class = AttributionFilter
 
     def get_queryset(self):
+        paid_on_award = (
+            Disbursement.objects.filter(award_id=OuterRef("award_id"))
+            .order_by()
+            .values("award_id")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
         return (
             attributions_visible_to(self.request.user)
             .select_related("funder", "award__round", "award__project__research_area")
-            .annotate(award_paid=Sum("award__disbursements__amount"))
+            # A correlated subquery, not a join and GROUP BY: the database works it out for the rows of the page
+            # only, after the LIMIT, instead of adding up every payment of every attribution first.
+            .annotate(award_paid=Subquery(paid_on_award))
             .order_by("award__awarded_on", "award__reference", "funder__name")
         )
 

@@ -91,6 +91,7 @@ class AwardSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "awarded_on",
+            "terminated_on",
             "accepted_at",
             "amount",
             "round",

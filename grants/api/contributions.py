@@ -82,11 +82,17 @@ class FunderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
 # Pledges
 
 
+class InstalmentSerializer(serializers.Serializer):
+    expected_on = FundDateField(help_text="When this part of the pledge is expected to arrive.")
+    amount = MoneyField(help_text="In the pledge's currency.")
+
+
 class PledgeSerializer(ValuedModelSerializer):
     funder = FunderBriefSerializer(read_only=True)
     amount = MoneyField(read_only=True)
     received = serializers.SerializerMethodField(help_text="Received so far against this pledge, in its currency.")
     outstanding = serializers.SerializerMethodField(help_text="Still to arrive, in the pledge's currency.")
+    instalments = InstalmentSerializer(many=True, read_only=True, help_text="Expected receipts, oldest first.")
     # Not read-only, only so that the schema does not list it as always present: this serializer only writes JSON.
     note = serializers.CharField(required=False, help_text="Administrators only: absent for anyone else.")
 
@@ -102,6 +108,7 @@ class PledgeSerializer(ValuedModelSerializer):
             "valued",
             "received",
             "outstanding",
+            "instalments",
             "restricted_to_round",
             "restricted_to_area",
             "compute_only",
@@ -136,6 +143,12 @@ class PledgeInput(InputSerializer):
     compute_only = StrictBooleanField(required=False, default=False)
     illustrative = StrictBooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    instalments = InstalmentSerializer(
+        many=True,
+        required=False,
+        max_length=24,
+        help_text="Optional expected receipts; in the pledge's currency, on or after its date, adding up to it.",
+    )
 
 
 class PledgeFilter(filters.FilterSet):
@@ -163,6 +176,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
         return (
             Pledge.objects.visible_to(self.request.user)
             .select_related("funder")
+            .prefetch_related("instalments")
             .annotate(received_total=Sum("receipts__amount"))
             .order_by("pledged_on", "pk")
         )
@@ -175,6 +189,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet
     def create(self, request):
         data = self.validated(PledgeInput)
         amount = data.pop("amount")
+        data["instalments"] = [(row["expected_on"], row["amount"]) for row in data.get("instalments", [])]
         pledge = run_action(
             actions.do_record_pledge,
             request.user,

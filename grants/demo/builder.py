@@ -207,6 +207,7 @@ class DemoBuilder:
             reference=f"PL-{spec.slug.upper()}-1",
             illustrative=spec.illustrative,
             note="" if not spec.illustrative else ILLUSTRATIVE,
+            instalments=[(day, self._scaled(amount)) for day, amount in spec.instalments],
         )
 
     # Projects and awards

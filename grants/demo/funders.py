@@ -26,6 +26,8 @@ class DemoFunder:
     administered_by: str = ""
     gives_compute: bool = False
     website: str = ""
+    # Expected receipts (date, amount), adding up to the pledge: given for the pledges with money still to arrive.
+    instalments: tuple[tuple[date, str], ...] = ()
 
 
 LAUNCH = date(2025, 7, 30)
@@ -110,6 +112,7 @@ FUNDERS = [
         date(2025, 10, 1),
         ((date(2025, 11, 28), "1000000.00"),),
         website="https://www.ukri.org/",
+        instalments=((date(2025, 11, 28), "1000000.00"), (date(2027, 3, 31), "1000000.00")),
     ),
     DemoFunder(
         "cifar",
@@ -131,6 +134,8 @@ FUNDERS = [
         "2000000.00",
         date(2025, 11, 3),
         ((date(2026, 1, 15), "1000000.00"),),
+        # The second half was expected in July 2026 and has not arrived: the portfolio flags it as overdue.
+        instalments=((date(2026, 1, 15), "1000000.00"), (date(2026, 7, 15), "1000000.00")),
     ),
     DemoFunder(
         "openai",

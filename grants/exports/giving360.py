@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,7 @@ from projects.models import Fund
 SCHEMA_VERSION = "1.4"
 OPEN_GOVERNMENT_LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 INDIVIDUAL_NAME = "Individual Recipient"
+CHUNK = 1000  # awards read (and prefetched) at a time
 
 
 class NothingToPublish(Exception):
@@ -85,11 +86,24 @@ def awards_to_publish():
 
 
 def build_package(awards: Iterable[Award] | None = None) -> dict[str, Any]:
-    """The 360Giving data package: metadata and one grant per award. Dates are the fund's today, so an export is
+    """The 360Giving data package: metadata and one grant per award, in memory (the reconciliation and the tests;
+    the downloads stream the same thing with `stream`). Dates are the fund's today, so an export is
     reproducible."""
-    grants = [build_grant(award) for award in (awards_to_publish() if awards is None else awards)]
+    grants = list(iter_grants(awards))
     if not grants:
         raise NothingToPublish("There are no awards to publish yet.")
+    return {**package_metadata(), "grants": grants}
+
+
+def iter_grants(awards: Iterable[Award] | None = None) -> Iterator[dict[str, Any]]:
+    """One grant after another, the awards read a chunk at a time (each chunk with its prefetches), so the whole
+    export is never in memory."""
+    for award in awards_to_publish().iterator(chunk_size=CHUNK) if awards is None else awards:
+        yield build_grant(award)
+
+
+def package_metadata() -> dict[str, Any]:
+    """Everything in the package but its grants."""
     fund = Fund.current()
     today = fund_today().isoformat()
     publisher: dict[str, Any] = {"name": fund.administered_by}
@@ -109,7 +123,6 @@ def build_package(awards: Iterable[Award] | None = None) -> dict[str, Any]:
         "modified": today,
         "publisher": publisher,
         "license": getattr(settings, "GRANTNAV_LICENSE", OPEN_GOVERNMENT_LICENCE),
-        "grants": grants,
     }
 
 
@@ -201,7 +214,24 @@ def _funding_organisations(award: Award, fund: Fund) -> list[dict[str, str]]:
 def to_json(value: Any, indent: int = 2) -> str:
     """JSON text in which a Decimal is written as the number it is (300000.00), not through float; floats are
     refused, since no amount here should ever have been one."""
+    if isinstance(value, dict) and value.get("grants"):
+        metadata = {key: item for key, item in value.items() if key != "grants"}
+        return "".join(iter_json(metadata, value["grants"], indent))
     return _encode(value, 0, indent) + "\n"
+
+
+def iter_json(metadata: dict[str, Any], grants: Iterable[dict[str, Any]], indent: int = 2) -> Iterator[str]:
+    """The package's JSON a grant at a time: exactly `_encode` of the whole package, with `grants` last."""
+    pad, inner = "\n" + " " * indent, "\n" + " " * indent * 2
+    items = [
+        f"{json.dumps(str(key), ensure_ascii=False)}: {_encode(item, 1, indent)}" for key, item in metadata.items()
+    ]
+    yield "{" + pad + ("," + pad).join(items) + ("," if items else "") + pad + '"grants": ['
+    empty = True
+    for grant in grants:
+        yield ("" if empty else ",") + inner + _encode(grant, 2, indent)
+        empty = False
+    yield ("]" if empty else pad + "]") + "\n}\n"
 
 
 def _encode(value: Any, level: int, indent: int) -> str:
@@ -266,17 +296,22 @@ def _first(grant: dict, key: str, field: str):
 def csv_table(package: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     grants = package["grants"]
     funders = max(len(grant["fundingOrganization"]) for grant in grants)
+    return _csv_headers(funders), [_csv_row(grant, funders) for grant in grants]
+
+
+def _csv_headers(funders: int) -> list[str]:
     headers = [title for title, _ in _FIXED_COLUMNS]
     for index in range(funders):
         headers += [f"Funding Org:{index}:Identifier", f"Funding Org:{index}:Name"]
-    rows = []
-    for grant in grants:
-        row = [_cell(get(grant)) for _, get in _FIXED_COLUMNS]
-        for index in range(funders):
-            org = grant["fundingOrganization"][index] if index < len(grant["fundingOrganization"]) else {}
-            row += [_cell(org.get("id")), _cell(org.get("name"))]
-        rows.append(row)
-    return headers, rows
+    return headers
+
+
+def _csv_row(grant: dict[str, Any], funders: int) -> list[str]:
+    row = [_cell(get(grant)) for _, get in _FIXED_COLUMNS]
+    for index in range(funders):
+        org = grant["fundingOrganization"][index] if index < len(grant["fundingOrganization"]) else {}
+        row += [_cell(org.get("id")), _cell(org.get("name"))]
+    return row
 
 
 def _cell(value) -> str:

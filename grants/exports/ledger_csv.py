@@ -4,6 +4,8 @@ currency."""
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 
 from alignment_fund.spreadsheet_safety import neutralise_row
 from grants.models import LedgerLine
@@ -56,7 +58,20 @@ def ledger_row(line: LedgerLine) -> list:
 def write_ledger_csv(out) -> None:
     """Write the ledger to `out` (a file or an HttpResponse), reading the lines in chunks so a long ledger is never
     held in memory at once."""
+    for block in iter_ledger_csv():
+        out.write(block)
+
+
+def iter_ledger_csv(block_rows: int = 1000) -> Iterator[str]:
+    """The ledger as CSV text, a block of rows at a time (a streaming download): the lines are read from the
+    database in chunks, so memory stays flat however long the ledger."""
+    out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LEDGER_COLUMNS)
-    for line in ledger_lines().iterator(chunk_size=2000):
+    for number, line in enumerate(ledger_lines().iterator(chunk_size=2000), start=1):
         writer.writerow(neutralise_row(ledger_row(line)))
+        if number % block_rows == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

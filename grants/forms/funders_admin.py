@@ -4,11 +4,18 @@
 
 from __future__ import annotations
 
+from django import forms
+
 from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY
-from funders.models import Conversion, Pledge, Receipt
+from funders.models import Conversion, Pledge, PledgeInstalment, Receipt
 from grants import actions
+from grants.actions import ActionError
 from grants.forms.awards_admin import ActionForm
+from grants.forms.pages import AmountField, InstalmentFormSet
+
+# The prefix of the instalments inline on the pledge's add page (the related name, as the admin names it).
+INSTALMENTS_PREFIX = "instalments"
 
 
 class PledgeAddForm(ActionForm):
@@ -26,9 +33,22 @@ class PledgeAddForm(ActionForm):
             "note",
         ]
 
+    # The add page's POST, set per request by PledgeAdmin.get_form: the instalments inline is read from it, so the
+    # operation records the pledge and its instalments together or refuses both.
+    instalment_data = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pledged_on"].initial = fund_today
+
+    def instalments(self) -> list[tuple]:
+        if self.instalment_data is None or f"{INSTALMENTS_PREFIX}-TOTAL_FORMS" not in self.instalment_data:
+            return []
+        formset = InstalmentFormSet(self.instalment_data, prefix=INSTALMENTS_PREFIX)
+        if not formset.is_valid():
+            problems = [f"{field}: {' '.join(errs)}" for form in formset.forms for field, errs in form.errors.items()]
+            raise ActionError({"instalments": problems or ["Check the instalments."]})
+        return formset.rows()
 
     def perform(self, actor) -> Pledge:
         data = self.cleaned_data
@@ -45,7 +65,22 @@ class PledgeAddForm(ActionForm):
             compute_only=data.get("compute_only", False),
             illustrative=data.get("illustrative", False),
             note=data.get("note", ""),
+            instalments=self.instalments(),
         )
+
+
+class InstalmentInlineForm(forms.ModelForm):
+    """A row of the instalments inline on the pledge's add page. It only displays and carries the data: the pledge
+    operation validates and saves the instalments (`PledgeAddForm.instalments`), so this form checks nothing more."""
+
+    amount = AmountField(label="Amount, in the pledge's currency", required=False)
+
+    class Meta:
+        model = PledgeInstalment
+        fields = ["expected_on", "amount"]
+
+    def _post_clean(self):
+        pass  # the operation has validated and saved these rows already
 
 
 class ReceiptAddForm(ActionForm):

@@ -88,6 +88,31 @@ class ReceiptChoiceField(forms.ModelChoiceField):
         )
 
 
+class InstalmentForm(forms.Form):
+    expected_on = forms.DateField(label="Expected on", required=False, widget=DateInput)
+    amount = AmountField(label="Amount", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("expected_on")) != bool(data.get("amount")) and not self.errors:
+            raise forms.ValidationError("Give both the date and the amount, or neither.")
+        return data
+
+
+class BaseInstalmentFormSet(forms.BaseFormSet):
+    def rows(self) -> list[tuple]:
+        """The filled-in rows as (expected_on, amount); blank rows are ignored."""
+        return [
+            (form.cleaned_data["expected_on"], form.cleaned_data["amount"])
+            for form in self.forms
+            if form.cleaned_data.get("expected_on") and form.cleaned_data.get("amount")
+        ]
+
+
+# Optional expected receipts of a pledge, which must add up to it (the pledge operation checks).
+InstalmentFormSet = forms.formset_factory(InstalmentForm, formset=BaseInstalmentFormSet, extra=4, max_num=24)
+
+
 class PledgeForm(forms.Form):
     funder = forms.ModelChoiceField(queryset=Funder.objects.order_by("name"), empty_label="Choose a funder")
     reference = forms.CharField(max_length=40, help_text="Your reference for this pledge, e.g. OAI-2026-01.")

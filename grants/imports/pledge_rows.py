@@ -38,6 +38,7 @@ class PledgeRow:
     illustrative: bool
     note: str
     row: int  # the first row that gives this pledge
+    instalments: tuple = ()  # (expected_on, amount) pairs: recorded with a new pledge, not compared with a stored one
     pledge: Pledge | None = None  # the stored pledge, once known
     receipts_total: Decimal = Decimal("0.00")  # stored and planned receipts against it
 

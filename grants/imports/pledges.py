@@ -13,6 +13,8 @@ new, reversing entry made by hand). What each row means is decided in `grants.im
 
 from __future__ import annotations
 
+import re
+
 from alignment_fund.money import CURRENCIES
 from alignment_fund.spreadsheets.cells import (
     CellProblem,
@@ -52,6 +54,7 @@ COLUMNS = [
     Column("bank_reference", "receipt bank reference", ("bank reference", "receipt reference")),
     Column("receipt_amount", "receipt amount", ("amount received",)),
     Column("received_on", "received on", ("date received", "receipt date")),
+    Column("instalments", "instalments", ("expected instalments", "expected receipts")),
 ]
 # A row gives a receipt when any of these is filled in; it then needs all three.
 RECEIPT_MISSING = {
@@ -115,9 +118,11 @@ def _record(plan: Plan, actor, mapping: dict[str, str], created: dict[str, int])
                 compute_only=pledge_row.compute_only,
                 illustrative=pledge_row.illustrative,
                 note=pledge_row.note,
+                instalments=list(pledge_row.instalments),
             )
         except ActionError as exc:
             columns = {key: mapping[key] for key in ("amount", "currency", "pledged_on", "reference")}
+            columns["instalments"] = mapping.get("instalments")
             raise fail_row(outcome, exc, columns) from exc
         outcome.instance = pledge_row.pledge
         created["pledges"] += 1
@@ -157,6 +162,7 @@ def _parse_row(cells: RowCells, lookups: Lookups) -> tuple[PledgeRow, ReceiptRow
         compute_only=take("compute_only", parse_bool) or False,
         illustrative=take("illustrative", parse_bool) or False,
         note=take("note", parse_text) or "",
+        instalments=take("instalments", parse_instalments) or (),
         row=outcome.number,
     )
     receipt_row = None
@@ -175,6 +181,25 @@ def _parse_row(cells: RowCells, lookups: Lookups) -> tuple[PledgeRow, ReceiptRow
     if outcome.errors:
         return None
     return pledge_row, receipt_row
+
+
+def parse_instalments(value) -> tuple[tuple, ...]:
+    """The optional `instalments` cell: expected receipts as `date amount` pairs separated by semicolons or line
+    breaks, e.g. `2026-06-30 2,500,000; 2026-12-31 5,000,000` (dates as in any date column, amounts in the pledge's
+    currency). Read only for a new pledge; the pledge operation checks that they add up to it."""
+    pairs = []
+    for part in re.split(r"[;\n]+", show(value)):
+        part = part.strip()
+        if not part:
+            continue
+        match = re.fullmatch(r"(\S+)\s*[=:]?\s+(\S+)|(\S+)\s*[=:]\s*(\S+)", part)
+        if not match:
+            raise CellProblem(
+                f"'{part}' is not an instalment: write each as a date and an amount, e.g. 2026-06-30 250000"
+            )
+        day, amount = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        pairs.append((parse_date(day), parse_amount(amount)))
+    return tuple(pairs)
 
 
 def _funder(value, lookups: Lookups) -> Funder:

@@ -69,13 +69,21 @@ def install(apps, schema_editor):
                 f"WHEN ({_changed(columns)}) EXECUTE FUNCTION booked_figure_refuse_change();"
             )
     elif vendor == "sqlite":
-        for table, columns in BOOKED.items():
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_booked_is_final BEFORE UPDATE ON {table} "
-                f"WHEN {_changed(columns).replace(' IS DISTINCT FROM ', ' IS NOT ')} "
-                f"BEGIN SELECT RAISE(ABORT, 'the ledger has booked this {table}: its amounts and dates cannot "
-                f"change; reverse it instead'); END;"
-            )
+        restore_sqlite_triggers(apps, schema_editor)
+
+
+def restore_sqlite_triggers(apps, schema_editor):
+    """SQLite drops a table's triggers when a migration remakes the table (to alter a column or add a constraint).
+    A later migration that changes a booked table runs this after it; it is safe to run at any time."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for table, columns in BOOKED.items():
+        schema_editor.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_booked_is_final BEFORE UPDATE ON {table} "
+            f"WHEN {_changed(columns).replace(' IS DISTINCT FROM ', ' IS NOT ')} "
+            f"BEGIN SELECT RAISE(ABORT, 'the ledger has booked this {table}: its amounts and dates cannot "
+            f"change; reverse it instead'); END;"
+        )
 
 
 def uninstall(apps, schema_editor):

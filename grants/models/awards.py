@@ -10,6 +10,7 @@ from django.urls import reverse
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MaxMoneyValidator, MinMoneyValidator
 from djmoney.money import Money
+from simple_history.models import HistoricalRecords
 
 from alignment_fund.access import is_administrator
 from alignment_fund.dates import payment_run_for
@@ -44,6 +45,16 @@ class AwardQuerySet(models.QuerySet):
 
     def live(self) -> AwardQuerySet:
         return self.exclude(status=Award.Status.TERMINATED)
+
+    def ended_by(self, on: date) -> AwardQuerySet:
+        """Awards terminated on or before `on`. One terminated later was still running that day."""
+        return self.filter(terminated_by(on))
+
+
+def terminated_by(on: date, prefix: str = "") -> Q:
+    """The condition "terminated on or before `on`", for awards or, with a `prefix` such as "award__", for rows that
+    point at one. Every dated figure that counts an ended award for what it paid asks this, never the status alone."""
+    return Q(**{f"{prefix}status": Award.Status.TERMINATED, f"{prefix}terminated_on__lte": on})
 
 
 class Award(models.Model):
@@ -97,7 +108,14 @@ class Award(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    terminated_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the award ended early, if it did: from then it counts for what it paid.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     objects = AwardQuerySet.as_manager()
 
@@ -113,6 +131,11 @@ class Award(models.Model):
                 condition=Q(compute_value__isnull=True) | Q(compute_value_currency=BASE_CURRENCY),
                 name="award_compute_value_in_gbp",
             ),
+            models.CheckConstraint(
+                condition=Q(status="terminated", terminated_on__isnull=False)
+                | (~Q(status="terminated") & Q(terminated_on__isnull=True)),
+                name="award_terminated_has_a_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +143,10 @@ class Award(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("grants:award", args=[self.pk])
+
+    def ended_by(self, on: date) -> bool:
+        """Whether the award had been terminated on `on` (see `terminated_by` for querysets)."""
+        return self.status == self.Status.TERMINATED and self.terminated_on is not None and self.terminated_on <= on
 
     @property
     def lifecycle_position(self) -> int:
@@ -159,6 +186,8 @@ class Milestone(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["award", "number"]
@@ -205,6 +234,8 @@ class AwardAttribution(models.Model):
         max_length=400, help_text="The funder's money available at award time and the rates used to value it."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["award", "-amount"]
         constraints = [
@@ -227,6 +258,8 @@ class Disbursement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["paid_on", "pk"]

@@ -153,6 +153,8 @@ class LedgerTransaction(models.Model):
 
     class Meta:
         ordering = ["occurred_on", "pk"]
+        # The back office's date hierarchy and every "as of" figure filter on the date.
+        indexes = [models.Index(fields=["occurred_on", "id"], name="ledger_txn_occurred_on")]
 
     def __str__(self) -> str:
         return f"{self.key} on {self.occurred_on:%d %b %Y}"

@@ -7,22 +7,34 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, DateField, F, Sum, Value, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncMonth
+
 from alignment_fund.dates import add_months, first_of_month
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate
 from grants.models import Award, Milestone
-from grants.reads.position import ZERO, pool_position, rate_book_for, stale_rates
+from grants.reads.instalments import expected_instalments
+from grants.reads.position import ZERO, money_sum, pool_position, rate_book_for, stale_rates
+
+SHOWN_PER_MONTH = 50  # payments listed under each month; the rest are counted, and listed on the award pages
 
 
 @dataclass(frozen=True)
 class CalendarMonth:
     month: date
-    payments: list[Milestone]
+    payments: list[Milestone]  # the first SHOWN_PER_MONTH, by due date
+    payment_count: int
     payments_gbp: Decimal
     overdue_gbp: Decimal
     receipts_gbp: Decimal
     cash_after_gbp: Decimal
     cash_and_foreign_after_gbp: Decimal
+
+    @property
+    def more(self) -> int:
+        """Payments of this month not listed."""
+        return self.payment_count - len(self.payments)
 
     @property
     def short(self) -> bool:
@@ -45,6 +57,9 @@ class PaymentCalendar:
     later_gbp: Decimal
     later_count: int
     stale_rates: list[QuotedRate] = field(default_factory=list)
+    expected_gbp: Decimal = ZERO  # instalments expected in these months (overdue ones included), at today's rate
+    late_receipts_gbp: Decimal = ZERO  # of which overdue: counted in the first month
+    unscheduled_gbp: Decimal = ZERO  # pledged, still to arrive, with no instalment dates: not counted
 
     @property
     def scheduled_gbp(self) -> Decimal:
@@ -61,49 +76,73 @@ class PaymentCalendar:
 
 def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     """Scheduled payments (unpaid milestones of live awards, in the payment run they are expected in) month by month
-    against GBP cash. Expected receipts count only where a date is known; pledges carry no payment schedule, so by
-    default none is counted and pledges still to arrive are shown beside the table, not in it. A payment whose run
-    has passed unpaid counts in the current month, as overdue."""
+    against GBP cash. Expected receipts are the pledges' instalments still to arrive (grants.reads.instalments), in
+    the month they are expected, valued in pounds at today's reference rate; an instalment already late counts in the
+    current month, like an overdue payment. Pounds add to "GBP cash after"; other currencies only to the cash that
+    converting would give. Compute-only pledges never count, and pledges with no instalment dates are shown beside the
+    table, not in it. A payment whose run has passed unpaid counts in the current month, as overdue."""
     book = rate_book_for(today)
     pool = pool_position(today, book)
     cash_gbp = pool.cash.get(BASE_CURRENCY, ZERO)
     foreign_gbp = total(valued.gbp for valued in pool.foreign_cash)
-    unpaid = (
-        Milestone.objects.filter(disbursement__isnull=True, award__status__in=Award.LIFECYCLE)
-        .select_related("award__project")
-        .order_by("due_on", "award__reference", "number")
-    )
     start = first_of_month(today)
     end = add_months(start, months)
-    by_month: dict[date, list[Milestone]] = defaultdict(list)
+    # A payment is made in the month after its report's month (approved, or else due): the month is worked out and
+    # everything added up in the database, a few rows a month whatever the number of milestones.
+    unpaid = Milestone.objects.filter(disbursement__isnull=True, award__status__in=Award.LIFECYCLE).annotate(
+        report_month=TruncMonth(Coalesce("approved_on", "due_on"), output_field=DateField())
+    )
+    by_month: dict[date, tuple[Decimal, int]] = defaultdict(lambda: (ZERO, 0))
     overdue = ZERO
     later_gbp, later_count = ZERO, 0
-    for milestone in unpaid:
-        month = first_of_month(milestone.expected_payment_on)
+    for row in unpaid.values("report_month").annotate(amount=Sum("amount"), count=Count("pk")).order_by():
+        month = add_months(first_of_month(row["report_month"]), 1)
+        amount = money_sum(row["amount"])
         if month < start:
-            overdue += milestone.amount.amount
+            overdue += amount
             month = start
         if month >= end:
-            later_gbp += milestone.amount.amount
-            later_count += 1
+            later_gbp += amount
+            later_count += row["count"]
             continue
-        by_month[month].append(milestone)
+        paid, count = by_month[month]
+        by_month[month] = (paid + amount, count + row["count"])
+    listed = _first_payments(unpaid, start, end)
+    receipts_all: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    receipts_pounds: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    late_gbp = scheduled_gbp_total = with_dates_gbp = ZERO
+    for instalment in expected_instalments():
+        if instalment.compute_only:
+            continue
+        gbp = book.quote(instalment.currency, BASE_CURRENCY, today).convert(instalment.outstanding)
+        with_dates_gbp += gbp
+        month = max(first_of_month(instalment.expected_on), start)
+        if month >= end:
+            continue
+        receipts_all[month] += gbp
+        scheduled_gbp_total += gbp
+        if instalment.currency == BASE_CURRENCY:
+            receipts_pounds[month] += gbp
+        if instalment.expected_on < today:
+            late_gbp += gbp
     rows = []
-    paid_so_far = ZERO
+    paid_so_far = received_pounds = received_all = ZERO
     for index in range(months):
         month = add_months(start, index)
-        payments = by_month.get(month, [])
-        amount = total(milestone.amount.amount for milestone in payments)
+        amount, count = by_month.get(month, (ZERO, 0))
         paid_so_far += amount
+        received_pounds += receipts_pounds[month]
+        received_all += receipts_all[month]
         rows.append(
             CalendarMonth(
                 month=month,
-                payments=payments,
+                payments=listed.get(month, []),
+                payment_count=count,
                 payments_gbp=amount,
                 overdue_gbp=overdue if index == 0 else ZERO,
-                receipts_gbp=ZERO,
-                cash_after_gbp=cash_gbp - paid_so_far,
-                cash_and_foreign_after_gbp=cash_gbp + foreign_gbp - paid_so_far,
+                receipts_gbp=receipts_all[month],
+                cash_after_gbp=cash_gbp + received_pounds - paid_so_far,
+                cash_and_foreign_after_gbp=cash_gbp + foreign_gbp + received_all - paid_so_far,
             )
         )
     return PaymentCalendar(
@@ -115,4 +154,24 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
         later_gbp=later_gbp,
         later_count=later_count,
         stale_rates=stale_rates(pool, today),
+        expected_gbp=scheduled_gbp_total,
+        late_receipts_gbp=late_gbp,
+        unscheduled_gbp=max(pool.receivable_gbp - with_dates_gbp, ZERO),
     )
+
+
+def _first_payments(unpaid, start: date, end: date) -> dict[date, list[Milestone]]:
+    """The first SHOWN_PER_MONTH payments of each month of the calendar (overdue ones in the first), one query."""
+    bucket = Greatest("report_month", Value(add_months(start, -1)), output_field=DateField())
+    order = [F("due_on").asc(), F("award__reference").asc(), F("number").asc()]
+    rows = (
+        unpaid.filter(report_month__lt=add_months(end, -1))
+        .annotate(bucket=bucket, place=Window(RowNumber(), partition_by=[bucket], order_by=order))
+        .filter(place__lte=SHOWN_PER_MONTH)
+        .select_related("award__project")
+        .order_by("due_on", "award__reference", "number")
+    )
+    listed: dict[date, list[Milestone]] = defaultdict(list)
+    for milestone in rows:
+        listed[add_months(first_of_month(milestone.bucket), 1)].append(milestone)
+    return listed

@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from alignment_fund.money import BASE_CURRENCY, share, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Award, AwardAttribution
+from grants.models import AwardAttribution
 from grants.reads.attribution import payment_parts
 from grants.reads.funder_charts import ContributionEvent, RatePoint, contributions, gbp_usd_history
 from grants.reads.pool_overview import (
@@ -386,7 +386,7 @@ def _attributed_awards(funder: Funder, on: date) -> list[AttributedAward]:
                 awarded_on=award.awarded_on,
                 status=award.status,
                 status_label=award.get_status_display(),
-                live=award.status != Award.Status.TERMINATED,
+                live=not award.ended_by(on),
                 amount=amount,
                 disbursed=parts.get((award.pk, funder.pk), ZERO),
                 basis=row.basis,

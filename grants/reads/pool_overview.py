@@ -194,14 +194,14 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
     # Awards are public facts (the 360Giving export publishes each one and its payments), whoever paid for them.
     awards = list(
         Award.objects.filter(awarded_on__lte=on)
-        .values_list("pk", "round__name", "project__research_area__name", "amount", "status")
+        .values_list("pk", "round__name", "project__research_area__name", "amount", "status", "terminated_on")
         .order_by("round__number", "project__research_area__name", "pk")
     )
     paid = disbursed_by_award(on)
     # An award that ended early counts for what was paid on it, as in the ledger; nothing of it stays committed.
     awarded_gbp = {
-        pk: paid.get(pk, ZERO) if status == Award.Status.TERMINATED else round_money(amount)
-        for pk, *_rest, amount, status in awards
+        pk: paid.get(pk, ZERO) if status == Award.Status.TERMINATED and ended <= on else round_money(amount)
+        for pk, *_rest, amount, status, ended in awards
     }
 
     def group(label: str, ids: list[int]) -> PoolGroup:

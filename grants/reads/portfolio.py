@@ -19,6 +19,7 @@ from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Award, AwardAttribution, Disbursement, Milestone, MilestoneReport
+from grants.models.awards import terminated_by
 from grants.reads.attribution import payment_parts
 from grants.reads.exposure import FxExposure, fx_exposure
 from grants.reads.outstanding import OutstandingPledge, UnconvertedReceipt, outstanding_pledges, unconverted_receipts
@@ -105,16 +106,15 @@ def funder_rows(on: date, book: RateBook) -> list[FunderRow]:
         Decimal,
         {
             row["funder"]: money_sum(row["total"])
-            for row in AwardAttribution.objects.filter(
-                award__status__in=Award.LIFECYCLE, award__awarded_on__lte=on, amount_currency=BASE_CURRENCY
-            )
+            for row in AwardAttribution.objects.filter(award__awarded_on__lte=on, amount_currency=BASE_CURRENCY)
+            .exclude(terminated_by(on, "award__"))
             .values("funder")
             .annotate(total=Sum("amount"))
             .order_by()
         },
     )
     # An award that ended early counts for what was paid on it, each funder's part as on its own page.
-    ended = list(Award.objects.filter(status=Award.Status.TERMINATED, awarded_on__lte=on).values_list("pk", flat=True))
+    ended = list(Award.objects.filter(awarded_on__lte=on).ended_by(on).values_list("pk", flat=True))
     if ended:
         for (_, funder_id), part in payment_parts(disbursed_by_award(on, ended), award_ids=ended).items():
             attributed[funder_id] += part
@@ -153,7 +153,7 @@ def area_rows(on: date) -> list[AreaRow]:
     """Awards by research area: how many, how much awarded, how much paid. An award that ended early counts for what
     was paid on it, as in the ledger, the snapshots and the funders' pages. Three queries."""
     by_area = "project__research_area"
-    ended_award = Q(status=Award.Status.TERMINATED)
+    ended_award = terminated_by(on)
     counted = {
         row[by_area]: row
         for row in Award.objects.filter(awarded_on__lte=on)
@@ -164,7 +164,7 @@ def area_rows(on: date) -> list[AreaRow]:
     payments = Disbursement.objects.filter(paid_on__lte=on).values(f"award__{by_area}").order_by()
     paid = payments.annotate(
         total=Sum("amount", filter=GBP),
-        ended=Sum("amount", filter=GBP & Q(award__status=Award.Status.TERMINATED)),
+        ended=Sum("amount", filter=GBP & terminated_by(on, "award__")),
     )
     disbursed = {row[f"award__{by_area}"]: money_sum(row["total"]) for row in paid}
     paid_on_ended = {row[f"award__{by_area}"]: money_sum(row["ended"]) for row in paid}

@@ -16,14 +16,26 @@ from grants.reads.position import RoundPosition, money_sum, pool_position, rate_
 from grants.reads.waitlist import WaitlistRow, rank_waitlist
 from projects.models import Project, Round
 
+SHOWN = 50  # awards and waiting projects listed on the page; the rest are counted and one link away
+
 
 @dataclass(frozen=True)
 class RoundPage:
     position: RoundPosition
-    awards: list[Award]
-    waiting: list[WaitlistRow]
+    awards: list[Award]  # the first SHOWN, by reference
+    waiting: list[WaitlistRow]  # the best SHOWN, ranked
     restricted_pledges: list[Pledge]
     gbp_usd: QuotedRate | None
+    award_count: int = 0
+    waiting_count: int = 0
+
+    @property
+    def more_awards(self) -> int:
+        return self.award_count - len(self.awards)
+
+    @property
+    def more_waiting(self) -> int:
+        return self.waiting_count - len(self.waiting)
 
     @property
     def round(self) -> Round:
@@ -37,10 +49,13 @@ def round_page(round_: Round, today: date) -> RoundPage:
     awards = list(
         round_.awards.select_related("project__research_area")
         .annotate(paid_total=Sum("disbursements__amount", filter=Q(disbursements__amount_currency=BASE_CURRENCY)))
-        .order_by("reference")
+        .order_by("reference")[:SHOWN]
     )
     for award in awards:
         award.paid_gbp = money_sum(award.paid_total)
-    waiting = list(Project.objects.vetted_waiting().filter(round=round_).select_related("research_area"))
+    waiting_projects = Project.objects.vetted_waiting().filter(round=round_)
+    # The ranking's running total needs only the projects ranked above: the first SHOWN rank as on the waitlist.
+    waiting = list(waiting_projects.select_related("research_area")[:SHOWN])
+    counts = {"award_count": round_.awards.count(), "waiting_count": waiting_projects.count()}
     pledges = list(round_.restricted_pledges.select_related("funder").order_by("pledged_on", "pk"))
-    return RoundPage(position, awards, rank_waitlist(waiting, position.headroom_gbp), pledges, pool.gbp_usd)
+    return RoundPage(position, awards, rank_waitlist(waiting, position.headroom_gbp), pledges, pool.gbp_usd, **counts)

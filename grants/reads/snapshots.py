@@ -8,15 +8,19 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, Sum
 
-from alignment_fund.money import BASE_CURRENCY
+from alignment_fund.money import BASE_CURRENCY, round_money
 from alignment_fund.rates.models import ExchangeRate, RateBook
+from funders.models import Funder
 from grants.models import Award, AwardAttribution, LedgerTransaction, SummarySnapshot
+from grants.models.awards import terminated_by
 from grants.reads.attribution import payment_parts
 from grants.reads.pool_overview import disbursed_by_award
 from grants.reads.position import pool_position, round_positions
+
+SNAPSHOT_LOCK = 0x5A4D4D41  # the advisory lock the summary job takes: any fixed number no other job uses
 
 
 def _s(value: Decimal) -> str:
@@ -25,23 +29,32 @@ def _s(value: Decimal) -> str:
 
 def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
     """Attributed money by funder and by research area. A terminated award counts for the part it paid, the same
-    rule the ledger and the funders' dashboards use."""
-    ended = list(
-        Award.objects.filter(status=Award.Status.TERMINATED, awarded_on__lte=as_of).values_list("pk", flat=True)
-    )
-    paid_parts = payment_parts(disbursed_by_award(as_of, ended), award_ids=ended) if ended else {}
+    rule the ledger and the funders' dashboards use. The sums are two GROUP BYs in the database; only the terminated
+    awards' parts (few) are worked out here."""
     by_funder: dict[tuple[str, bool], Decimal] = defaultdict(lambda: Decimal("0.00"))
     by_area: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    attributions = AwardAttribution.objects.filter(award__awarded_on__lte=as_of).select_related(
-        "funder", "award__project__research_area"
+    live = (
+        AwardAttribution.objects.filter(award__awarded_on__lte=as_of, amount_currency=BASE_CURRENCY)
+        .exclude(terminated_by(as_of, "award__"))
+        .order_by()
     )
-    for attribution in attributions:
-        amount = attribution.amount.amount
-        award = attribution.award
-        if award.status == Award.Status.TERMINATED:
-            amount = paid_parts.get((award.pk, attribution.funder_id), Decimal("0.00"))
-        by_funder[(attribution.funder.name, attribution.funder.disclose_amounts)] += amount
-        by_area[award.project.research_area.name] += amount
+    for name, disclosed, amount in live.values_list("funder__name", "funder__disclose_amounts").annotate(
+        total=Sum("amount")
+    ):
+        by_funder[(name, disclosed)] += round_money(amount or 0)
+    for name, amount in live.values_list("award__project__research_area__name").annotate(total=Sum("amount")):
+        by_area[name] += round_money(amount or 0)
+    ended = list(Award.objects.filter(awarded_on__lte=as_of).ended_by(as_of).values_list("pk", flat=True))
+    if ended:
+        funders = {
+            pk: (name, disclosed)
+            for pk, name, disclosed in Funder.objects.values_list("pk", "name", "disclose_amounts")
+        }
+        areas = dict(Award.objects.filter(pk__in=ended).values_list("pk", "project__research_area__name"))
+        for (award_id, funder_id), part in payment_parts(disbursed_by_award(as_of, ended), award_ids=ended).items():
+            by_funder[funders[funder_id]] += part
+            by_area[areas[award_id]] += part
+    # Funders and areas with nothing yet attributed are listed only once they have a part, as before.
     return by_funder, by_area
 
 
@@ -105,7 +118,12 @@ def take_snapshot(as_of: date) -> tuple[SummarySnapshot, bool]:
 
     Snapshots are told apart by a digest of what they hold, so anything that changes a figure (a money write, new
     rates, a round's budget, a funder's disclosure, an award's status) makes a new one, and running twice over an
-    unchanged fund writes nothing the second time."""
+    unchanged fund writes nothing the second time. Several workers may run it at once: on PostgreSQL they take
+    turns (a transaction-scoped advisory lock), so each sees the fund as the one before it left it, and the unique
+    (as_of, digest) constraint stops two identical snapshots whatever the engine."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_LOCK])
     data = build_summary(as_of)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     version = LedgerTransaction.objects.filter(occurred_on__lte=as_of).aggregate(v=Max("pk"))["v"] or 0

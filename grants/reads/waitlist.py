@@ -11,6 +11,8 @@ from alignment_fund.rates.models import QuotedRate
 from grants.reads.position import ZERO, RoundPosition, pool_position, rate_book_for, round_positions, stale_rates
 from projects.models import Project, Round
 
+OTHERS_SHOWN = 50  # waiting projects of other rounds listed; the rest are counted
+
 
 @dataclass(frozen=True)
 class WaitlistRow:
@@ -31,6 +33,11 @@ class Waitlist:
     other_rounds: list[Project]
     gbp_usd: QuotedRate | None
     stale_rates: list[QuotedRate] = field(default_factory=list)
+    other_rounds_count: int = 0
+
+    @property
+    def more_other_rounds(self) -> int:
+        return self.other_rounds_count - len(self.other_rounds)
 
     @property
     def headroom_gbp(self) -> Decimal:
@@ -102,11 +109,15 @@ def waitlist(today: date) -> Waitlist:
     book = rate_book_for(today)
     pool = pool_position(today, book)
     current = Round.objects.current()
-    waiting = list(Project.objects.vetted_waiting().select_related("round", "research_area"))
+    waiting = Project.objects.vetted_waiting().select_related("round", "research_area")
     position = round_positions(pool, [current])[0] if current else None
-    in_round = [project for project in waiting if current and project.round_id == current.pk]
-    others = [project for project in waiting if not current or project.round_id != current.pk]
+    # The current round is ranked whole (the headroom decides how far down it funds); the other rounds' projects
+    # are only listed, so the best OTHERS_SHOWN are, and the rest counted.
+    in_round = list(waiting.filter(round=current)) if current else []
+    others_waiting = waiting.exclude(round=current) if current else waiting
+    others = list(others_waiting[:OTHERS_SHOWN])
     return Waitlist(
+        other_rounds_count=others_waiting.count(),
         today=today,
         round=current,
         position=position,

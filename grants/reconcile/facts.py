@@ -7,9 +7,9 @@ directly, at the day's ECB reference rate from a `RateBook`, rounded to the penn
 is the sum of two figures (the pool's value is cash held plus pledges still to arrive; headroom is cash held less
 what is committed) is the sum of those two, each valued that way, as the pages show them side by side.
 
-An award that was terminated counts for what was paid on it; nothing of it stays committed. It ended on the date of
-the ledger entry that released its unpaid part: before that day it counts whole, as the ledger has it, and so does
-an award marked terminated with nothing released (paid in full, that is what was paid anyway).
+An award that was terminated counts for what was paid on it; nothing of it stays committed. It ended on its
+`terminated_on` date, the date of the ledger entry that released its unpaid part: before that day it counts whole, as
+the ledger has it.
 
 Each funder's part of an award's payments comes from the attribution policy (`payment_parts`); that those parts add
 up to what was paid is one of the figures checked.
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Min, Sum
+from django.db.models import Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
 from alignment_fund.rates.models import RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Account, Award, AwardAttribution, Disbursement, LedgerLine, LedgerTransaction
+from grants.models import Award, AwardAttribution, Disbursement, LedgerLine
 from grants.reads.attribution import payment_parts
 from projects.models import ResearchArea, Round
 
@@ -138,16 +138,6 @@ class Facts:
             "award", "funder", "amount", "share"
         ):
             attributions[award_id][funder_id] = (amount, share)
-        # The day each terminated award's unpaid part was released.
-        ended_on = dict(
-            LedgerLine.objects.filter(
-                transaction__kind=LedgerTransaction.Kind.REVERSAL, account=Account.GRANTS_AWARDED, award__isnull=False
-            )
-            .values("award")
-            .annotate(on=Min("transaction__occurred_on"))
-            .values_list("award", "on")
-            .order_by()
-        )
         self.awards = {
             pk: AwardFacts(
                 pk,
@@ -156,12 +146,16 @@ class Facts:
                 area_name,
                 amount,
                 status != Award.Status.TERMINATED,
-                status == Award.Status.TERMINATED and (self.on is None or ended_on.get(pk, date.max) <= self.on),
+                status == Award.Status.TERMINATED and (self.on is None or terminated_on <= self.on),
                 paid.get(pk, ZERO),
                 attributions.get(pk, {}),
             )
-            for pk, reference, round_name, area_name, amount, status in self._upto(Award.objects, "awarded_on")
-            .values_list("pk", "reference", "round__name", "project__research_area__name", "amount", "status")
+            for pk, reference, round_name, area_name, amount, status, terminated_on in self._upto(
+                Award.objects, "awarded_on"
+            )
+            .values_list(
+                "pk", "reference", "round__name", "project__research_area__name", "amount", "status", "terminated_on"
+            )
             .order_by("reference")
         }
         # Each funder's part of each award's payments: {(award id, funder id): amount}

@@ -126,6 +126,38 @@ def check_statement(expected: FunderFacts, surfaces: Surfaces, rows: Rows) -> No
     rows.each(f"{name}: received in {{}}", surface, expected.received, shown["total received"])
     rows.each(f"{name}: converted from {{}}", surface, expected.sold, shown["total converted"])
     rows.each(f"{name}: GBP credited for {{}}", surface, expected.credited, shown["total GBP credited"])
+    held = {
+        currency: expected.received.get(currency, 0) - expected.sold.get(currency, 0)
+        for currency in set(expected.received) | set(expected.sold)
+    }
+    held[BASE_CURRENCY] = held.get(BASE_CURRENCY, 0) + sum(expected.credited.values())
+    rows.each(f"{name}: cash held in {{}}", surface, held, shown["total cash held"])
+    before, this = surfaces.quarter_statements[expected.pk]
+    quarters = f"{name}'s statements of {before.period.label} and {this.period.label}"
+    rows.add(
+        f"{name}: balance where one quarter ends and the next opens",
+        quarters,
+        before.closing.balance_gbp,
+        this.opening.balance_gbp,
+    )
+    rows.add(
+        f"{name}: awards attributed where one quarter ends and the next opens",
+        quarters,
+        before.closing.attributed,
+        this.opening.attributed,
+    )
+    reconciled = (
+        this.opening.balance_gbp + this.receipts_gbp + this.fx_difference_gbp + this.revaluation_gbp - this.awards_gbp
+    )
+    rows.add(
+        f"{name}: the quarter's closing balance from its movements", quarters, this.closing.balance_gbp, reconciled
+    )
+    rows.add(
+        f"{name}: awards attributed, quarter's closing and since the start",
+        quarters,
+        expected.supported,
+        this.closing.attributed,
+    )
     for figure, want, record in (
         ("attributed", expected.supported, "total attributed"),
         ("attributed payments", expected.paid, "total attributed payments"),

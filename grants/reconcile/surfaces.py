@@ -19,9 +19,11 @@ from funders.models import Funder, FunderContact
 from grants.exports.giving360 import NothingToPublish, build_package
 from grants.exports.statement_csv import statement_rows
 from grants.reads.funder_view import FunderDashboard, funder_dashboard
+from grants.reads.periods import parse_period, previous_quarter
 from grants.reads.pool_overview import AdministratorsPool, administrators_pool
 from grants.reads.portfolio import Portfolio, portfolio
 from grants.reads.snapshots import build_summary
+from grants.reads.statement import FunderStatement, funder_statement
 
 
 class SurfaceUnavailable(RuntimeError):
@@ -113,7 +115,19 @@ class Surfaces:
 
     @cached_property
     def statements(self) -> dict[int, list[dict[str, str]]]:
-        return {pk: list(statement_rows(dashboard)) for pk, dashboard in self.dashboards.items()}
+        """Each funder's CSV statement since the start, as it stands on the day."""
+        period = parse_period("all", self.on)
+        return {funder.pk: list(statement_rows(funder_statement(funder, period, self.on))) for funder in self.funders}
+
+    @cached_property
+    def quarter_statements(self) -> dict[int, tuple[FunderStatement, FunderStatement]]:
+        """Each funder's statements of the quarter before the day's and of the day's own (to date)."""
+        this = parse_period(f"{self.on.year}-Q{(self.on.month - 1) // 3 + 1}", self.on)
+        before = previous_quarter(this, self.on)
+        return {
+            funder.pk: (funder_statement(funder, before, self.on), funder_statement(funder, this, self.on))
+            for funder in self.funders
+        }
 
     @cached_property
     def package(self) -> dict:

@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from alignment_fund.clock import fund_today
 from funders.models import Funder
-from grants.exports import statement_csv
 from grants.reads.funder_charts import chart_data
 from grants.reads.funder_view import funder_dashboard
+from grants.reads.instalments import overdue_instalments
 
 
 def _own_funder(request) -> Funder:
@@ -18,14 +17,10 @@ def _own_funder(request) -> Funder:
 def dashboard(request):
     funder = _own_funder(request)
     data = funder_dashboard(funder, fund_today())
-    return render(request, "funders/dashboard.html", {"dashboard": data, "charts": chart_data(data)})
-
-
-@login_required
-def statement(request):
-    funder = _own_funder(request)
-    data = funder_dashboard(funder, fund_today())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{statement_csv.filename(data)}"'
-    statement_csv.write_statement(data, response)
-    return response
+    # Only the funder's own instalments: another funder's expected dates and amounts are theirs.
+    overdue = overdue_instalments(fund_today(), funder=funder)
+    return render(
+        request,
+        "funders/dashboard.html",
+        {"dashboard": data, "charts": chart_data(data), "overdue_instalments": overdue},
+    )

@@ -23,15 +23,18 @@ from grants.forms.pages import (
     AwardForm,
     ConversionForm,
     DisbursementForm,
+    InstalmentFormSet,
     PledgeForm,
     ReceiptForm,
     ReportReceivedForm,
     apply_action_error,
 )
 from grants.models import Award, Milestone
+from grants.reads.admin_charts import administrator_charts
 from grants.reads.award_page import award_page, award_queryset
 from grants.reads.calendar import payment_calendar
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
+from grants.reads.instalments import overdue_instalments
 from grants.reads.portfolio import portfolio as portfolio_page
 from grants.reads.position import round_headroom
 from grants.reads.round_page import round_page
@@ -61,7 +64,8 @@ def portfolio(request):
         page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
-    return render(request, "grants/portfolio.html", {"portfolio": page})
+    overdue = overdue_instalments(fund_today())
+    return render(request, "grants/portfolio.html", {"portfolio": page, "overdue_instalments": overdue})
 
 
 @administrator_required
@@ -80,6 +84,15 @@ def calendar(request):
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/calendar.html", {"calendar": page})
+
+
+@administrator_required
+def charts(request):
+    try:
+        page = administrator_charts(fund_today())
+    except RateUnavailable as exc:
+        return _rates_missing(request, exc)
+    return render(request, "grants/charts.html", {"charts": page, "chart_data": page.data()})
 
 
 @administrator_required
@@ -127,11 +140,17 @@ def record_pledge(request):
     if request.method != "POST":
         # A link can preselect the funder (and its currency), e.g. from the "By funder" table.
         initial = {key: request.GET[key] for key in ("funder", "currency") if key in request.GET}
-        return _form_page(request, "grants/pledge_form.html", PledgeForm(initial=initial))
+        instalments = InstalmentFormSet(prefix="instalments")
+        return _form_page(request, "grants/pledge_form.html", PledgeForm(initial=initial), instalments=instalments)
     form = PledgeForm(request.POST)
-    if form.is_valid():
+    instalments = InstalmentFormSet(request.POST, prefix="instalments")
+    if "instalments-TOTAL_FORMS" not in request.POST:  # a form posted without the instalments table: none
+        instalments = InstalmentFormSet(
+            prefix="instalments", data={"instalments-TOTAL_FORMS": "0", "instalments-INITIAL_FORMS": "0"}
+        )
+    if form.is_valid() and instalments.is_valid():
         try:
-            pledge = actions.do_record_pledge(request.user, **form.action_kwargs())
+            pledge = actions.do_record_pledge(request.user, **form.action_kwargs(), instalments=instalments.rows())
         except ActionError as exc:
             apply_action_error(form, exc)
         else:
@@ -141,7 +160,7 @@ def record_pledge(request):
                 f"{format_money(pledge.amount.amount, pledge.amount_currency)}.",
             )
             return redirect("grants:portfolio")
-    return _form_page(request, "grants/pledge_form.html", form)
+    return _form_page(request, "grants/pledge_form.html", form, instalments=instalments)
 
 
 @administrator_required

@@ -113,7 +113,7 @@
           labels: chart.items.map(function (i) { return i.label; }),
           datasets: [
             {
-              label: "Your part",
+              label: chart.label || "Your part",
               data: chart.items.map(function (i) { return parseFloat(i.amount); }),
               backgroundColor: chart.items.map(function (_, n) { return palette[n % palette.length]; }),
               borderRadius: 3,
@@ -180,13 +180,69 @@
     },
   };
 
+  // The administrators' charts (grants/reads/admin_charts.py).
+  draw.by_area = draw.allocation;
+  draw.by_round = draw.allocation;
+
+  draw.pool = function (canvas, chart) {
+    var gbp = moneyFormat("GBP", true);
+    var usd = moneyFormat("USD", true);
+    function series(key) {
+      return chart.points.map(function (p) { return { x: day(p.date), y: parseFloat(p[key]) }; });
+    }
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: [
+          { label: "Pool in pounds", data: series("gbp"), borderColor: accent, backgroundColor: accent, borderWidth: 2, pointRadius: 2 },
+          { label: "Pool in dollars", data: series("usd"), borderColor: ok, backgroundColor: ok, borderWidth: 2, pointRadius: 2 },
+        ],
+      },
+      options: {
+        scales: { x: timeAxis(chart.points), y: { beginAtZero: true, ticks: { callback: function (v) { return gbp.format(v).replace("£", ""); } } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              title: function (items) { return dateFormat.format(new Date(items[0].parsed.x)); },
+              label: function (item) { return item.dataset.label + ": " + (item.datasetIndex === 0 ? gbp : usd).format(item.parsed.y); },
+            },
+          },
+        },
+      },
+    });
+  };
+
+  draw.cash_calendar = function (canvas, chart) {
+    var money = moneyFormat(chart.currency, false);
+    var compact = moneyFormat(chart.currency, true);
+    var labels = chart.months.map(function (m) { return monthFormat.format(new Date(day(m.month))); });
+    return new Chart(canvas, {
+      data: {
+        labels: labels,
+        datasets: [
+          { type: "bar", label: "Payments scheduled", data: chart.months.map(function (m) { return parseFloat(m.payments); }), backgroundColor: accent, borderRadius: 3, maxBarThickness: 28 },
+          { type: "line", label: "Pounds left after", data: chart.months.map(function (m) { return parseFloat(m.cash_after); }), borderColor: ok, backgroundColor: ok, borderWidth: 2, pointRadius: 2 },
+        ],
+      },
+      options: {
+        scales: { x: { grid: { display: false } }, y: { ticks: { callback: function (v) { return compact.format(v); } } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { label: function (item) { return item.dataset.label + ": " + money.format(item.parsed.y); } } },
+        },
+      },
+    });
+  };
+
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var name = canvas.getAttribute("data-chart");
     var chart = data[name];
     if (!chart || !draw[name]) {
       return;
     }
-    var empty = (chart.points && chart.points.length === 0) || (chart.items && chart.items.length === 0);
+    var empty = (chart.points && chart.points.length === 0) || (chart.items && chart.items.length === 0) ||
+      (chart.months && chart.months.length === 0);
     if (empty) {
       canvas.parentNode.hidden = true;
       return;

@@ -18,10 +18,10 @@ from tests.factories import ProjectFactory
 
 # endpoint -> {who asks: queries}. Each count includes the token look-up (1); a funder's contact or a researcher
 # costs one more to learn which funder they speak for. Lists cost a COUNT and a SELECT, plus: the page's exchange
-# rates (pledges, receipts), the milestones with their payments (awards).
+# rates (pledges, receipts), the pledges' instalments, the milestones with their payments (awards).
 EXPECTED = {
     "/api/funders/": {"admin": 3, "contact_a": 4},
-    "/api/pledges/": {"admin": 4, "contact_a": 5},
+    "/api/pledges/": {"admin": 5, "contact_a": 6},  # + the instalments, prefetched
     "/api/receipts/": {"admin": 4, "contact_a": 5},
     "/api/conversions/": {"admin": 3, "contact_a": 4},
     "/api/attributions/": {"admin": 4, "contact_a": 5},

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from funders.models import Pledge, Receipt
 from grants.models import Award, AwardAttribution
@@ -39,3 +40,15 @@ def test_what_the_ledger_did_not_book_stays_editable(world):
     award = Award.objects.order_by("pk").first()
     Award.objects.filter(pk=award.pk).update(mentor="Dr Someone Else")
     assert Award.objects.get(pk=award.pk).mentor == "Dr Someone Else"
+
+
+def test_every_booked_table_keeps_its_trigger_after_every_migration(db):
+    """SQLite drops a table's triggers when a migration remakes it: a later migration must put them back."""
+    booked = import_module("grants.migrations.0004_booked_figures_are_final").BOOKED
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        triggers = {row[0] for row in cursor.fetchall()}
+    assert {f"{table}_booked_is_final" for table in booked} <= triggers

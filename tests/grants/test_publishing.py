@@ -202,24 +202,28 @@ def test_an_administrator_downloads_the_json_and_the_csv(client, fund, django_as
 
     with django_assert_max_num_queries(12):
         response = client.get(reverse("grants:export_360giving_json"))
+        body = b"".join(response.streaming_content)  # a streaming download reads as it is sent
     csv_response = client.get(reverse("grants:export_360giving_csv"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert 'filename="360G-alignmentfund-2026-03-02.json"' in response["Content-Disposition"]
-    assert len(json.loads(response.content)["grants"]) == 3
+    assert len(json.loads(body)["grants"]) == 3
     assert csv_response.status_code == 200
-    assert csv_response.content.decode().startswith("Identifier,")
+    assert b"".join(csv_response.streaming_content).decode().startswith("Identifier,")
 
 
 def test_the_download_costs_the_same_queries_however_many_awards(client, fund, django_assert_num_queries):
+    def download():
+        return b"".join(client.get(reverse("grants:export_360giving_json")).streaming_content)
+
     client.force_login(fund.admin)
-    client.get(reverse("grants:export_360giving_json"))  # warm the session
+    download()  # warm the session
     with CaptureQueriesContext(connection) as three_awards:
-        client.get(reverse("grants:export_360giving_json"))
+        download()
     actions.do_award_project(fund.admin, project=fund.waiting, amount="60000.00", awarded_on=date(2025, 11, 20))
     with django_assert_num_queries(len(three_awards)):
-        client.get(reverse("grants:export_360giving_json"))
+        download()
 
 
 @pytest.mark.parametrize("who", ["contact_a", "researcher_a", "outsider"])
@@ -263,3 +267,12 @@ def test_the_demo_funds_export_never_mentions_microsofts_undisclosed_money(demo_
 
     assert "microsoft" not in (to_json(package) + to_csv(package)).casefold()
     assert any(o["name"] == "OpenAI" for g in package["grants"] for o in g["fundingOrganization"])
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_the_streamed_download_is_the_package_text_exactly(fund, fmt):
+    from grants.exports.streaming import stream
+
+    expected = to_json(build_package()) if fmt == "json" else to_csv(build_package())
+    pieces = list(stream(fmt))
+    assert "".join(pieces) == expected

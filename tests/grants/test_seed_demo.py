@@ -77,8 +77,19 @@ def check_no_two_projects_share_a_title():
     assert len(titles) == len(set(titles))
 
 
+def check_pledges_still_to_arrive_have_instalments():
+    from grants.reads.instalments import expected_instalments, overdue_instalments
+
+    expected = expected_instalments()
+    assert {i.funder_name for i in expected} >= {"UK Research and Innovation", "Australian AI Safety Institute"}
+    assert [i.funder_name for i in overdue_instalments(date.fromisoformat(DEMO_TODAY))] == [
+        "Australian AI Safety Institute"
+    ]
+
+
 def test_the_demo_is_the_alignment_project_as_reported(demo):
-    # One seeding (about ten seconds) serves all four checks.
+    # One seeding (about ten seconds) serves all five checks.
+    check_pledges_still_to_arrive_have_instalments()
     check_the_public_facts()
     check_two_rounds_sixty_projects_in_eight_countries_and_a_waitlist()
     check_the_five_demo_sign_ins()

@@ -129,3 +129,29 @@ def test_a_termination_is_refused_field_by_field(paid_once, settings):
     assert refusal(date(2025, 11, 9)) == {"terminated_on": ["An award cannot end before it was made."]}
     actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 3, 10))
     assert refusal(date(2026, 3, 11)) == {"status": ["This award is already terminated."]}
+
+
+def test_an_award_cannot_end_before_a_payment_made_on_it(paid_once):
+    world = paid_once
+    with pytest.raises(ActionError, match="A payment was made on this award on 27 Feb 2026"):
+        actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 26))
+    assert Award.objects.get(pk=world.award_a.pk).status != Award.Status.TERMINATED
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 27))
+    assert Award.objects.get(pk=world.award_a.pk).terminated_on == date(2026, 2, 27)
+
+
+def test_before_its_termination_date_an_award_counts_whole_on_every_page(paid_once):
+    """Figures asked for an earlier day show the award as it stood then: running, committed in full."""
+    from grants.reads.pool_overview import administrators_pool
+    from grants.reads.portfolio import area_rows
+
+    world = paid_once
+    before, ended = date(2026, 3, 5), date(2026, 3, 10)
+    area_before = {row.area.pk: row.awarded_gbp for row in area_rows(before)}
+    pool_before = administrators_pool(before).awarded
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=ended)
+    assert {row.area.pk: row.awarded_gbp for row in area_rows(before)} == area_before
+    assert administrators_pool(before).awarded == pool_before
+    # From the day it ended it counts for the £100,000 it paid.
+    area = world.award_a.project.research_area_id
+    assert area_before[area] - {row.area.pk: row.awarded_gbp for row in area_rows(ended)}[area] == Decimal("200000")

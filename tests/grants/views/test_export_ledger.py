@@ -17,7 +17,7 @@ def test_it_lists_every_line_and_each_posting_balances_per_currency(client, worl
     response = client.get(URL)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="alignment-fund-ledger-')
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == LedgerLine.objects.count()
     balance = defaultdict(Decimal)
     for row in rows:

@@ -18,7 +18,7 @@ def test_an_administrator_sees_the_administrators_navigation(client, admin_user)
     client.force_login(admin_user)
     response = client.get(reverse("grants:portfolio"))
     labels = [item.label for item in response.context["nav_items"]]
-    assert labels == ["Portfolio", "Waitlist", "Calendar", "Back office", "API docs"]
+    assert labels == ["Portfolio", "Waitlist", "Calendar", "Activity", "Back office", "API docs"]
     assert [item.label for item in response.context["nav_items"] if item.active] == ["Portfolio"]
     assert b'data-testid="sign-out"' in response.content
 

@@ -67,7 +67,9 @@ def test_the_timeline_marks_where_the_award_stands(client, world, schedule):
 
 
 def test_a_terminated_award_says_so_and_expects_no_more_payments(client, world, schedule):
-    Award.objects.filter(pk=world.award_a.pk).update(status=Award.Status.TERMINATED)
+    Award.objects.filter(pk=world.award_a.pk).update(
+        status=Award.Status.TERMINATED, terminated_on=world.award_a.awarded_on
+    )
     client.force_login(world.researcher_a)
     (status,) = client.get(URL).context["awards"]
     assert status.next_payment is None

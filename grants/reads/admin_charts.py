@@ -1,0 +1,161 @@
+"""The administrators' charts: the pool over time in GBP and USD, scheduled payments against cash by month, and the
+awards by research area and by round. Each chart's figures come with it as a table on the page.
+
+The pool at a month's end is the portfolio's pool on that day: cash and pledges still to arrive from the ledger
+(compute-only money excluded), each currency's balance converted once into GBP and into USD at that day's reference
+rate, then added (the one method of the README's money rules). The balances come from one GROUP BY of the ledger by
+month, account and currency, summed month after month. Awards count for what stands awarded in the ledger, so an
+award that ended early counts for what was paid on it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from alignment_fund.dates import add_months, first_of_month, month_end
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
+from alignment_fund.rates.models import RateBook
+from grants.models import Account, LedgerLine
+from grants.reads.calendar import PaymentCalendar, payment_calendar
+from grants.reads.pool_overview import ZERO
+from grants.reads.position import money_sum
+
+POOL_ACCOUNTS = (Account.CASH, Account.PLEDGES_RECEIVABLE)
+
+
+@dataclass(frozen=True)
+class PoolPoint:
+    on: date
+    pool_gbp: Decimal
+    pool_usd: Decimal
+    cash_gbp: Decimal
+
+
+@dataclass(frozen=True)
+class AwardGroup:
+    label: str
+    awards: int
+    amount_gbp: Decimal
+
+
+@dataclass(frozen=True)
+class AdministratorCharts:
+    today: date
+    pool: tuple[PoolPoint, ...]
+    calendar: PaymentCalendar
+    by_area: tuple[AwardGroup, ...]
+    by_round: tuple[AwardGroup, ...]
+
+    def data(self) -> dict:
+        """JSON-safe: money as decimal strings (the browser parses them only to draw)."""
+
+        def groups(rows):
+            return {
+                "currency": BASE_CURRENCY,
+                "label": "Awarded",
+                "items": [{"label": row.label, "amount": f"{row.amount_gbp:.2f}"} for row in rows],
+            }
+
+        return {
+            "pool": {
+                "points": [
+                    {"date": p.on.isoformat(), "gbp": f"{p.pool_gbp:.2f}", "usd": f"{p.pool_usd:.2f}"}
+                    for p in self.pool
+                ]
+            },
+            "cash_calendar": {
+                "currency": BASE_CURRENCY,
+                "months": [
+                    {
+                        "month": month.month.isoformat(),
+                        "payments": f"{month.payments_gbp:.2f}",
+                        "cash_after": f"{month.cash_after_gbp:.2f}",
+                    }
+                    for month in self.calendar.months
+                ],
+            },
+            "by_area": groups(self.by_area),
+            "by_round": groups(self.by_round),
+        }
+
+
+def month_ends(first: date, today: date) -> list[date]:
+    """The end of every month from `first`'s to the one before today's, then today."""
+    days, month = [], first_of_month(first)
+    while True:
+        end = month_end(month.year, month.month)
+        if end >= today:
+            return [*days, today]
+        days.append(end)
+        month = add_months(month, 1)
+
+
+def pool_over_time(today: date) -> tuple[PoolPoint, ...]:
+    """The pool at each month's end since the first booking, and today: two queries (the ledger, the rates)."""
+    rows = (
+        LedgerLine.objects.filter(account__in=POOL_ACCOUNTS, transaction__occurred_on__lte=today)
+        .annotate(month=TruncMonth("transaction__occurred_on"))
+        .values("month", "account", "amount_currency")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+    by_month: dict[date, list[tuple[str, str, Decimal]]] = defaultdict(list)
+    for row in rows:
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        by_month[month].append((row["account"], row["amount_currency"], round_money(row["total"] or 0)))
+    if not by_month:
+        return ()
+    first = min(by_month)
+    book = RateBook.load(CURRENCIES, since=first, until=today)
+    balances: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    points = []
+    for day in month_ends(first, today):
+        for account, currency, amount in by_month.pop(first_of_month(day), []):
+            balances[(account, currency)] += amount
+        valued = [
+            (
+                account,
+                book.quote(currency, "GBP", day).convert(amount),
+                book.quote(currency, "USD", day).convert(amount),
+            )
+            for (account, currency), amount in sorted(balances.items())
+            if amount
+        ]
+        points.append(
+            PoolPoint(
+                on=day,
+                pool_gbp=total(gbp for _, gbp, _ in valued),
+                pool_usd=total(usd for _, _, usd in valued),
+                cash_gbp=total(gbp for account, gbp, _ in valued if account == Account.CASH),
+            )
+        )
+    return tuple(points)
+
+
+def _awarded_by(field: str, today: date, order: str | None = None) -> tuple[AwardGroup, ...]:
+    rows = (
+        LedgerLine.objects.filter(account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=today)
+        .values(field)
+        .annotate(amount=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)), awards=Count("award", distinct=True))
+        .order_by(order or field)
+    )
+    groups = [AwardGroup(row[field] or "—", row["awards"], money_sum(row["amount"])) for row in rows]
+    if field.startswith("round"):
+        return tuple(groups)  # in the rounds' own order
+    return tuple(sorted(groups, key=lambda group: (-group.amount_gbp, group.label)))
+
+
+def administrator_charts(today: date) -> AdministratorCharts:
+    return AdministratorCharts(
+        today=today,
+        pool=pool_over_time(today),
+        calendar=payment_calendar(today),
+        by_area=_awarded_by("award__project__research_area__name", today),
+        by_round=_awarded_by("round__name", today, order="round__number"),
+    )
