@@ -10,3 +10,12 @@ def fund_today() -> date:
     if settings.FUND_TODAY:
         return date.fromisoformat(settings.FUND_TODAY)
     return timezone.localdate()
+
+
+def fund_now():
+    """The moment for the fund: now, on the fund's today. With `FUND_TODAY` pinned, that day at the current London
+    time, so what is stamped (an offer accepted, a report uploaded) is never after the fund's own today."""
+    now = timezone.localtime()
+    if not settings.FUND_TODAY:
+        return now
+    return now.replace(year=fund_today().year, month=fund_today().month, day=fund_today().day)

@@ -177,7 +177,36 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # collectstatic; production serves the collected, compressed, hashed files.
 WHITENOISE_USE_FINDERS = not env_bool("PRODUCTION", False)
 WHITENOISE_AUTOREFRESH = DEBUG
+
+
+def reports_storage(env, var_dir: Path) -> dict:
+    """Where milestone reports are kept: a private directory (never under a URL the site serves) by default, or an
+    S3-compatible bucket with `REPORTS_STORAGE=s3`. Either way the files are only ever served through a view that
+    checks who is asking, under random names."""
+    if env.get("REPORTS_STORAGE", "filesystem") == "s3":
+        options = {
+            "bucket_name": env.get("REPORTS_S3_BUCKET", ""),
+            "region_name": env.get("REPORTS_S3_REGION") or None,
+            "endpoint_url": env.get("REPORTS_S3_ENDPOINT_URL") or None,
+            "access_key": env.get("REPORTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env.get("REPORTS_S3_SECRET_ACCESS_KEY") or None,
+            "location": env.get("REPORTS_S3_PREFIX", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        }
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    location = Path(env.get("REPORTS_DIR") or var_dir / "private" / "reports")
+    # The site serves no MEDIA_URL: a report has no public address, only the view that serves it to those allowed.
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location), "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+
+
 STORAGES = {
+    "reports": reports_storage(os.environ, VAR_DIR),
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (

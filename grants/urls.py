@@ -12,6 +12,7 @@ from grants.views import (
     payment_runs,
     portfolio,
     researcher,
+    reviews,
     statements,
 )
 
@@ -58,6 +59,7 @@ administrators = [
         {"fmt": "xlsx"},
         name="payment_run_remittance_xlsx",
     ),
+    path("milestones/<int:pk>/report/", reviews.review_report, name="review_report"),
     path("exports/360giving.json", exports.export_360giving, {"fmt": "json"}, name="export_360giving_json"),
     path("exports/360giving.csv", exports.export_360giving, {"fmt": "csv"}, name="export_360giving_csv"),
     path("exports/ledger.csv", exports.export_ledger, name="export_ledger"),
@@ -95,4 +97,7 @@ funders = [
 researchers = [
     path("", researcher.my_awards, name="my_awards"),
     path("<int:pk>/", researcher.award_detail, name="award"),
+    path("<int:pk>/accept/", researcher.accept_award, name="accept_award"),
+    path("milestones/<int:pk>/report/", researcher.upload_report, name="upload_report"),
+    path("reports/<int:pk>/file/", researcher.report_file, name="report_file"),
 ]

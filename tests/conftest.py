@@ -49,6 +49,20 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _reports_in_a_temporary_directory(tmp_path_factory):
+    """Milestone reports uploaded by tests (and by the demo they seed) go to a directory of their own, not var/."""
+    from django.test.utils import override_settings
+
+    storages = {**settings.STORAGES}
+    storages["reports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("reports"))},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _the_test_runner_may_empty_the_ledger():
     """Between transactional tests the runner empties every table with TRUNCATE, which the ledger refuses (grants
     migration 0004). The runner's own flush opts in for its transaction; nothing else in the suite does."""

@@ -31,9 +31,10 @@ from alignment_fund.models import User
 from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.storage import store
 from grants import actions
-from grants.models import Approval, AwardAttribution, Milestone, PaymentRun, PaymentRunItem
+from grants.models import Approval, AwardAttribution, Milestone, MilestoneReport, PaymentRun, PaymentRunItem
 from tests.conftest import shipped_rates
 from tests.factories import UserFactory, build_world
+from tests.report_files import valid_pdf
 
 TODAY = "2026-02-20"
 MISSING_PK = 987654321
@@ -54,6 +55,8 @@ class Fund:
     paid_a: Milestone  # award A's first milestone: reported, approved and paid
     approval: Approval  # a payment the administrator asked for, waiting for another
     run: PaymentRun  # a released payment run, with its remittance file
+    report_a: MilestoneReport  # the report researcher A sent for milestone_a, waiting for review
+    report_b: MilestoneReport
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +79,9 @@ def fund(django_db_setup, django_db_blocker):
         actions.do_receive_milestone_report(world.admin, milestone=a1, received_on=date(2026, 1, 5))
         actions.do_approve_milestone(world.admin, milestone=a1, approved_on=date(2026, 1, 12))
         actions.do_record_disbursement(world.admin, milestone=a1, paid_on=date(2026, 1, 30), reference="PAY-A-1")
+        actions.do_accept_award(world.researcher_b, award=world.award_b)
+        report_a = actions.do_submit_milestone_report(world.researcher_a, milestone=a2, upload=valid_pdf())
+        report_b = actions.do_submit_milestone_report(world.researcher_b, milestone=b1, upload=valid_pdf())
         approval = Approval.objects.create(
             kind="payment",
             payload={"milestone": a2.pk, "paid_on": TODAY, "reference": "PAY-A-2", "reason": "Exceptional"},
@@ -100,7 +106,17 @@ def fund(django_db_setup, django_db_blocker):
             "researcher_b": world.researcher_b,
             "outsider": world.outsider,
         }
-        yield Fund(world=world, users=users, milestone_a=a2, milestone_b=b1, paid_a=a1, approval=approval, run=run)
+        yield Fund(
+            world=world,
+            users=users,
+            milestone_a=a2,
+            milestone_b=b1,
+            paid_a=a1,
+            approval=approval,
+            run=run,
+            report_a=report_a,
+            report_b=report_b,
+        )
         transaction.set_rollback(True)
 
 
@@ -341,7 +357,42 @@ def api_decision(name: str, pick: Callable[[Fund], object]) -> Rule:
             return "403"
         return {"GET": "405", "POST nothing": "400", "POST missing": "404"}[case]
 
+
+def lead_or_administrator(role: str, case: str, f: Fund) -> str:
+    """A report's file: its award's lead and the administrators; anyone else, funders included, 404."""
+    if role == "anonymous":
+        return "login"
+    if case == "missing":
+        return "404"
+    return "200" if role in ("administrator", f"researcher_{case}") else "404"
+
+
+def lead_posts(name: str, pick: dict[str, Callable[[Fund], object]], lead_answer: Callable[[str, Fund], str]) -> Rule:
+    """Something only an award's lead does (POST only): asked with GET, and POSTed for side A's object, side B's and
+    a missing one. Its lead gets `lead_answer(case, fund)`, anyone else signed in a 404, as if it did not exist."""
+    api = name.startswith("api-")
+
+    def cases(f: Fund) -> dict[str, Check]:
+        filled = {"GET": get(name, pk=pick["a"](f).pk)}
+        filled |= {
+            f"POST {case}": ("post", reverse(name, kwargs={"pk": choose(f).pk})) for case, choose in pick.items()
+        }
+        filled["POST missing"] = ("post", reverse(name, kwargs={"pk": MISSING_PK}))
+        return filled
+
+    def expect(role: str, case: str, f: Fund) -> str:
+        if role == "anonymous":
+            return "401" if api else "login"
+        if case == "GET":
+            return "405"
+        side = case.removeprefix("POST ")
+        return lead_answer(side, f) if role == f"researcher_{side}" else "404"
+
     return Rule(cases, expect)
+
+
+AWARDS = {"a": lambda f: f.world.award_a, "b": lambda f: f.world.award_b}
+MILESTONES = {"a": lambda f: f.milestone_a, "b": lambda f: f.milestone_b}
 
 
 RULES: dict[str, Rule] = {
@@ -472,6 +523,15 @@ RULES: dict[str, Rule] = {
     "researcher:award": Rule(
         objects("researcher:award", a=lambda f: f.world.award_a, b=lambda f: f.world.award_b), lead_only
     ),
+    # Accepting the offer: back to the award's page, whose message says so.
+    "researcher:accept_award": lead_posts(
+        "researcher:accept_award", AWARDS, lambda side, f: "→" + reverse("researcher:award", args=[AWARDS[side](f).pk])
+    ),
+    "researcher:upload_report": Rule(objects("researcher:upload_report", **MILESTONES), lead_only),
+    "researcher:report_file": Rule(
+        objects("researcher:report_file", a=lambda f: f.report_a, b=lambda f: f.report_b), lead_or_administrator
+    ),
+    "grants:review_report": Rule(objects("grants:review_report", **MILESTONES), administrators_only),
     # The API
     "api-token": Rule(one("api-token"), everyone("405")),  # POST only: a username and password for a token
     "api-schema": Rule(one("api-schema"), everyone("200")),
@@ -502,6 +562,14 @@ RULES: dict[str, Rule] = {
         "api-conversion-reversal", lambda f: f.world.receipt_a.conversions.get(), funders_only=True
     ),
     "api-disbursement-reversal": post_action("api-disbursement-reversal", lambda f: f.paid_a.disbursement),
+    # The lead's own writes: accepting (again: one effect, 200) and uploading (a JSON body is not multipart: 415).
+    "api-award-acceptance": lead_posts("api-award-acceptance", AWARDS, lambda side, f: "200"),
+    "api-milestone-report": lead_posts("api-milestone-report", MILESTONES, lambda side, f: "415"),
+    # Reviews: administrators only; the paid milestone has no report waiting, so an administrator's empty POST is 400.
+    "api-milestone-accept-report": post_action("api-milestone-accept-report", lambda f: f.paid_a),
+    "api-milestone-request-report-changes": post_action(
+        "api-milestone-request-report-changes", lambda f: f.milestone_a
+    ),
 }
 for _endpoint, _picks in API_OBJECTS.items():
     RULES[f"api-{_endpoint}-list"] = Rule(one(f"api-{_endpoint}-list"), api_list(_endpoint))

@@ -162,7 +162,7 @@ for _model in admin.site._registry:
 # add a COUNT for the page of results.
 EXPECTED: dict[str, int] = {
     "home (administrator)": 2,
-    "portfolio": 25,  # + the late instalments (instalments, receipts), + what waits for a second administrator
+    "portfolio": 27,  # + late instalments (instalments, receipts), what waits for a second administrator, reports
     "waitlist": 12,  # the other rounds: the best 50, and a count
     "calendar": 10,  # month totals in SQL, then the first payments of each month, and the expected instalments
     "charts": 14,  # the calendar's month totals, its first payments of each month, and the expected instalments
@@ -176,7 +176,7 @@ EXPECTED: dict[str, int] = {
     "round 2": 14,
     "awarded project": 3,
     "waiting project": 3,
-    "award": 10,  # milestones with their payments, every payment (reversed too), amendments
+    "award": 11,  # milestones with their payments and reports, every payment (reversed too), amendments
     "award form": 9,
     "pledge form": 5,
     "pledge form for a funder": 5,
@@ -208,10 +208,10 @@ EXPECTED: dict[str, int] = {
     "funder statement page (aisi)": 16,
     "funder statement for administrators": 15,
     "home (researcher)": 4,
-    "my awards (researcher)": 8,
-    "my award (researcher)": 7,
-    "my awards (researcher2)": 8,
-    "my award (researcher2)": 7,
+    "my awards (researcher)": 9,
+    "my award (researcher)": 8,
+    "my awards (researcher2)": 9,
+    "my award (researcher2)": 8,
     "healthz": 2,
     "sign-in page": 0,
     "password change page": 4,
@@ -233,9 +233,9 @@ EXPECTED: dict[str, int] = {
     "api research-areas (researcher)": 4,
     "api projects (administrator)": 4,
     "api projects (researcher)": 4,
-    # Awards prefetch their milestones' payments and their amendments; milestones their payments.
-    "api awards (administrator)": 7,
-    "api awards (researcher)": 7,
+    # Awards prefetch their milestones' payments and reports, and their amendments; milestones their payments.
+    "api awards (administrator)": 8,
+    "api awards (researcher)": 8,
     "api milestones (administrator)": 5,
     "api milestones (researcher)": 5,
     "api disbursements (administrator)": 4,
@@ -255,6 +255,7 @@ EXPECTED: dict[str, int] = {
     "admin rates_heldrate": 8,
     "admin grants_award": 11,
     "admin grants_milestone": 9,  # with their payments
+    "admin grants_milestonereport": 8,
     "admin grants_disbursement": 8,
     "admin grants_awardattribution": 7,
     "admin grants_ledgertransaction": 8,

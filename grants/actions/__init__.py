@@ -23,10 +23,18 @@ from grants.actions.corrections import (
 )
 from grants.actions.milestones import do_approve_milestone, do_receive_milestone_report, do_record_disbursement
 from grants.actions.payment_runs import do_propose_payment_run, do_release_payment_run
+from grants.actions.reports import (
+    do_accept_award,
+    do_accept_milestone_report,
+    do_request_report_changes,
+    do_submit_milestone_report,
+)
 from grants.actions.reversal_requests import do_reverse_or_request
 
 __all__ = [
     "ActionError",
+    "do_accept_award",
+    "do_accept_milestone_report",
     "do_amend_award",
     "do_approve",
     "do_approve_milestone",
@@ -42,11 +50,13 @@ __all__ = [
     "do_reject",
     "do_release_payment_run",
     "do_request_approval",
+    "do_request_report_changes",
     "do_reverse_conversion",
     "do_reverse_disbursement",
     "do_reverse_or_request",
     "do_reverse_pledge",
     "do_reverse_receipt",
+    "do_submit_milestone_report",
     "do_terminate_award",
     "needs_second_approver",
     "reverse_record",

@@ -8,9 +8,10 @@ from decimal import Decimal
 from django.db.models import Sum
 from djmoney.money import Money
 
+from alignment_fund.clock import fund_now
 from alignment_fund.money import BASE_CURRENCY, format_money, round_money
 from grants.actions.common import ActionError, check_date, lock_fund, operation, refresh_summaries_on_commit
-from grants.models import Account, Award, Disbursement, LedgerTransaction, Milestone
+from grants.models import Account, Award, Disbursement, LedgerTransaction, Milestone, MilestoneReport
 from grants.models.awards import AWARD_PERIOD_MONTHS
 from grants.models.ledger import Line
 from grants.reads.headroom import lowest_gbp_cash
@@ -81,6 +82,10 @@ def do_approve_milestone(actor, *, milestone: Milestone, approved_on: date) -> M
     milestone.approved_on = approved_on
     milestone.approved_by = actor
     milestone.save(update_fields=["approved_on", "approved_by"])
+    # Approving the milestone accepts the report the lead uploaded for it, however the approval was given.
+    milestone.reports.filter(status=MilestoneReport.Status.SUBMITTED).update(
+        status=MilestoneReport.Status.ACCEPTED, reviewed_by=actor, reviewed_at=fund_now()
+    )
     return milestone
 
 
@@ -136,8 +141,16 @@ def do_record_disbursement(actor, *, milestone: Milestone, paid_on: date, refere
             Line(Account.CASH, -payment.amount, award_id=award.pk),
         ],
     )
-    if award.status in (Award.Status.OFFERED, Award.Status.ACCEPTED):
-        award.status = Award.Status.ACTIVE
+    status = Award.Status.COMPLETED if _all_paid(award, paid + milestone.amount.amount) else Award.Status.ACTIVE
+    if award.status != status:
+        award.status = status
         award.save(update_fields=["status"])
     refresh_summaries_on_commit()
     return payment
+
+
+def _all_paid(award: Award, paid_gbp) -> bool:
+    """Every milestone paid, and with it the whole award: nothing stays committed. (Milestones that add up to less
+    than the award leave it active, and its page says the milestones do not add up.)"""
+    unpaid = award.milestones.unpaid().exists()
+    return not unpaid and paid_gbp == award.amount.amount

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from alignment_fund.api.fields import FundDateField, GBPMoneyField, IdField, MoneyField
 from alignment_fund.api.filters import IdFilter, ISODateFilter, ModelIdFilter
 from alignment_fund.api.idempotency import idempotent
+from alignment_fund.api.schema import error, field_errors
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
@@ -22,7 +25,7 @@ from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
 from grants.api.corrections import AmendmentInput, AmendmentSerializer, amend_award
 from grants.api.milestones import MilestoneSerializer
-from grants.models import Approval, Award, AwardAmendment, Milestone
+from grants.models import Approval, Award, AwardAmendment, Milestone, MilestoneReport
 from projects.api import ProjectBriefSerializer
 from projects.models import Project, ResearchArea, Round
 
@@ -84,6 +87,9 @@ class AwardSerializer(serializers.ModelSerializer):
         read_only=True, help_text="Why the award is more than the project asked for; empty if it is not."
     )
     amendments = AmendmentSerializer(many=True, read_only=True, help_text="Changes to the amount, oldest first.")
+    accepted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the project's lead accepted the offer; null until then."
+    )
 
     class Meta:
         model = Award
@@ -93,6 +99,7 @@ class AwardSerializer(serializers.ModelSerializer):
             "status",
             "awarded_on",
             "terminated_on",
+            "accepted_at",
             "amount",
             "round",
             "project",
@@ -183,11 +190,33 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
             awards_visible_to(self.request.user)
             .select_related("round", "project__research_area")
             .prefetch_related(
-                Prefetch("milestones", queryset=Milestone.objects.prefetch_related("payments").order_by("number")),
+                Prefetch(
+                    "milestones",
+                    queryset=Milestone.objects.prefetch_related(
+                        "payments", Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))
+                    ).order_by("number"),
+                ),
                 Prefetch("amendments", queryset=AwardAmendment.objects.select_related("amended_by").order_by("pk")),
             )
             .order_by("reference")
         )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: AwardSerializer,
+            400: field_errors("Refused: the award was terminated. Nothing was recorded."),
+            404: error("No such award among the projects you lead (only a project's lead accepts its offer)."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    @idempotent
+    def acceptance(self, request, pk=None):
+        """The project's lead accepts the award's offer, recorded with the time and who. Accepting again changes
+        nothing and answers the same."""
+        award = get_object_or_404(Award.objects.filter(project__lead=request.user), pk=pk)
+        run_action(actions.do_accept_award, request.user, award=award)
+        return self.updated(award)
 
     @extend_schema(
         request=AwardInput,

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from alignment_fund.api.fields import FundDateField, IdField, MoneyField
 from alignment_fund.api.filters import IdFilter, ISODateFilter
 from alignment_fund.api.idempotency import idempotent
+from alignment_fund.api.schema import error, field_errors
 from alignment_fund.api.serializers import InputSerializer
 from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.clock import fund_today
@@ -21,11 +25,21 @@ from grants import actions
 from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
 from grants.api.corrections import REVERSAL_HELP, ReversibleSerializerMixin, ReversibleViewSetMixin, reversal_schema
-from grants.models import Approval, Disbursement, Milestone
+from grants.api.reports import MilestoneReportSerializer, ReportUploadInput, ReviewInput
+from grants.models import Approval, Disbursement, Milestone, MilestoneReport
+from grants.reads.reports import with_reports
 
 
 def milestones_visible_to(user) -> QuerySet[Milestone]:
     return Milestone.objects.filter(award__in=awards_visible_to(user))
+
+
+def milestones_led_by(user) -> QuerySet[Milestone]:
+    """The milestones of the awards `user` leads: what they may send reports for (administrators included: a
+    report is the lead's to send)."""
+    if not user.is_authenticated:
+        return Milestone.objects.none()
+    return Milestone.objects.filter(award__project__lead=user)
 
 
 def disbursements_visible_to(user, *, with_reversed: bool = False) -> QuerySet[Disbursement]:
@@ -52,6 +66,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
         help_text="The monthly payment run it is expected in (arrears); null once paid."
     )
     payment = PaymentBriefSerializer(source="disbursement", read_only=True, allow_null=True)
+    reports = MilestoneReportSerializer(
+        many=True, read_only=True, help_text="The versions of its report the lead uploaded, newest first."
+    )
 
     class Meta:
         model = Milestone
@@ -68,6 +85,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "approved_on",
             "expected_payment_on",
             "payment",
+            "reports",
         ]
 
     def _today(self):
@@ -126,12 +144,63 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIView
     filterset_class = MilestoneFilter
 
     def get_queryset(self):
-        return (
+        return with_reports(
             milestones_visible_to(self.request.user)
             .select_related("award")
             .prefetch_related("payments")
             .order_by("award__reference", "number")
         )
+
+    def _report_answer(self, report: MilestoneReport, code: int = status.HTTP_200_OK) -> Response:
+        fresh = MilestoneReport.objects.get(pk=report.pk)
+        return Response(MilestoneReportSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(
+        request={"multipart/form-data": ReportUploadInput},
+        responses={
+            201: MilestoneReportSerializer,
+            400: field_errors(
+                "Refused: not a PDF, DOCX or ODT (judged by content), over 20 MB, a report already waiting for "
+                "review or approved, an offer not yet accepted, a terminated award. Nothing was recorded."
+            ),
+            404: error("No such milestone among the awards you lead (only an award's lead sends its reports)."),
+            415: error("Not a multipart/form-data request."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="report",
+        parser_classes=[MultiPartParser],
+        permission_classes=[IsAuthenticated],
+    )
+    def report(self, request, pk=None):
+        """The award's lead uploads the milestone's report: a new version, waiting for an administrator's review;
+        the milestone's report is received today."""
+        milestone = get_object_or_404(milestones_led_by(request.user), pk=pk)
+        data = self.validated(ReportUploadInput)
+        report = run_action(actions.do_submit_milestone_report, request.user, milestone=milestone, upload=data["file"])
+        return self._report_answer(report, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReviewInput, responses={200: MilestoneReportSerializer})
+    @action(detail=True, methods=["post"], url_path="report/accept")
+    @idempotent
+    def accept_report(self, request, pk=None):
+        """Accept the report waiting for review: the milestone is approved today, and paid in the next run."""
+        milestone = self.get_object()
+        data = self.validated(ReviewInput)
+        report = run_action(actions.do_accept_milestone_report, request.user, milestone=milestone, **data)
+        return self._report_answer(report)
+
+    @extend_schema(request=ReviewInput, responses={200: MilestoneReportSerializer})
+    @action(detail=True, methods=["post"], url_path="report/request-changes")
+    @idempotent
+    def request_report_changes(self, request, pk=None):
+        """Send the report waiting for review back to its lead with a comment saying what to change."""
+        milestone = self.get_object()
+        data = self.validated(ReviewInput)
+        report = run_action(actions.do_request_report_changes, request.user, milestone=milestone, **data)
+        return self._report_answer(report)
 
     @extend_schema(
         request=ReportReceivedInput,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from alignment_fund.dates import first_of_month
@@ -21,6 +23,7 @@ from grants import actions
 from grants.actions import ActionError
 from grants.demo.funders import FUNDERS, ILLUSTRATIVE, DemoFunder
 from grants.demo.projects import AREAS, COMPUTE, COUNTRIES, FAMILY, GIVEN, MENTORS, TITLE_VARIANTS
+from grants.demo.report_pdf import report_pdf
 from grants.models import Award, Milestone
 from projects.models import Fund, Project, ResearchArea, Round
 
@@ -300,9 +303,16 @@ class DemoBuilder:
             compute_quantity=compute[1],
             compute_value=compute[2],
             mentor=MENTORS[project.pk % len(MENTORS)] if project.expert_support_requested else "",
-            status=Award.Status.ACCEPTED,
+            # The demo's named leads act for themselves: researcher accepts the offer, researcher2's waits. Projects
+            # without a user for their lead stand accepted, as if agreed on paper.
+            status=Award.Status.ACCEPTED if project.lead_id is None else Award.Status.OFFERED,
             plan_milestones=True,
         )
+        if project.lead is not None and project.lead.username == "researcher":
+            # Accepted three days after the offer, at noon London time.
+            accepted_on = min(day + timedelta(days=3), self.today)
+            accepted_at = datetime.combine(accepted_on, time(12), tzinfo=ZoneInfo("Europe/London"))
+            actions.do_accept_award(project.lead, award=award, accepted_at=accepted_at)
         return award
 
     def _four_eyes(self, waiting: list[Project]) -> None:
@@ -328,11 +338,34 @@ class DemoBuilder:
                 continue  # the headroom does not cover it: try the next
             break
 
+    def _report_to_review(self) -> Milestone | None:
+        """The researcher's next milestone still to fall due: its report, sent early as a PDF, waits for review."""
+        return (
+            Milestone.objects.filter(award__project__lead__username="researcher", due_on__gt=self.today)
+            .order_by("due_on")
+            .first()
+        )
+
+    def _upload_report(self, milestone: Milestone) -> None:
+        award = milestone.award
+        pdf = report_pdf(
+            f"{award.reference}: {milestone.title}",
+            [
+                f"Milestone {milestone.number} report for {award.project.title}.",
+                "An illustrative report generated for the demo fund.",
+                "Results, methods and next steps would be set out here.",
+            ],
+        )
+        name = f"{award.reference} milestone {milestone.number} report.pdf"
+        actions.do_submit_milestone_report(award.project.lead, milestone=milestone, upload=ContentFile(pdf, name=name))
+
     def _milestone_progress(self) -> None:
-        """Reports arrive around their due date, are approved a week later and paid in the monthly run after."""
+        """Reports arrive around their due date, are approved a week later and paid in the monthly run after; the
+        researcher's next report, sent early as a PDF, waits for review."""
+        to_review = self._report_to_review()
         for milestone in Milestone.objects.select_related("award").order_by("due_on", "pk"):
             received = milestone.due_on + timedelta(days=self.rng.randrange(-5, 10))
-            if received > self.today - timedelta(days=7):
+            if received > self.today - timedelta(days=7) or milestone == to_review:
                 continue
             actions.do_receive_milestone_report(self.admin, milestone=milestone, received_on=received)
             approved = received + timedelta(days=7)
@@ -347,6 +380,8 @@ class DemoBuilder:
                     paid_on=pay_on,
                     reference=f"PAY-{milestone.award.reference}-{milestone.number}",
                 )
+        if to_review is not None:
+            self._upload_report(to_review)
         for award in Award.objects.prefetch_related("milestones", "disbursements"):
             paid = award.disbursements.count()
             status = Award.Status.COMPLETED if paid == 4 else Award.Status.ACTIVE if paid else award.status

@@ -1,6 +1,7 @@
 from grants.models.approvals import Approval, PaymentRun, PaymentRunItem
 from grants.models.awards import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.models.ledger import Account, LedgerLine, LedgerTransaction
+from grants.models.reports import MilestoneReport
 from grants.models.summaries import SummarySnapshot
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "Milestone",
     "PaymentRun",
     "PaymentRunItem",
+    "MilestoneReport",
     "SummarySnapshot",
 ]

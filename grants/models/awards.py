@@ -113,6 +113,10 @@ class Award(models.Model):
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="When the project's lead accepted the offer.")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     terminated_on = models.DateField(
         null=True,
         blank=True,

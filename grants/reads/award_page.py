@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from alignment_fund.money import total
-from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, LedgerLine, Milestone
+from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, LedgerLine, Milestone, MilestoneReport
+from grants.reads.reports import ReportVersion, final_report_overdue, report_versions
 
 
 @dataclass(frozen=True)
@@ -17,10 +18,18 @@ class ScheduleRow:
     milestone: Milestone
     report_status: str
     payment: Disbursement | None
+    reports: tuple[ReportVersion, ...] = ()
 
     @property
     def expected_on(self) -> date | None:
         return None if self.payment else self.milestone.expected_payment_on
+
+    @property
+    def report_waiting(self) -> ReportVersion | None:
+        """The uploaded report waiting for an administrator's review, if any."""
+        if self.reports and self.reports[0].status == MilestoneReport.Status.SUBMITTED:
+            return self.reports[0]
+        return None
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,14 @@ class AwardPage:
     amendments: list[AwardAmendment] = field(default_factory=list)
 
     @property
+    def final_due_on(self) -> date | None:
+        return self.schedule[-1].milestone.due_on if self.schedule else None
+
+    @property
+    def final_report_overdue(self) -> bool:
+        return final_report_overdue(self.award, [row.milestone for row in self.schedule], self.today)
+
+    @property
     def paid_gbp(self) -> Decimal:
         return total(disbursement.amount.amount for disbursement in self.disbursements)
 
@@ -88,9 +105,14 @@ def award_queryset(awards=None):
     """Awards with everything their page shows, in a fixed number of queries."""
     return (
         (awards if awards is not None else Award.objects.all())
-        .select_related("project__research_area", "project__lead", "round")
+        .select_related("project__research_area", "project__lead", "round", "accepted_by")
         .prefetch_related(
-            Prefetch("milestones", queryset=Milestone.objects.prefetch_related("payments").order_by("number")),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.prefetch_related(
+                    "payments", Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))
+                ).order_by("number"),
+            ),
             Prefetch("attributions", queryset=AwardAttribution.objects.select_related("funder").order_by("-amount")),
             Prefetch(
                 "disbursements",
@@ -107,7 +129,7 @@ def award_page(award: Award, today: date) -> AwardPage:
     schedule = []
     for milestone in award.milestones.all():
         payment = getattr(milestone, "disbursement", None)
-        schedule.append(ScheduleRow(milestone, milestone.report_status(today), payment))
+        schedule.append(ScheduleRow(milestone, milestone.report_status(today), payment, report_versions(milestone)))
     lines = (
         LedgerLine.objects.filter(transaction__lines__award=award)
         .select_related("transaction", "funder")

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Award, AwardAttribution, Disbursement
+from grants.models import Award, AwardAttribution, Disbursement, Milestone, MilestoneReport
 from grants.models.awards import terminated_by
 from grants.reads.attribution import payment_parts
 from grants.reads.exposure import FxExposure, fx_exposure
@@ -34,6 +34,7 @@ from grants.reads.position import (
     round_positions,
     stale_rates,
 )
+from grants.reads.reports import final_reports_overdue, reports_waiting_for_review
 from projects.models import ResearchArea, Round
 
 GBP = Q(amount_currency=BASE_CURRENCY)
@@ -197,6 +198,9 @@ class Portfolio:
     # still to arrive, less nothing) is not once money has been paid out.
     pledged_gbp: Decimal = ZERO
     pledged_usd: Decimal = ZERO
+    # The work waiting on the administrators and on researchers: reports to review, final reports overdue.
+    reports_waiting: list[MilestoneReport] = field(default_factory=list)
+    final_reports_overdue: list[Milestone] = field(default_factory=list)
 
     @property
     def gbp_usd(self) -> QuotedRate | None:
@@ -248,4 +252,6 @@ def portfolio(today: date) -> Portfolio:
         stale_rates=stale_rates(pool, today),
         pledged_gbp=total(book.quote(currency, "GBP", today).convert(amount) for currency, amount in pledged.items()),
         pledged_usd=total(book.quote(currency, "USD", today).convert(amount) for currency, amount in pledged.items()),
+        reports_waiting=reports_waiting_for_review(),
+        final_reports_overdue=final_reports_overdue(today),
     )

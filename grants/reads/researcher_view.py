@@ -8,14 +8,15 @@ queries whatever their number; the pages and the API read the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
 from alignment_fund.dates import last_business_day, payment_run_for
 from alignment_fund.money import share, total
-from grants.models import Award, Disbursement, Milestone
+from grants.models import Award, Disbursement, Milestone, MilestoneReport
+from grants.reads.reports import ReportVersion, final_report_overdue, report_versions
 
 ZERO = Decimal("0.00")
 
@@ -30,6 +31,7 @@ class Step:
 
 @dataclass(frozen=True)
 class MilestoneStatus:
+    pk: int
     number: int
     title: str
     due_on: date
@@ -41,10 +43,21 @@ class MilestoneStatus:
     paid_on: date | None
     payment_reference: str
     expected_payment_on: date | None
+    reports: tuple[ReportVersion, ...] = ()
+    can_upload: bool = False
 
     @property
     def overdue(self) -> bool:
         return self.report_status == Milestone.ReportStatus.DUE
+
+    @property
+    def latest_report(self) -> ReportVersion | None:
+        return self.reports[0] if self.reports else None
+
+    @property
+    def changes_requested(self) -> bool:
+        latest = self.latest_report
+        return latest is not None and latest.status == MilestoneReport.Status.CHANGES_REQUESTED
 
     @property
     def badge_class(self) -> str:
@@ -97,6 +110,13 @@ class AwardStatus:
     compute_value: Decimal | None
     mentor: str
     above_request_reason: str = ""
+    accepted_at: datetime | None = None
+    final_report_overdue: bool = False
+
+    @property
+    def offer_open(self) -> bool:
+        """The offer waits for its lead to accept it."""
+        return self.status == Award.Status.OFFERED
 
     @property
     def terminated(self) -> bool:
@@ -182,21 +202,31 @@ def researcher_awards(user) -> QuerySet[Award]:
 
 def award_statuses(awards: QuerySet[Award], today: date) -> list[AwardStatus]:
     awards = awards.select_related("project__research_area", "round").prefetch_related(
-        Prefetch("milestones", queryset=Milestone.objects.order_by("number")),
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.order_by("number").prefetch_related(
+                Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))
+            ),
+        ),
         Prefetch("disbursements", queryset=Disbursement.objects.select_related("milestone").order_by("paid_on", "pk")),
     )
     return [award_status(award, today) for award in awards.order_by("-awarded_on", "reference")]
 
 
 def award_status(award: Award, today: date) -> AwardStatus:
-    """One award's status. Expects its milestones and disbursements prefetched (see `award_statuses`)."""
+    """One award's status. Expects its milestones (with their reports) and disbursements prefetched (see
+    `award_statuses`)."""
     paid = {disbursement.milestone_id: disbursement for disbursement in award.disbursements.all()}
     milestones = []
+    takes_reports = award.status in (Award.Status.ACCEPTED, Award.Status.ACTIVE)
     for milestone in award.milestones.all():
         payment = paid.get(milestone.pk)
         status = milestone.report_status(today)
+        reports = report_versions(milestone)
+        waiting = bool(reports) and reports[0].status == MilestoneReport.Status.SUBMITTED
         milestones.append(
             MilestoneStatus(
+                pk=milestone.pk,
                 number=milestone.number,
                 title=milestone.title,
                 due_on=milestone.due_on,
@@ -210,6 +240,8 @@ def award_status(award: Award, today: date) -> AwardStatus:
                 expected_payment_on=None
                 if payment or award.status == Award.Status.TERMINATED
                 else expected_payment(milestone, today),
+                reports=reports,
+                can_upload=takes_reports and milestone.approved_on is None and not waiting,
             )
         )
     live = award.status != Award.Status.TERMINATED
@@ -257,4 +289,6 @@ def award_status(award: Award, today: date) -> AwardStatus:
         compute_value=award.compute_value.amount if award.compute_value is not None else None,
         mentor=award.mentor,
         above_request_reason=award.above_request_reason,
+        accepted_at=award.accepted_at,
+        final_report_overdue=final_report_overdue(award, award.milestones.all(), today),
     )

@@ -28,7 +28,7 @@ EXPECTED = {
     "/api/rounds/": {"admin": 3, "researcher_a": 3},
     "/api/research-areas/": {"admin": 3, "researcher_a": 3},
     "/api/projects/": {"admin": 3, "researcher_a": 3},
-    "/api/awards/": {"admin": 6, "researcher_a": 6},  # milestones, their payments, amendments
+    "/api/awards/": {"admin": 7, "researcher_a": 7},  # milestones, their payments and reports, amendments
     "/api/milestones/": {"admin": 4, "researcher_a": 4},  # with their payments
     "/api/disbursements/": {"admin": 3, "researcher_a": 3},
 }

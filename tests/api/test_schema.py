@@ -61,11 +61,33 @@ def test_every_write_documents_its_body_its_errors_and_the_idempotency_key(schem
         for method, operation in operations.items()
         if method == "post" and path != "/api/token/"
     ]
-    assert len(writes) == 16  # the eight records, the four reversals, deciding approvals, proposing and releasing runs
+    # the eight records, four reversals, two report reviews, deciding approvals, proposing and releasing runs, and
+    # what the lead of an award may do
+    assert len(writes) == 18 + len(LEAD_WRITES)
     for path, operation in writes:
+        if (path, "post") in LEAD_WRITES:
+            continue
         assert "requestBody" in operation, path
         assert {"400", "401", "403", "422"} <= set(operation["responses"]), path
         assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"], path
+
+
+# What a project's lead writes: no role is refused (anyone not the lead gets a 404, as if it did not exist).
+LEAD_WRITES = {("/api/milestones/{id}/report/", "post"), ("/api/awards/{id}/acceptance/", "post")}
+
+
+def test_the_leads_writes_document_their_bodies_and_answers(schema):
+    upload = schema["paths"]["/api/milestones/{id}/report/"]["post"]
+    [(media_type, body)] = upload["requestBody"]["content"].items()
+    assert media_type == "multipart/form-data"
+    component = schema["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert component["properties"]["file"] == {**component["properties"]["file"], "type": "string", "format": "binary"}
+    assert component["required"] == ["file"]
+    assert set(upload["responses"]) == {"201", "400", "401", "404", "415"}
+    acceptance = schema["paths"]["/api/awards/{id}/acceptance/"]["post"]
+    assert "requestBody" not in acceptance
+    assert set(acceptance["responses"]) == {"200", "400", "401", "404", "422"}
+    assert "Idempotency-Key" in [p["name"] for p in acceptance["parameters"] if p["in"] == "header"]
 
 
 def operations(schema):
@@ -111,7 +133,7 @@ def test_a_403_is_documented_where_a_role_can_be_refused_and_only_there(schema):
     administrators_only = {
         (f"/api/{name}{detail}", "get") for name in ("approvals", "payment-runs") for detail in ("/", "/{id}/")
     } | {(f"/api/payment-runs/{{id}}/remittance-{fmt}/", "get") for fmt in ("csv", "xlsx")}
-    assert refused == writes | funders_only | administrators_only
+    assert refused == (writes - LEAD_WRITES) | funders_only | administrators_only
 
 
 def test_a_400_is_a_message_or_messages_under_each_name_at_fault(schema):

@@ -1,4 +1,5 @@
-"""The API against its own schema, by schemathesis: the demo fund, an administrator's token and a funder's, requests
+"""The API against its own schema, by schemathesis: the demo fund, an administrator's token, a funder's and a
+researcher's (who may upload reports and accept offers: random multipart bodies must be a 400, never a 500), requests
 generated from /api/schema/ (valid and invalid), and every answer checked: no server error, a documented status
 code and content type, and a body that matches the documented shape.
 
@@ -33,12 +34,13 @@ PASSWORD = "demo-Password-1"
 
 @pytest.fixture
 def tokens(db, settings, monkeypatch, client):
-    """The demo fund, and a token for its administrator and one for OpenAI's contact, asked for as a client would."""
+    """The demo fund, and a token for its administrator, one for OpenAI's contact and one for the researcher, asked
+    for as a client would."""
     settings.FUND_TODAY = "2026-10-30"
     monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
     call_command("seed_demo", quiet=True, stdout=io.StringIO())
     found = {}
-    for username in ("admin", "openai"):
+    for username in ("admin", "openai", "researcher"):
         response = client.post("/api/token/", {"username": username, "password": PASSWORD})
         assert response.status_code == 200, response.content
         found[username] = response.json()["token"]
@@ -80,7 +82,7 @@ def api_schema(tokens, wsgi_app):
     return schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app, config=config)
 
 
-def test_every_operation_answers_as_its_schema_says_for_an_administrator_and_a_funder(api_schema, tokens):
+def test_every_operation_answers_as_its_schema_says_for_an_administrator_a_funder_and_a_researcher(api_schema, tokens):
     load_all_checks()
 
     def call_and_validate(case):

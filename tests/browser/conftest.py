@@ -30,7 +30,13 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-HOMES = {"admin": "/portfolio/", "openai": "/funder/", "aisi": "/funder/", "researcher": "/awards/"}
+HOMES = {
+    "admin": "/portfolio/",
+    "openai": "/funder/",
+    "aisi": "/funder/",
+    "researcher": "/awards/",
+    "researcher2": "/awards/",
+}
 
 
 def chromium_path() -> str:

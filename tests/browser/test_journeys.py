@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from alignment_fund.rates.models import ExchangeRate
+from grants.demo.report_pdf import report_pdf
 from grants.models import Award, Milestone
 from tests.browser.conftest import save_screenshot, sign_in
 
@@ -97,3 +98,41 @@ def test_the_researcher_finds_their_next_payment(page, request):
     assert f"£{unpaid.amount.amount:,.2f}" in shown
     assert f"{when.day} {when:%b %Y}" in shown
     assert f"milestone {unpaid.number}" in shown
+
+
+def test_researcher2_accepts_the_offer_then_uploads_the_first_report(page, tmp_path):
+    sign_in(page, "researcher2")
+    award = Award.objects.get(project__lead__username="researcher2")
+    assert award.status == Award.Status.OFFERED
+    page.click(f"[data-testid='award-{award.reference}'] >> text=Read the terms and accept…")
+    page.wait_for_selector("[data-testid=conditions]")
+    page.click("[data-testid=accept-offer]")
+    page.wait_for_selector("[data-testid=accepted]")
+    assert "You accepted the offer" in page.inner_text("body")
+    award.refresh_from_db()
+    assert (award.status, award.accepted_by.username) == (Award.Status.ACCEPTED, "researcher2")
+
+    milestone = Milestone.objects.filter(award=award).order_by("number").first()
+    page.click(f"[data-testid=upload-{milestone.number}]")
+    page.wait_for_selector("[data-testid=report-form]")
+    report = tmp_path / "Inception report.pdf"
+    report.write_bytes(report_pdf("Inception report", ["Written in the browser test."]))
+    page.set_input_files("input[name=file]", str(report))
+    page.click("[data-testid=submit]")
+    page.wait_for_url(re.compile(rf".*/awards/{award.pk}/(#.*)?$"))
+    assert f"Report for milestone {milestone.number} received (Inception report.pdf)" in page.inner_text("body")
+    with page.expect_download() as download:
+        page.click(f"#milestone-{milestone.pk} + tr [data-testid=report-file-1]")
+    assert download.value.suggested_filename == "Inception report.pdf"
+    assert download.value.path().read_bytes() == report.read_bytes()
+
+
+def test_the_administrator_sees_the_demo_report_waiting_and_asks_for_changes(page):
+    sign_in(page, "admin")
+    page.click("[data-testid=report-waiting] >> text=Review…")
+    page.wait_for_selector("[data-testid=review-form]")
+    page.check("input[name=decision][value=request_changes]")
+    page.fill("textarea[name=comment]", "Please add the ablation table.")
+    page.click("[data-testid=submit]")
+    page.wait_for_url(re.compile(r".*/portfolio/awards/\d+/(#.*)?$"))
+    assert "sent back to the lead" in page.inner_text("body")

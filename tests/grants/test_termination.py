@@ -97,10 +97,12 @@ def pay(world, award, amount):
     actions.do_record_disbursement(world.admin, milestone=milestone, paid_on=date(2026, 2, 27), reference="PAY-ALL")
 
 
-def test_a_fully_paid_award_ends_with_nothing_to_release(world):
+def test_a_fully_paid_award_is_completed_with_nothing_to_release(world):
+    # Its last payment completes it (do_record_disbursement): there is nothing left to end early.
     pay(world, world.award_b, "150000.00")
-    actions.do_terminate_award(world.admin, award=world.award_b, terminated_on=date(2026, 3, 10))
-    assert Award.objects.get(pk=world.award_b.pk).status == Award.Status.TERMINATED
+    assert Award.objects.get(pk=world.award_b.pk).status == Award.Status.COMPLETED
+    with pytest.raises(ActionError, match="already completed"):
+        actions.do_terminate_award(world.admin, award=world.award_b, terminated_on=date(2026, 3, 10))
     assert not LedgerTransaction.objects.filter(key=f"termination:{world.award_b.pk}").exists()
 
 

@@ -1,0 +1,108 @@
+"""Milestone reports as pages show them: each version with its review, what waits for an administrator, and which
+awards' final reports are overdue.
+
+An award's final report is the report of its last milestone. It is overdue when that milestone's due date has passed
+and no report has been received (none uploaded, or the last one sent back for changes), while the award is still
+running (offered, accepted or active: a completed award has had it, a terminated one owes nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+
+from alignment_fund.access import is_administrator
+from grants.models import Award, Milestone, MilestoneReport
+
+RUNNING = (Award.Status.OFFERED, Award.Status.ACCEPTED, Award.Status.ACTIVE)
+
+
+@dataclass(frozen=True)
+class ReportVersion:
+    """One uploaded version of a milestone's report, as its lead and the administrators see it."""
+
+    pk: int
+    version: int
+    original_name: str
+    size_label: str
+    status: str
+    status_label: str
+    uploaded_at: datetime
+    review_comment: str
+    reviewed_at: datetime | None
+
+    @property
+    def badge_class(self) -> str:
+        return {
+            MilestoneReport.Status.ACCEPTED: "badge-ok",
+            MilestoneReport.Status.CHANGES_REQUESTED: "badge-warn",
+        }.get(self.status, "")
+
+
+def report_versions(milestone: Milestone) -> tuple[ReportVersion, ...]:
+    """The milestone's report versions, newest first (expects `reports` prefetched: see `with_reports`)."""
+    return tuple(
+        ReportVersion(
+            pk=report.pk,
+            version=report.version,
+            original_name=report.original_name,
+            size_label=report.size_label,
+            status=report.status,
+            status_label=report.get_status_display(),
+            uploaded_at=report.uploaded_at,
+            review_comment=report.review_comment,
+            reviewed_at=report.reviewed_at,
+        )
+        for report in sorted(milestone.reports.all(), key=lambda report: -report.version)
+    )
+
+
+def with_reports(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    return milestones.prefetch_related(Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version")))
+
+
+def final_report_overdue(award: Award, milestones, today: date) -> bool:
+    """Whether the award's final report is overdue (`milestones`: the award's, already loaded)."""
+    milestones = list(milestones)
+    if award.status not in RUNNING or not milestones:
+        return False
+    final = max(milestones, key=lambda milestone: milestone.number)
+    return final.due_on < today and final.report_received_on is None and final.approved_on is None
+
+
+def final_reports_overdue(today: date) -> list[Milestone]:
+    """The final milestones of running awards whose report is overdue, with their award, oldest due first: one
+    query."""
+    last_number = Milestone.objects.filter(award=OuterRef("award_id")).values("award").annotate(last=Max("number"))
+    return list(
+        Milestone.objects.filter(
+            number=Subquery(last_number.values("last")[:1]),
+            due_on__lt=today,
+            report_received_on__isnull=True,
+            approved_on__isnull=True,
+            award__status__in=RUNNING,
+        )
+        .select_related("award__project")
+        .order_by("due_on", "award__reference")
+    )
+
+
+def reports_waiting_for_review() -> list[MilestoneReport]:
+    """Every report waiting for an administrator, oldest first: one query."""
+    return list(
+        MilestoneReport.objects.filter(status=MilestoneReport.Status.SUBMITTED)
+        .select_related("milestone__award__project")
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def reports_visible_to(user) -> QuerySet[MilestoneReport]:
+    """Report files: every one to administrators, the reports of the awards they lead to a researcher, none to anyone
+    else (a funder's contact sees no report, not even of an award their money supports)."""
+    if is_administrator(user):
+        return MilestoneReport.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return MilestoneReport.objects.none()
+    return MilestoneReport.objects.filter(milestone__award__project__lead=user)
