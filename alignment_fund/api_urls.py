@@ -9,7 +9,8 @@ from alignment_fund.api.views import docs
 from grants.api.approvals import ApprovalViewSet
 from grants.api.attributions import AttributionViewSet
 from grants.api.awards import AwardViewSet, RoundViewSet
-from grants.api.contributions import ConversionViewSet, FunderViewSet, PledgeViewSet, ReceiptViewSet
+from grants.api.contributions import ConversionViewSet, PledgeViewSet, ReceiptViewSet
+from grants.api.funders import FunderViewSet
 from grants.api.milestones import DisbursementViewSet, MilestoneViewSet
 from grants.api.payment_runs import PaymentRunViewSet
 from grants.api.pool import PoolView

@@ -1,4 +1,4 @@
-"""A funder's contributions: the funders, their pledges, the money received against them and its conversion into
+"""A funder's contributions: its pledges, the money received against them and its conversion into
 pounds. A funder's contact sees their own funder's records only; administrators see everything and are the only
 ones who record pledges, receipts and conversions (through grants.actions).
 """
@@ -35,7 +35,6 @@ from grants.api.common import (
     ValuedListSerializer,
     ValuedModelSerializer,
     funders_for_filter,
-    funders_visible_to,
 )
 from grants.api.corrections import (
     REVERSAL_HELP,
@@ -52,38 +51,6 @@ CONTRIBUTION_PERMISSIONS = [IsAuthenticated, FundersAndAdministrators, Administr
 def conversions_visible_to(user, *, with_reversed: bool = False) -> models.QuerySet[Conversion]:
     manager = Conversion.all_objects if with_reversed else Conversion.objects
     return manager.filter(receipt__in=Receipt.all_objects.visible_to(user))
-
-
-# Funders
-
-
-class FunderSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Funder
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "kind",
-            "country",
-            "org_id",
-            "website",
-            "currency",
-            "disclose_amounts",
-            "publicly_named",
-            "administered_by",
-            "gives_compute",
-        ]
-
-
-class FunderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
-    """Funders: every funder for administrators, their own for a funder's contact."""
-
-    serializer_class = FunderSerializer
-    permission_classes = [IsAuthenticated, FundersAndAdministrators]
-
-    def get_queryset(self):
-        return funders_visible_to(self.request.user).order_by("name")
 
 
 # Pledges
