@@ -19,6 +19,7 @@ from alignment_fund.uploads import check_report_file, clean_file_name
 from grants.actions.common import ActionError, operation
 from grants.actions.milestones import do_approve_milestone
 from grants.models import Award, Milestone, MilestoneReport
+from grants.notifications.rules import queue_report_reviewed
 
 COMMENT_LENGTH = 4000
 
@@ -139,6 +140,7 @@ def do_accept_milestone_report(actor, *, milestone: Milestone, comment: str = ""
     report.refresh_from_db()
     report.review_comment = comment
     report.save(update_fields=["review_comment"])
+    _tell_the_lead(milestone, report, "accepted")
     return report
 
 
@@ -161,4 +163,12 @@ def do_request_report_changes(actor, *, milestone: Milestone, comment: str) -> M
     report.save(update_fields=["status", "review_comment", "reviewed_by", "reviewed_at"])
     milestone.report_received_on = None
     milestone.save(update_fields=["report_received_on"])
+    _tell_the_lead(milestone, report, "sent_back")
     return report
+
+
+def _tell_the_lead(milestone: Milestone, report: MilestoneReport, outcome: str) -> None:
+    """Once the review is committed, the lead is emailed through the outbox (once per review, whatever happens)."""
+    transaction.on_commit(
+        lambda: queue_report_reviewed(milestone, outcome, report.review_comment, review_key=str(report.pk))
+    )

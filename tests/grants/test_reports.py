@@ -262,3 +262,19 @@ def test_an_overdue_final_report_is_flagged_until_it_arrives(world):
     actions.do_terminate_award(world.admin, award=award, terminated_on=date(2026, 2, 20))
     award.refresh_from_db()
     assert not final_report_overdue(award, award.milestones.all(), date(2026, 5, 1))
+
+
+def test_the_lead_is_told_of_each_review_once_it_is_committed(world, django_capture_on_commit_callbacks):
+    from alignment_fund.notifications.models import OutboxMessage
+    from alignment_fund.notifications.topics import Topic
+
+    accepted(world)
+    actions.do_submit_milestone_report(world.researcher_a, milestone=first(world), upload=valid_pdf("v1.pdf"))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_request_report_changes(world.admin, milestone=first(world), comment="Add the benchmarks.")
+    actions.do_submit_milestone_report(world.researcher_a, milestone=first(world), upload=valid_pdf("v2.pdf"))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_accept_milestone_report(world.admin, milestone=first(world), comment="Clear, thank you.")
+    told = OutboxMessage.objects.filter(recipient=world.researcher_a, topic=Topic.REPORT_REVIEWED).order_by("pk")
+    assert [message.event_key.split(":")[0] for message in told] == ["report-sent_back", "report-accepted"]
+    assert "Add the benchmarks." in told[0].body_text and "Clear, thank you." in told[1].body_text
