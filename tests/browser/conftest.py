@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
 
 HOMES = {
     "admin": "/portfolio/",
+    "admin2": "/portfolio/",
     "openai": "/funder/",
     "aisi": "/funder/",
     "researcher": "/awards/",
