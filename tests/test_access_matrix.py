@@ -357,6 +357,8 @@ def api_decision(name: str, pick: Callable[[Fund], object]) -> Rule:
             return "403"
         return {"GET": "405", "POST nothing": "400", "POST missing": "404"}[case]
 
+    return Rule(cases, expect)
+
 
 def lead_or_administrator(role: str, case: str, f: Fund) -> str:
     """A report's file: its award's lead and the administrators; anyone else, funders included, 404."""

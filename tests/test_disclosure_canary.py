@@ -132,7 +132,7 @@ def everything_the_api_tells(client: Client, dates: list[date]) -> list[str]:
         ids = []
         while url:
             response = client.get(url)
-            texts.append(response.content.decode())
+            texts.append(text_of(response))
             body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
             if response.status_code != 200 or not isinstance(body, dict) or "results" not in body:
                 break
@@ -145,8 +145,14 @@ def everything_the_api_tells(client: Client, dates: list[date]) -> list[str]:
     return texts
 
 
+def text_of(response) -> str:
+    """The whole body, streamed (downloads) or not."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode()
+
+
 def pages(client: Client, paths: list[str]) -> list[str]:
-    return [client.get(path).content.decode() for path in paths]
+    return [text_of(client.get(path)) for path in paths]
 
 
 def signed_in(user) -> Client:

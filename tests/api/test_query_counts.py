@@ -29,7 +29,7 @@ EXPECTED = {
     "/api/research-areas/": {"admin": 3, "researcher_a": 3},
     "/api/projects/": {"admin": 3, "researcher_a": 3},
     "/api/awards/": {"admin": 7, "researcher_a": 7},  # milestones, their payments and reports, amendments
-    "/api/milestones/": {"admin": 4, "researcher_a": 4},  # with their payments
+    "/api/milestones/": {"admin": 5, "researcher_a": 5},  # with their payments and reports
     "/api/disbursements/": {"admin": 3, "researcher_a": 3},
 }
 

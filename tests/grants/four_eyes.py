@@ -25,6 +25,7 @@ from alignment_fund.rates.models import ExchangeRate
 from alignment_fund.rates.storage import store
 from grants import actions
 from grants.models import Milestone
+from projects.models import Project
 from tests.conftest import shipped_rates
 from tests.factories import UserFactory, build_world
 
@@ -48,6 +49,9 @@ def build_four_eyes() -> FourEyes:
     alice = UserFactory(username="alice-admin", is_staff=True, is_superuser=True)
     bob = UserFactory(username="bob-admin", is_staff=True)
     world = build_world(alice)
+    # The large awards asked for here are all within what the project requested, so none needs a stated reason.
+    Project.objects.filter(pk=world.waiting.pk).update(amount_requested=Money("1000000", "GBP"))
+    world.waiting.refresh_from_db()
     m = {
         "a1": _milestone(world.award_a, 1, '=HYPERLINK("http://x")', date(2025, 12, 31), "100000"),
         "a2": _milestone(world.award_a, 2, "Benchmarks", date(2026, 12, 31), "100000"),

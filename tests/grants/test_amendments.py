@@ -134,18 +134,20 @@ def test_a_decrease_that_would_empty_an_unpaid_milestone_is_refused(scheduled):
         actions.do_amend_award(scheduled.admin, award=scheduled.award_a, amount="100000.00", reason="Stop")
 
 
-def test_every_milestone_paid_an_increase_adds_one_within_the_award_period(world):
+def test_an_award_paid_in_full_is_completed_and_cannot_be_amended(world):
+    """Its last payment completes it; more money for the project is a new award, not an amendment."""
     only = Milestone.objects.create(
         award=world.award_b, number=1, title="All", due_on=date(2025, 12, 31), amount=Money("150000", "GBP")
     )
     actions.do_receive_milestone_report(world.admin, milestone=only, received_on=date(2026, 1, 5))
     actions.do_approve_milestone(world.admin, milestone=only, approved_on=date(2026, 1, 6))
     actions.do_record_disbursement(world.admin, milestone=only, paid_on=date(2026, 1, 30), reference="PAY-B")
-    award = actions.do_amend_award(world.admin, award=world.award_b, amount="200000.00", reason="Follow-up study")
-    added = Milestone.objects.get(award=award, number=2)
-    assert added.amount.amount == Decimal("50000.00")
-    assert award.awarded_on <= added.due_on <= award.period_ends_on
-    assert sum(m.amount.amount for m in award.milestones.all()) == award.amount.amount
+    assert Award.objects.get(pk=world.award_b.pk).status == Award.Status.COMPLETED
+    posted = LedgerTransaction.objects.count()
+    with pytest.raises(ActionError, match="This award is completed: it cannot be amended"):
+        actions.do_amend_award(world.admin, award=world.award_b, amount="200000.00", reason="Follow-up study")
+    assert LedgerTransaction.objects.count() == posted
+    assert not AwardAmendment.objects.filter(award=world.award_b).exists()
 
 
 def test_the_database_accepts_a_new_amount_only_with_its_amendment(world):

@@ -62,7 +62,7 @@ def test_the_award_pages_show_why_more_than_requested(world, client):
 def test_the_award_form_asks_for_the_reason(world, client):
     client.force_login(world.admin)
     url = f"/portfolio/projects/{world.waiting.pk}/award/"
-    data = {"amount": "250,000.00", "currency": "GBP", "awarded_on": "2026-02-19", "status": "offered"}
+    data = {"amount": "240,000.00", "currency": "GBP", "awarded_on": "2026-02-19", "status": "offered"}
     response = client.post(url, data)
     assert response.status_code == 200
     assert "say why the award is more than that" in response.content.decode()

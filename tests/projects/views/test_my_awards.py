@@ -110,6 +110,8 @@ def test_a_lead_whose_project_is_still_waiting_sees_it_and_no_award(client, worl
 
 
 def test_its_query_count_does_not_grow_with_awards_or_milestones(client, world):
+    # One award with a milestone already, so that every level of the page's prefetching has rows to fetch.
+    milestone(world.award_a, 1, date(2026, 1, 28), amount="25000.00")
     client.force_login(world.researcher_a)
     with CaptureQueriesContext(connection) as before:
         client.get(URL)
