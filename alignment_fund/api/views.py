@@ -41,7 +41,8 @@ class APIViewSet(viewsets.GenericViewSet):
     def validated(self, input_serializer: type[serializers.Serializer]) -> dict:
         """The request body checked by `input_serializer`: its validated data, or a 400 with field errors."""
         serializer = input_serializer(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(flat_errors(serializer.errors))
         return dict(serializer.validated_data)
 
     def created(self, obj) -> Response:
@@ -52,6 +53,24 @@ class APIViewSet(viewsets.GenericViewSet):
     def updated(self, obj) -> Response:
         fresh = self.get_queryset().get(pk=obj.pk)
         return Response(self.get_serializer(fresh).data)
+
+
+def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors one level deep, as the schema documents them: a nested list's errors are named by their path
+    (`instalments.1.amount`), so every value is a list of messages."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            flat.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(errors, list) and all(isinstance(item, str) for item in errors):
+        if errors:
+            flat[prefix or "non_field_errors"] = [str(item) for item in errors]
+    elif isinstance(errors, list):
+        for index, item in enumerate(errors):
+            flat.update(flat_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "non_field_errors"] = [str(errors)]
+    return flat
 
 
 def run_action(action: Callable, *args, rename: Mapping[str, str] | None = None, **kwargs):

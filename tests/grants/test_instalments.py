@@ -220,6 +220,11 @@ def test_the_api_reads_and_writes_instalments(fund, db, client):
     }
     refused = client.post("/api/pledges/", body, content_type="application/json")
     assert refused.status_code == 400 and "instalments" in refused.json()
+    # A malformed instalment is named by its place in the list, one level deep, as the schema documents errors.
+    malformed = {**body, "instalments": [body["instalments"][0], {"expected_on": "soon", "amount": "100000"}]}
+    answer = client.post("/api/pledges/", malformed, content_type="application/json").json()
+    assert set(answer) == {"instalments.1.expected_on", "instalments.1.amount"}
+    assert all(isinstance(message, str) for messages in answer.values() for message in messages)
     body["instalments"][1]["amount"] = {"amount": "200000.00", "currency": "GBP"}
     created = client.post("/api/pledges/", body, content_type="application/json")
     assert created.status_code == 201, created.json()
