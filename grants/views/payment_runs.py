@@ -72,7 +72,10 @@ def release(request, pk):
     except ActionError as exc:
         return payment_run(request, pk, error=exc.messages)
     total = sum((item.amount.amount for item in run.items.all()), start=0)
-    messages.success(request, f"{run} released: {format_money(total, 'GBP')} paid on {run.paid_on:%-d %b %Y}.")
+    messages.success(
+        request,
+        f"The payment run for {run.month:%B %Y} is released: {format_money(total, 'GBP')} paid on {run.paid_on:%-d %b %Y}.",
+    )
     return redirect(run.get_absolute_url())
 
 
