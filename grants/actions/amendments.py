@@ -20,20 +20,25 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Max
-from djmoney.money import Money
 
 from alignment_fund.clock import fund_today
 from alignment_fund.dates import month_end
 from alignment_fund.money import (
-    AWARD_MAXIMUM_GBP,
-    AWARD_MINIMUM_GBP,
     BASE_CURRENCY,
     format_money,
     round_money,
     split_pro_rata,
 )
 from funders.models import Funder
-from grants.actions.common import ActionError, check_date, gbp, lock_fund, operation, refresh_summaries_on_commit
+from grants.actions.common import (
+    ActionError,
+    award_amount,
+    check_date,
+    gbp,
+    lock_fund,
+    operation,
+    refresh_summaries_on_commit,
+)
 from grants.actions.corrections import REASON_MAX_LENGTH
 from grants.models import Account, Award, AwardAmendment, AwardAttribution, LedgerTransaction, Milestone
 from grants.models.ledger import Line
@@ -42,21 +47,6 @@ from grants.reads.headroom import lowest_headroom
 
 SHARE_WHOLE = Decimal("1.000000")
 SHARE_UNIT = Decimal("0.000001")
-
-
-def award_amount(amount) -> Decimal:
-    """An award's amount from a Money or a number: pounds, within the limits, to the penny."""
-    if isinstance(amount, Money):
-        if amount.currency.code != BASE_CURRENCY:
-            raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
-        amount = amount.amount
-    try:
-        amount_gbp = round_money(amount)
-    except ValueError as exc:
-        raise ActionError({"amount": str(exc)}) from exc
-    if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
-        raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
-    return amount_gbp
 
 
 def attribution_shares(amount_gbp: Decimal, parts: dict[int, Decimal]) -> dict[int, Decimal]:

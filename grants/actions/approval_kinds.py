@@ -11,9 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from djmoney.money import Money
 
-from alignment_fund.money import BASE_CURRENCY, format_money, round_money
+from alignment_fund.money import BASE_CURRENCY, format_money
 from grants.actions.approvals import (
     AWARD,
     PAYMENT,
@@ -24,22 +23,10 @@ from grants.actions.approvals import (
     rehearse,
 )
 from grants.actions.awards import do_award_project
-from grants.actions.common import ActionError, operation
+from grants.actions.common import ActionError, award_amount, operation
 from grants.actions.milestones import do_record_disbursement
 from grants.models import Approval, Award, Disbursement, Milestone
 from projects.models import Project
-
-
-def _amount_gbp(amount) -> Decimal:
-    if isinstance(amount, Money):
-        if amount.currency.code != BASE_CURRENCY:
-            raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
-        amount = amount.amount
-    try:
-        return round_money(amount)
-    except ValueError as exc:
-        raise ActionError({"amount": str(exc)}) from exc
-
 
 # Awards
 
@@ -48,7 +35,7 @@ def _amount_gbp(amount) -> Decimal:
 def do_award_or_request(actor, *, project: Project, amount, awarded_on: date, **options) -> Award | Approval:
     """Award the project now, or, for an award the rule sends to a second administrator, record the request and
     reserve its amount. Returns the award or the approval."""
-    amount_gbp = _amount_gbp(amount)
+    amount_gbp = award_amount(amount)
     if not needs_second_approver(AWARD, amount_gbp):
         return do_award_project(actor, project=project, amount=amount_gbp, awarded_on=awarded_on, **options)
     if Approval.objects.pending().filter(kind=AWARD, payload__project=project.pk).exists():

@@ -7,13 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Max, Sum
-from djmoney.money import Money
 from simple_history.utils import bulk_create_with_history
 
 from alignment_fund.dates import add_months, month_end
 from alignment_fund.money import (
-    AWARD_MAXIMUM_GBP,
-    AWARD_MINIMUM_GBP,
     BASE_CURRENCY,
     format_money,
     round_money,
@@ -22,6 +19,7 @@ from alignment_fund.money import (
 from funders.models import Funder
 from grants.actions.common import (
     ActionError,
+    award_amount,
     check_date,
     full_clean,
     gbp,
@@ -101,16 +99,7 @@ def do_award_project(
     """Award a vetted project from its round, if the headroom allows and enough money that its funders' restrictions
     allow is available; fix the funders' attribution. With `plan_milestones`, give it the standard schedule (see
     `standard_schedule`), which the back office can adjust until a report is approved."""
-    if isinstance(amount, Money):
-        if amount.currency.code != BASE_CURRENCY:
-            raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
-        amount = amount.amount
-    try:
-        amount_gbp = round_money(amount)
-    except ValueError as exc:
-        raise ActionError({"amount": str(exc)}) from exc
-    if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
-        raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
+    amount_gbp = award_amount(amount)
     check_date(awarded_on, "awarded_on", "An award's date", currency=BASE_CURRENCY)
     lock_fund(project.round.fund)
     # Everything the checks rely on is read again under the lock: the caller's copies (the project's status, the

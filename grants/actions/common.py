@@ -14,7 +14,7 @@ from djmoney.money import Money
 
 from alignment_fund.clock import fund_today
 from alignment_fund.history import acting_as
-from alignment_fund.money import BASE_CURRENCY, REPORTING_CURRENCIES, round_money
+from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, BASE_CURRENCY, REPORTING_CURRENCIES, round_money
 from alignment_fund.rates.models import ECB_BASE, ExchangeRate, RateUnavailable
 from projects.models import Fund
 
@@ -79,6 +79,21 @@ def check_rates_known(on: date, currency: str, field: str) -> None:
                 f"`python manage.py backfill_rates --since {on:%Y-%m-%d}`."
             }
         )
+
+
+def award_amount(amount) -> Decimal:
+    """An award's amount from a Money or a number: pounds, within the limits, to the penny; else a refusal."""
+    if isinstance(amount, Money):
+        if amount.currency.code != BASE_CURRENCY:
+            raise ActionError({"amount": f"Awards are made in pounds sterling (GBP), not {amount.currency.code}."})
+        amount = amount.amount
+    try:
+        amount_gbp = round_money(amount)
+    except ValueError as exc:
+        raise ActionError({"amount": str(exc)}) from exc
+    if not (AWARD_MINIMUM_GBP <= amount_gbp <= AWARD_MAXIMUM_GBP):
+        raise ActionError({"amount": "An award must be between £50,000.00 and £1,000,000.00 inclusive."})
+    return amount_gbp
 
 
 def gbp(amount: Decimal | str | int) -> Money:
