@@ -310,9 +310,12 @@ def post_action(name: str, pick: Callable[[Fund], object], funders_only: bool = 
     return Rule(cases, expect)
 
 
-def page_post_only(name: str, pick: Callable[[Fund], object]) -> Rule:
-    """A page that decides something (POST only, from a form), asked with GET, with an empty form, and for nothing:
-    the administrator's empty form is refused (their own request, no reason, a run already released)."""
+def decision(name: str, pick: Callable[[Fund], object]) -> Rule:
+    """An administrators-only action that decides something (POST only), asked with GET, with an empty body, and for
+    nothing: the administrator's empty POST is refused (their own request, no reason, a run already released).
+    Anyone else is refused as the surface refuses: a page sends the signed-out to sign in and answers others 404, as
+    if it did not exist; the API answers 401 and 403 before any look-up."""
+    api = name.startswith("api-")
 
     def cases(f: Fund) -> dict[str, Check]:
         return {
@@ -323,9 +326,9 @@ def page_post_only(name: str, pick: Callable[[Fund], object]) -> Rule:
 
     def expect(role: str, case: str, f: Fund) -> str:
         if role == "anonymous":
-            return "login"
+            return "401" if api else "login"
         if role != "administrator":
-            return "404"
+            return "403" if api else "404"
         return {"GET": "405", "POST nothing": "400", "POST missing": "404"}[case]
 
     return Rule(cases, expect)
@@ -338,26 +341,6 @@ def api_administrators_only(role: str, case: str, f: Fund) -> str:
     if role != "administrator":
         return "403"
     return "404" if case == "missing" else "200"
-
-
-def api_decision(name: str, pick: Callable[[Fund], object]) -> Rule:
-    """An administrators-only API action (POST only): anyone else is refused whatever the method."""
-
-    def cases(f: Fund) -> dict[str, Check]:
-        return {
-            "GET": get(name, pk=pick(f).pk),
-            "POST nothing": ("post", reverse(name, kwargs={"pk": pick(f).pk})),
-            "POST missing": ("post", reverse(name, kwargs={"pk": MISSING_PK})),
-        }
-
-    def expect(role: str, case: str, f: Fund) -> str:
-        if role == "anonymous":
-            return "401"
-        if role != "administrator":
-            return "403"
-        return {"GET": "405", "POST nothing": "400", "POST missing": "404"}[case]
-
-    return Rule(cases, expect)
 
 
 def lead_or_administrator(role: str, case: str, f: Fund) -> str:
@@ -476,11 +459,11 @@ RULES: dict[str, Rule] = {
     # Four eyes and payment runs
     "grants:approvals": Rule(one("grants:approvals"), administrators_only),
     "grants:approval": Rule(objects("grants:approval", any=lambda f: f.approval), administrators_only),
-    "grants:approval_approve": page_post_only("grants:approval_approve", lambda f: f.approval),
-    "grants:approval_reject": page_post_only("grants:approval_reject", lambda f: f.approval),
+    "grants:approval_approve": decision("grants:approval_approve", lambda f: f.approval),
+    "grants:approval_reject": decision("grants:approval_reject", lambda f: f.approval),
     "grants:payment_runs": Rule(one("grants:payment_runs"), administrators_only),
     "grants:payment_run": Rule(objects("grants:payment_run", released=lambda f: f.run), administrators_only),
-    "grants:payment_run_release": page_post_only("grants:payment_run_release", lambda f: f.run),
+    "grants:payment_run_release": decision("grants:payment_run_release", lambda f: f.run),
     "grants:payment_run_remittance_csv": Rule(
         objects("grants:payment_run_remittance_csv", released=lambda f: f.run), administrators_only
     ),
@@ -547,11 +530,11 @@ RULES: dict[str, Rule] = {
     "api-award-termination": post_action("api-award-termination", lambda f: f.world.award_b),
     "api-approval-list": Rule(one("api-approval-list"), api_administrators_only),
     "api-approval-detail": Rule(objects("api-approval-detail", any=lambda f: f.approval), api_administrators_only),
-    "api-approval-approve": api_decision("api-approval-approve", lambda f: f.approval),
-    "api-approval-reject": api_decision("api-approval-reject", lambda f: f.approval),
+    "api-approval-approve": decision("api-approval-approve", lambda f: f.approval),
+    "api-approval-reject": decision("api-approval-reject", lambda f: f.approval),
     "api-payment-run-list": Rule(one("api-payment-run-list"), api_administrators_only),
     "api-payment-run-detail": Rule(objects("api-payment-run-detail", any=lambda f: f.run), api_administrators_only),
-    "api-payment-run-release": api_decision("api-payment-run-release", lambda f: f.run),
+    "api-payment-run-release": decision("api-payment-run-release", lambda f: f.run),
     "api-payment-run-remittance-csv": Rule(
         objects("api-payment-run-remittance-csv", released=lambda f: f.run), api_administrators_only
     ),
