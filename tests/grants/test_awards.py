@@ -329,3 +329,44 @@ def test_an_award_of_400000_or_less_is_scheduled_over_twelve_months():
 
     assert standard_schedule(Decimal("400000.00"), date(2025, 1, 15))[-1][1] == date(2026, 1, 31)
     assert standard_schedule(Decimal("400000.01"), date(2025, 1, 15))[-1][1] == date(2026, 7, 31)
+
+
+def test_an_awards_shares_are_split_with_its_disclosed_funders_first(db, rates, admin_user):
+    # A disclosed funder gives £10,000 of a £51,000 award, two private ones £17,000 and £24,000. Shares to six places
+    # cannot be exact: the disclosed funder's is its part of the whole, rounded as if the private funders were one (so
+    # it never depends on how they divide theirs), and the private pair splits the rest, largest remainder first.
+    # Rounding all three together would give the disclosed funder 0.196079 and the first private one 0.333333.
+    from tests.factories import FundFactory, FunderFactory, ResearchAreaFactory, RoundFactory
+
+    round_ = RoundFactory(fund=FundFactory(), number=1, name="Round 1", budget=Money("1000000.00", "GBP"))
+    area = ResearchAreaFactory(name="Interpretability", slug="interpretability")
+    funders = [
+        FunderFactory(name="Open C", disclose_amounts=True),
+        FunderFactory(name="Quiet D", disclose_amounts=False),
+        FunderFactory(name="Quiet E", disclose_amounts=False),
+    ]
+    for funder, amount in zip(funders, ["10000.00", "17000.00", "500000.00"], strict=True):
+        pledge = actions.do_record_pledge(
+            admin_user,
+            funder=funder,
+            amount=amount,
+            currency="GBP",
+            pledged_on=date(2025, 7, 1),
+            reference=f"P-{funder.pk}",
+        )
+        actions.do_record_receipt(
+            admin_user,
+            pledge=pledge,
+            amount=amount,
+            currency="GBP",
+            received_on=date(2025, 8, 1),
+            bank_reference=f"BANK-{funder.pk}",
+        )
+    project = ProjectFactory(round=round_, research_area=area, reference="R1-0001")
+    award = actions.do_award_project(admin_user, project=project, amount="51000.00", awarded_on=date(2025, 11, 10))
+    parts = [(p.funder.name, p.amount.amount, p.share) for p in award.attributions.order_by("funder")]
+    assert parts == [
+        ("Open C", Decimal("10000.00"), Decimal("0.196078")),
+        ("Quiet D", Decimal("17000.00"), Decimal("0.333334")),
+        ("Quiet E", Decimal("24000.00"), Decimal("0.470588")),
+    ]
