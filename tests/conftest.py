@@ -29,6 +29,7 @@ def _missing_service(item) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
+    _world_tests_last(items)
     for item in items:
         if item.get_closest_marker("benchmark") and "benchmark" not in (config.getoption("-m") or ""):
             item.add_marker(pytest.mark.skip(reason="benchmark: run with `make bench`"))
@@ -40,6 +41,22 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("ci_missing_service", reason))
         else:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _world_tests_last(items):
+    """In each module, the tests that share the module's world (`world_module`) run after those that do not: the
+    world stays in the database from the first test that asks for it to the module's end."""
+    first_of_module: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_of_module.setdefault(item.nodeid.split("::")[0], index)
+    position = {id(item): index for index, item in enumerate(items)}
+    items.sort(
+        key=lambda item: (
+            first_of_module[item.nodeid.split("::")[0]],
+            "world_module" in item.fixturenames,
+            position[id(item)],
+        )
+    )
 
 
 def pytest_runtest_setup(item):
@@ -99,28 +116,70 @@ def shipped_rates(since):
     return [r for r in _SHIPPED_RATES if r.rate_date >= since]
 
 
-@pytest.fixture
-def rates(db):
-    """ECB reference rates from 1 Jan 2025 to the end of the shipped history."""
+def store_shipped_rates():
+    """ECB reference rates from 1 Jan 2025 to the end of the shipped history (nothing, if they are stored already)."""
     from datetime import date
 
     from alignment_fund.rates.models import ExchangeRate
     from alignment_fund.rates.storage import store
 
-    store(shipped_rates(date(2025, 1, 1)), ExchangeRate.Source.ECB_HISTORY)
+    if not ExchangeRate.objects.filter(source=ExchangeRate.Source.ECB_HISTORY).exists():
+        store(shipped_rates(date(2025, 1, 1)), ExchangeRate.Source.ECB_HISTORY)
+
+
+def get_admin_user():
+    from alignment_fund.models import User
+    from tests.factories import UserFactory
+
+    existing = User.objects.filter(username="alice-admin").first()
+    return existing or UserFactory(username="alice-admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def rates(db):
+    """ECB reference rates from 1 Jan 2025 to the end of the shipped history."""
+    store_shipped_rates()
 
 
 @pytest.fixture
 def admin_user(db):
-    from tests.factories import UserFactory
+    """The administrator (the world's own, when the test has one)."""
+    return get_admin_user()
 
-    return UserFactory(username="alice-admin", is_staff=True, is_superuser=True)
+
+@pytest.fixture(scope="module")
+def world_module(django_db_setup, django_db_blocker):
+    """The world, built once for a test module in a transaction that is rolled back after its last test. Each test
+    runs in a savepoint inside it (pytest-django's `db`), so what one test writes is gone before the next."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from tests.factories import build_world
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        store_shipped_rates()
+        yield build_world(get_admin_user())
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def world(db, rates, admin_user):
+def world(request, world_module, db):
     """A fund with two funders (A discloses its amounts, B does not), a round, research areas, two researchers each
-    leading an awarded project, and one vetted project waiting. Built through the real operations."""
+    leading an awarded project, and one vetted project waiting. Built through the real operations, once a module;
+    each test gets its objects read anew, so what an earlier test changed in memory does not reach it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        raise pytest.UsageError("a transactional test cannot share the module's world: ask for `fresh_world`")
+    return world_module.reloaded()
+
+
+@pytest.fixture
+def fresh_world(db, rates, admin_user):
+    """The world built for this test alone: for transactional tests, which commit and so cannot share one."""
     from tests.factories import build_world
 
     return build_world(admin_user)

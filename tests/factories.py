@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -112,6 +112,16 @@ class World:
     award_a: Award
     award_b: Award
     waiting: Project
+
+    def reloaded(self) -> World:
+        """The same world with every object read again from the database (reversed records included)."""
+        return World(
+            **{
+                field.name: type(value)._base_manager.get(pk=value.pk)
+                for field in fields(self)
+                for value in [getattr(self, field.name)]
+            }
+        )
 
 
 def build_world(admin: User) -> World:

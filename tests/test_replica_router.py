@@ -19,6 +19,12 @@ from grants.models import LedgerLine
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
 
+@pytest.fixture
+def world(fresh_world):
+    """These tests commit, so each builds its own world."""
+    return fresh_world
+
+
 def captured(run):
     with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[REPLICA]) as rep:
         run()

@@ -204,7 +204,7 @@ def wait_for(condition, timeout: float = 20.0) -> bool:
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_takes_one_snapshot_and_a_second_run_takes_none(world, settings):
+def test_a_worker_takes_one_snapshot_and_a_second_run_takes_none(fresh_world, settings):
     settings.FUND_TODAY = "2026-10-30"
     assert SummarySnapshot.objects.count() == 0
     with running_worker():
@@ -214,7 +214,7 @@ def test_a_worker_takes_one_snapshot_and_a_second_run_takes_none(world, settings
     snapshot = SummarySnapshot.objects.get()
     assert snapshot.pk == first
     assert snapshot.as_of == date(2026, 10, 30)
-    assert snapshot.data["rounds"][0]["round"] == world.round.name
+    assert snapshot.data["rounds"][0]["round"] == fresh_world.round.name
 
 
 @pytest.mark.redis
