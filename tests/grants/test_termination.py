@@ -106,6 +106,16 @@ def test_a_fully_paid_award_is_completed_with_nothing_to_release(world):
     assert not LedgerTransaction.objects.filter(key=f"termination:{world.award_b.pk}").exists()
 
 
+def test_an_award_amended_down_to_what_was_paid_ends_with_nothing_to_release(world):
+    pay(world, world.award_b, "100000.00")
+    actions.do_amend_award(
+        world.admin, award=world.award_b, amount="100000.00", reason="Scope cut", amended_on=date(2026, 3, 1)
+    )
+    actions.do_terminate_award(world.admin, award=world.award_b, terminated_on=date(2026, 3, 10))
+    assert Award.objects.get(pk=world.award_b.pk).status == Award.Status.TERMINATED
+    assert not LedgerTransaction.objects.filter(key=f"termination:{world.award_b.pk}").exists()
+
+
 def test_even_fifty_pence_left_unpaid_is_released(world):
     pay(world, world.award_b, "149999.50")
     actions.do_terminate_award(world.admin, award=world.award_b, terminated_on=date(2026, 3, 10))
@@ -133,8 +143,11 @@ def test_a_termination_is_refused_field_by_field(paid_once, settings):
 
 def test_an_award_cannot_end_before_a_payment_made_on_it(paid_once):
     world = paid_once
-    with pytest.raises(ActionError, match="A payment was made on this award on 27 Feb 2026"):
+    with pytest.raises(ActionError) as refused:
         actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 26))
+    assert refused.value.message_dict == {
+        "terminated_on": ["A payment was made on this award on 27 Feb 2026: it cannot end before that day."]
+    }
     assert Award.objects.get(pk=world.award_a.pk).status != Award.Status.TERMINATED
     actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2026, 2, 27))
     assert Award.objects.get(pk=world.award_a.pk).terminated_on == date(2026, 2, 27)
