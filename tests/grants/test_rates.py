@@ -141,6 +141,11 @@ def test_the_same_currency_is_never_stale(rates):
     assert not ExchangeRate.objects.quote("GBP", "GBP", date(2030, 1, 1)).is_stale(date(2030, 1, 1))
 
 
+def test_the_same_currency_is_described_as_such_not_as_a_rate(rates):
+    quote = ExchangeRate.objects.quote("USD", "USD", date(2030, 1, 1))
+    assert (quote.describe(), quote.convert(Decimal("12.34"))) == ("same currency", Decimal("12.34"))
+
+
 def test_the_tables_freshness_is_its_laggiest_currency(rates, settings):
     settings.RATES_STALE_AFTER_BUSINESS_DAYS = 3
     assert not rates_freshness(date(2026, 11, 4)).stale
