@@ -9,8 +9,15 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import Milestone
-from grants.reads.attribution import NotEnoughFreeMoney, attributed_so_far, eligible_pledges, plan_attribution
-from tests.factories import FunderFactory, RoundFactory, pledge_received
+from grants.reads.attribution import (
+    NotEnoughFreeMoney,
+    attributed_so_far,
+    eligible_pledges,
+    funder_money_short,
+    plan_attribution,
+    release_from_award,
+)
+from tests.factories import FunderFactory, ProjectFactory, RoundFactory, pledge_received
 
 
 def test_pledges_restricted_to_the_projects_round_or_area_may_pay_for_it(world):
@@ -194,3 +201,68 @@ def test_planning_costs_the_same_queries_however_many_receipts(world):
     for reference in ("Q-1", "Q-2", "Q-3"):
         converted(world, "1000.00", "500.00", "370.00", reference)
     assert queries() == before
+
+
+# An award amended down gives money back the policy's way round: private money (drawn last) first, the latest funder
+# to join first, then the disclosed funders' pro rata to their parts. Funders 1 and 2 disclose; 3 and 4 do not.
+PARTS = {1: Decimal("100.00"), 2: Decimal("50.00"), 3: Decimal("30.00"), 4: Decimal("20.00")}
+
+
+@pytest.mark.parametrize(
+    "released, left",
+    [
+        ("10.00", {1: "100.00", 2: "50.00", 3: "30.00", 4: "10.00"}),
+        ("20.00", {1: "100.00", 2: "50.00", 3: "30.00", 4: "0.00"}),
+        ("35.00", {1: "100.00", 2: "50.00", 3: "15.00", 4: "0.00"}),
+        ("50.00", {1: "100.00", 2: "50.00", 3: "0.00", 4: "0.00"}),
+        # Past the private money: £10.00 more from the disclosed funders, 2 : 1, to the penny.
+        ("60.00", {1: "93.33", 2: "46.67", 3: "0.00", 4: "0.00"}),
+        ("200.00", {1: "0.00", 2: "0.00", 3: "0.00", 4: "0.00"}),
+    ],
+)
+def test_an_award_amended_down_releases_private_money_latest_first_then_disclosed_pro_rata(released, left):
+    new = release_from_award(PARTS, {1, 2}, Decimal(released))
+    assert new == {funder: Decimal(amount) for funder, amount in left.items()}
+    assert PARTS[4] == Decimal("20.00")  # the parts given are not changed
+
+
+def test_a_disclosed_funder_with_no_part_gives_nothing_back():
+    new = release_from_award({1: Decimal("0.00"), 2: Decimal("90.00")}, {1, 2}, Decimal("30.00"))
+    assert new == {1: Decimal("0.00"), 2: Decimal("60.00")}
+
+
+def test_a_funder_is_short_when_awards_used_more_than_its_money_was_worth_on_a_day(world):
+    # A disclosed funder restricted to learning theory pays for a £60,000 award in full. Its compute credits (received
+    # first) are not money an award can use.
+    funder = FunderFactory(name="Open C", currency="GBP", disclose_amounts=True)
+    pledge_received(
+        world.admin,
+        funder,
+        amount="10000.00",
+        currency="GBP",
+        pledged_on=date(2025, 7, 1),
+        received_on=date(2025, 8, 1),
+        reference="PC-COMPUTE",
+        compute_only=True,
+    )
+    pledge_received(
+        world.admin,
+        funder,
+        amount="60000.00",
+        currency="GBP",
+        pledged_on=date(2025, 7, 1),
+        received_on=date(2025, 9, 1),
+        reference="PC-1",
+        restricted_to_area=world.other_area,
+    )
+    project = ProjectFactory(round=world.round, research_area=world.other_area, reference="R1-0060")
+    award = actions.do_award_project(world.admin, project=project, amount="60000.00", awarded_on=date(2025, 11, 20))
+    assert [(p.funder_id, p.amount.amount) for p in award.attributions.all()] == [(funder.pk, Decimal("60000.00"))]
+
+    assert funder_money_short(funder.pk, date(2025, 8, 15)) == (Decimal("0.00"), Decimal("60000.00"))
+    assert funder_money_short(funder.pk, date(2025, 9, 1)) is None  # worth exactly what was used
+    # A funder no award has used is never short, even before it gave anything.
+    assert funder_money_short(FunderFactory().pk, date(2025, 1, 1)) is None
+    # Funder A's dollars, not yet received on 31 Jul 2025, pay for award A.
+    assert funder_money_short(world.funder_a.pk, date(2025, 7, 31)) == (Decimal("0.00"), Decimal("300000.00"))
+    assert funder_money_short(world.funder_a.pk, date(2025, 8, 1)) is None
