@@ -217,6 +217,7 @@ PARTS = {1: Decimal("100.00"), 2: Decimal("50.00"), 3: Decimal("30.00"), 4: Deci
         ("50.00", {1: "100.00", 2: "50.00", 3: "0.00", 4: "0.00"}),
         # Past the private money: £10.00 more from the disclosed funders, 2 : 1, to the penny.
         ("60.00", {1: "93.33", 2: "46.67", 3: "0.00", 4: "0.00"}),
+        ("50.50", {1: "99.67", 2: "49.83", 3: "0.00", 4: "0.00"}),
         ("200.00", {1: "0.00", 2: "0.00", 3: "0.00", 4: "0.00"}),
     ],
 )
@@ -226,14 +227,16 @@ def test_an_award_amended_down_releases_private_money_latest_first_then_disclose
     assert PARTS[4] == Decimal("20.00")  # the parts given are not changed
 
 
-def test_a_disclosed_funder_with_no_part_gives_nothing_back():
+def test_a_disclosed_funder_with_no_part_gives_nothing_back_and_one_with_pence_gives_its_share():
     new = release_from_award({1: Decimal("0.00"), 2: Decimal("90.00")}, {1, 2}, Decimal("30.00"))
     assert new == {1: Decimal("0.00"), 2: Decimal("60.00")}
+    new = release_from_award({1: Decimal("0.50"), 2: Decimal("99.50")}, {1, 2}, Decimal("10.00"))
+    assert new == {1: Decimal("0.45"), 2: Decimal("89.55")}
 
 
-def test_a_funder_is_short_when_awards_used_more_than_its_money_was_worth_on_a_day(world):
-    # A disclosed funder restricted to learning theory pays for a £60,000 award in full. Its compute credits (received
-    # first) are not money an award can use.
+def test_a_funder_is_short_when_awards_used_more_than_its_money_was_worth_on_a_day(world, django_assert_num_queries):
+    # A disclosed funder restricted to learning theory pays in £60,000 in two halves and pays for a £60,000 award in
+    # full. Its compute credits (received first) are not money an award can use.
     funder = FunderFactory(name="Open C", currency="GBP", disclose_amounts=True)
     pledge_received(
         world.admin,
@@ -245,24 +248,36 @@ def test_a_funder_is_short_when_awards_used_more_than_its_money_was_worth_on_a_d
         reference="PC-COMPUTE",
         compute_only=True,
     )
-    pledge_received(
+    pledge = pledge_received(
         world.admin,
         funder,
         amount="60000.00",
+        received="30000.00",
         currency="GBP",
         pledged_on=date(2025, 7, 1),
         received_on=date(2025, 9, 1),
         reference="PC-1",
         restricted_to_area=world.other_area,
     )
+    actions.do_record_receipt(
+        world.admin,
+        pledge=pledge,
+        amount="30000.00",
+        currency="GBP",
+        received_on=date(2025, 9, 2),
+        bank_reference="BANK-PC-1-2",
+    )
     project = ProjectFactory(round=world.round, research_area=world.other_area, reference="R1-0060")
     award = actions.do_award_project(world.admin, project=project, amount="60000.00", awarded_on=date(2025, 11, 20))
     assert [(p.funder_id, p.amount.amount) for p in award.attributions.all()] == [(funder.pk, Decimal("60000.00"))]
 
     assert funder_money_short(funder.pk, date(2025, 8, 15)) == (Decimal("0.00"), Decimal("60000.00"))
-    assert funder_money_short(funder.pk, date(2025, 9, 1)) is None  # worth exactly what was used
+    assert funder_money_short(funder.pk, date(2025, 9, 1)) == (Decimal("30000.00"), Decimal("60000.00"))
+    # Worth exactly what was used; its receipts are read with their conversions, however many there are.
+    with django_assert_num_queries(6):
+        assert funder_money_short(funder.pk, date(2025, 9, 2)) is None
     # A funder no award has used is never short, even before it gave anything.
     assert funder_money_short(FunderFactory().pk, date(2025, 1, 1)) is None
     # Funder A's dollars, not yet received on 31 Jul 2025, pay for award A.
     assert funder_money_short(world.funder_a.pk, date(2025, 7, 31)) == (Decimal("0.00"), Decimal("300000.00"))
-    assert funder_money_short(world.funder_a.pk, date(2025, 8, 1)) is None
+    assert funder_money_short(world.funder_a.pk, date(2025, 8, 20)) is None
