@@ -1,13 +1,17 @@
-"""What is still to come of one pledge or one receipt: the money not yet arrived, the cash not yet converted."""
+"""What is still to come of a pledge or a receipt: the money not yet arrived, the cash not yet converted; and the
+pledges and receipts something is still to come of, which the receipt and conversion forms offer."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from alignment_fund.money import round_money
-from funders.models import Pledge, Receipt
+from alignment_fund.money import BASE_CURRENCY, round_money
+from funders.models import Conversion, Pledge, Receipt
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 def outstanding_on_pledge(pledge: Pledge) -> Decimal:
@@ -18,3 +22,38 @@ def outstanding_on_pledge(pledge: Pledge) -> Decimal:
 def unconverted_on_receipt(receipt: Receipt) -> Decimal:
     sold = round_money(receipt.conversions.aggregate(total=Sum("amount_sold"))["total"] or 0)
     return receipt.amount.amount - sold
+
+
+def open_pledges(funder) -> QuerySet[Pledge]:
+    """The funder's live pledges with money still to arrive, newest first, each annotated with `outstanding` (in the
+    pledge's currency): what a receipt can be recorded against. The sum is one subquery a pledge, on the index."""
+    received = (
+        Receipt.objects.filter(pledge=OuterRef("pk")).order_by().values("pledge").annotate(t=Sum("amount")).values("t")
+    )
+    return (
+        Pledge.objects.filter(funder=funder)
+        .annotate(received=Coalesce(Subquery(received), ZERO))
+        .annotate(outstanding=F("amount") - F("received"))
+        .filter(outstanding__gt=0)
+        .order_by("-pledged_on", "-pk")
+    )
+
+
+def unconverted_receipts(funder) -> QuerySet[Receipt]:
+    """The funder's live receipts of foreign cash given for awards with some still unconverted, newest first, each
+    annotated with `unconverted` (in the receipt's currency): what a conversion can be recorded against."""
+    sold = (
+        Conversion.objects.filter(receipt=OuterRef("pk"))
+        .order_by()
+        .values("receipt")
+        .annotate(t=Sum("amount_sold"))
+        .values("t")
+    )
+    return (
+        Receipt.objects.filter(pledge__funder=funder, pledge__compute_only=False)
+        .exclude(amount_currency=BASE_CURRENCY)
+        .annotate(sold=Coalesce(Subquery(sold), ZERO))
+        .annotate(unconverted=F("amount") - F("sold"))
+        .filter(unconverted__gt=0)
+        .order_by("-received_on", "-pk")
+    )
