@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Q, Sum
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
@@ -54,6 +54,23 @@ class Line:
     award_id: int | None = None
 
 
+def check_lines(lines: Sequence[Line]) -> None:
+    """A transaction's lines: at least two, each in a currency the fund deals in and to the penny, balancing in each
+    currency."""
+    if len(lines) < 2:
+        raise LedgerError("a transaction needs at least two lines")
+    per_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.amount.currency.code not in CURRENCIES:
+            raise LedgerError(f"{line.amount.currency.code} is not a currency the fund deals in")
+        if round_money(line.amount.amount) != line.amount.amount:
+            raise LedgerError(f"{line.amount} is not rounded to the penny")
+        per_currency[line.amount.currency.code] += line.amount.amount
+    unbalanced = {c: v for c, v in per_currency.items() if v != 0}
+    if unbalanced:
+        raise LedgerError(f"the lines do not balance: {unbalanced}")
+
+
 class LedgerTransactionQuerySet(models.QuerySet):
     def post(
         self,
@@ -70,18 +87,7 @@ class LedgerTransactionQuerySet(models.QuerySet):
         existing = self.filter(key=key).first()
         if existing is not None:
             return existing, False
-        if len(lines) < 2:
-            raise LedgerError("a transaction needs at least two lines")
-        per_currency: dict[str, Decimal] = defaultdict(Decimal)
-        for line in lines:
-            if line.amount.currency.code not in CURRENCIES:
-                raise LedgerError(f"{line.amount.currency.code} is not a currency the fund deals in")
-            if round_money(line.amount.amount) != line.amount.amount:
-                raise LedgerError(f"{line.amount} is not rounded to the penny")
-            per_currency[line.amount.currency.code] += line.amount.amount
-        unbalanced = {c: v for c, v in per_currency.items() if v != 0}
-        if unbalanced:
-            raise LedgerError(f"the lines do not balance: {unbalanced}")
+        check_lines(lines)
         try:
             with transaction.atomic():
                 txn = self.create(
@@ -110,6 +116,46 @@ class LedgerTransactionQuerySet(models.QuerySet):
                 raise
             return existing, False
         return txn, True
+
+    def post_many(self, entries: Sequence[dict], *, posted_by=None, batch_size: int = 1000) -> list[LedgerTransaction]:
+        """Post many new business events at once (an import), each entry the keyword arguments of `post` but
+        `posted_by`: every entry's lines are checked as `post` checks them, then the transactions and their lines are
+        written in a few INSERTs. The events must be new: a key posted before is refused by its unique index, and
+        the whole batch with it (the caller's transaction rolls back)."""
+        for entry in entries:
+            check_lines(entry["lines"])
+        txns = self.bulk_create(
+            [
+                LedgerTransaction(
+                    key=entry["key"],
+                    kind=entry["kind"],
+                    occurred_on=entry["occurred_on"],
+                    memo=entry.get("memo", "")[:300],
+                    posted_by=posted_by,
+                )
+                for entry in entries
+            ],
+            batch_size=batch_size,
+        )
+        # The lines, checked above, go in as plain rows: model instances would cost more than everything else here.
+        fields = [LedgerLine._meta.get_field(name) for name in ("transaction", "account", "amount_currency", "amount")]
+        fields += [LedgerLine._meta.get_field(name) for name in ("funder", "round", "award")]
+        connection = connections[self.db]
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(LedgerLine._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        rows = [
+            (txn.pk, line.account, line.amount.currency.code, line.amount.amount)
+            + (line.funder_id, line.round_id, line.award_id)
+            for txn, entry in zip(txns, entries, strict=True)
+            for line in entry["lines"]
+        ]
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), batch_size):
+                cursor.executemany(sql, rows[start : start + batch_size])
+        return txns
 
     def reverse(self, original: LedgerTransaction, *, occurred_on: date, memo: str = "", posted_by=None):
         """A correction: the original's lines with their signs flipped, posted once."""

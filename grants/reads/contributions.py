@@ -19,6 +19,18 @@ def outstanding_on_pledge(pledge: Pledge) -> Decimal:
     return pledge.amount.amount - received
 
 
+def outstanding_on_pledges(pledges: list[Pledge]) -> dict[int, Decimal]:
+    """`outstanding_on_pledge` for many stored pledges at once: {pledge id: still to arrive}, one GROUP BY."""
+    received = (
+        Receipt.objects.filter(pledge_id__in=[p.pk for p in pledges])
+        .values("pledge_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    totals = {row["pledge_id"]: round_money(row["total"] or 0) for row in received}
+    return {p.pk: p.amount.amount - totals.get(p.pk, Decimal("0.00")) for p in pledges}
+
+
 def unconverted_on_receipt(receipt: Receipt) -> Decimal:
     sold = round_money(receipt.conversions.aggregate(total=Sum("amount_sold"))["total"] or 0)
     return receipt.amount.amount - sold
