@@ -96,7 +96,10 @@ def test_a_few_hundred_rows_are_written_with_their_instalments_history_and_balan
     assert (pledge_history, receipt_history) == (300, 330)
     assert Pledge.history.filter(reference="BULK-7").get().history_user == world.admin
     pledge = Pledge.objects.get(reference="BULK-10")
-    assert [r.amount.amount for r in pledge.receipts.order_by("bank_reference")] == [Decimal("250.00"), Decimal("100.00")]
+    assert [r.amount.amount for r in pledge.receipts.order_by("bank_reference")] == [
+        Decimal("250.00"),
+        Decimal("100.00"),
+    ]
     receipt = Receipt.objects.get(bank_reference="BULK-BANK-10-2")
     txn = LedgerTransaction.objects.get(key=f"receipt:{receipt.pk}")
     assert txn.posted_by == world.admin and txn.occurred_on == date(2025, 9, 15)
