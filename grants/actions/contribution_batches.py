@@ -101,8 +101,7 @@ def do_record_contributions(
     if instalments:
         record_created_in_bulk(PledgeInstalment, PledgeInstalment.objects.bulk_create(instalments, BATCH), actor)
     new_receipts = [item.receipt for item in receipts]
-    for receipt in new_receipts:
-        receipt.pledge = receipt.pledge  # a pledge of the batch has its id only now
+    # A pledge of the batch has its id only now: bulk_create takes it from the pledge each receipt holds.
     record_created_in_bulk(Receipt, Receipt.objects.bulk_create(new_receipts, batch_size=BATCH), actor)
     entries = [pledge_entry(p) for p in new_pledges] + [receipt_entry(r) for r in new_receipts]
     LedgerTransaction.objects.post_many(entries, posted_by=actor, batch_size=BATCH)

@@ -153,8 +153,7 @@ class LedgerTransactionQuerySet(models.QuerySet):
             for line in entry["lines"]
         ]
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), batch_size):
-                cursor.executemany(sql, rows[start : start + batch_size])
+            cursor.executemany(sql, rows)  # one statement, sent for every row at once (a pipeline on PostgreSQL)
         return txns
 
     def reverse(self, original: LedgerTransaction, *, occurred_on: date, memo: str = "", posted_by=None):
