@@ -88,6 +88,7 @@ class FunderScopeForm(forms.Form):
     q = forms.CharField(required=False, max_length=80, label="Reference contains")
 
     def __init__(self, *args, search_label: str = "", **kwargs):
+        kwargs.setdefault("auto_id", "scope_%s")  # the form it scopes has a `funder` field too
         super().__init__(*args, **kwargs)
         if search_label:
             self.fields["q"].label = search_label
