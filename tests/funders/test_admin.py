@@ -326,3 +326,10 @@ def test_the_add_pages_search_for_the_pledge_or_receipt_rather_than_list_every_o
     html = response.content.decode()
     assert "admin-autocomplete" in html and f'name="{field}"' in html
     assert listed not in html  # an option appears only once chosen
+    model = "receipt" if field == "pledge" else "conversion"
+    found = back_office.get(
+        "/admin/autocomplete/",
+        {"app_label": "funders", "model_name": model, "field_name": field, "term": listed[:4]},
+    ).json()
+    expected = world.receipt_a.pledge_id if field == "pledge" else world.receipt_a.pk
+    assert str(expected) in [result["id"] for result in found["results"]]
