@@ -104,7 +104,7 @@ def do_record_contributions(
     # A pledge of the batch has its id only now: bulk_create takes it from the pledge each receipt holds.
     record_created_in_bulk(Receipt, Receipt.objects.bulk_create(new_receipts, batch_size=BATCH), actor)
     entries = [pledge_entry(p) for p in new_pledges] + [receipt_entry(r) for r in new_receipts]
-    LedgerTransaction.objects.post_many(entries, posted_by=actor, batch_size=BATCH)
+    LedgerTransaction.objects.post_many(entries, posted_by=actor)
     refresh_summaries_on_commit()
 
 
