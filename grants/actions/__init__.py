@@ -13,6 +13,7 @@ from grants.actions.approval_kinds import do_award_or_request, do_pay_or_request
 from grants.actions.approvals import do_approve, do_reject, do_request_approval, needs_second_approver
 from grants.actions.awards import do_award_project, do_terminate_award
 from grants.actions.common import ActionError
+from grants.actions.contribution_batches import do_record_contributions
 from grants.actions.contributions import do_record_conversion, do_record_pledge, do_record_receipt
 from grants.actions.corrections import (
     do_reverse_conversion,
@@ -43,6 +44,7 @@ __all__ = [
     "do_pay_or_request",
     "do_propose_payment_run",
     "do_receive_milestone_report",
+    "do_record_contributions",
     "do_record_conversion",
     "do_record_disbursement",
     "do_record_pledge",

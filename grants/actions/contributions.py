@@ -23,7 +23,7 @@ Kind = LedgerTransaction.Kind
 DEALT_RATE_TOLERANCE = Decimal("0.20")
 
 
-def _money(amount, currency: str) -> Money:
+def booked_money(amount, currency: str) -> Money:
     if currency not in CURRENCIES:
         raise ActionError({"currency": f"{currency} is not a currency the fund accepts ({', '.join(CURRENCIES)})."})
     try:
@@ -55,17 +55,18 @@ def do_record_pledge(
     check_date(pledged_on, "pledged_on", "A pledge's date", currency=currency if currency in CURRENCIES else None)
     if Pledge.objects.filter(reference=reference).exists():
         raise ActionError({"reference": f"A pledge with reference {reference} is already recorded."})
-    pledge = Pledge(
-        reference=reference,
+    pledge = new_pledge(
+        actor,
         funder=funder,
-        amount=_money(amount, currency),
+        amount=amount,
+        currency=currency,
         pledged_on=pledged_on,
+        reference=reference,
         restricted_to_round=restricted_to_round,
         restricted_to_area=restricted_to_area,
         compute_only=compute_only,
         illustrative=illustrative,
         note=note,
-        recorded_by=actor,
     )
     full_clean(pledge)
     planned = check_instalments(pledge, instalments or [])
@@ -75,6 +76,11 @@ def do_record_pledge(
     post_pledge(pledge, actor)
     refresh_summaries_on_commit()
     return pledge
+
+
+def new_pledge(actor, *, amount, currency: str, **fields) -> Pledge:
+    """An unsaved pledge of `amount` in `currency` (refused unless a positive amount in a currency the fund accepts)."""
+    return Pledge(amount=booked_money(amount, currency), recorded_by=actor, **fields)
 
 
 def check_instalments(pledge: Pledge, instalments: list[tuple[date, object]]) -> list[tuple[date, Money]]:
@@ -126,38 +132,33 @@ def receivable_account(pledge: Pledge) -> str:
 
 
 def post_pledge(pledge: Pledge, actor=None) -> LedgerTransaction:
-    txn, _ = LedgerTransaction.objects.post(
-        key=f"pledge:{pledge.pk}",
-        kind=Kind.PLEDGE,
-        occurred_on=pledge.pledged_on,
-        posted_by=actor,
-        memo=f"Pledge {pledge.reference} from {pledge.funder}",
-        lines=[
+    txn, _ = LedgerTransaction.objects.post(**pledge_entry(pledge), posted_by=actor)
+    return txn
+
+
+def pledge_entry(pledge: Pledge) -> dict:
+    """The ledger transaction a recorded pledge posts."""
+    return {
+        "key": f"pledge:{pledge.pk}",
+        "kind": Kind.PLEDGE,
+        "occurred_on": pledge.pledged_on,
+        "memo": f"Pledge {pledge.reference} from {pledge.funder}",
+        "lines": [
             Line(receivable_account(pledge), pledge.amount, funder_id=pledge.funder_id),
             Line(Account.FUNDER_CAPITAL, -pledge.amount, funder_id=pledge.funder_id),
         ],
-    )
-    return txn
+    }
 
 
 @operation
 def do_record_receipt(actor, *, pledge: Pledge, amount, currency: str, received_on: date, bank_reference: str):
-    money = _money(amount, currency)
+    money = booked_money(amount, currency)
     check_date(received_on, "received_on", "The date money arrived", currency=money.currency.code)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-    if money.currency.code != pledge.amount_currency:
-        raise ActionError(
-            {"currency": f"This pledge is in {pledge.amount_currency}: record the receipt in that currency."}
-        )
-    if received_on < pledge.pledged_on:
-        raise ActionError({"received_on": "Money cannot arrive before the pledge it pays was made."})
+    check_receipt_fits(pledge, money, received_on)
     if Receipt.objects.filter(bank_reference=bank_reference).exists():
         raise ActionError({"bank_reference": f"A receipt with bank reference {bank_reference} is already recorded."})
-    outstanding = outstanding_on_pledge(pledge)
-    if money.amount > outstanding:
-        raise ActionError(
-            {"amount": f"Only {format_money(outstanding, pledge.amount_currency)} of this pledge is still to arrive."}
-        )
+    check_within_outstanding(pledge, money, outstanding_on_pledge(pledge))
     receipt = Receipt(
         pledge=pledge, amount=money, received_on=received_on, bank_reference=bank_reference, recorded_by=actor
     )
@@ -168,21 +169,42 @@ def do_record_receipt(actor, *, pledge: Pledge, amount, currency: str, received_
     return receipt
 
 
+def check_receipt_fits(pledge: Pledge, money: Money, received_on: date) -> None:
+    """A receipt is in its pledge's currency and arrives on or after the pledge."""
+    if money.currency.code != pledge.amount_currency:
+        raise ActionError(
+            {"currency": f"This pledge is in {pledge.amount_currency}: record the receipt in that currency."}
+        )
+    if received_on < pledge.pledged_on:
+        raise ActionError({"received_on": "Money cannot arrive before the pledge it pays was made."})
+
+
+def check_within_outstanding(pledge: Pledge, money: Money, outstanding: Decimal) -> None:
+    if money.amount > outstanding:
+        raise ActionError(
+            {"amount": f"Only {format_money(outstanding, pledge.amount_currency)} of this pledge is still to arrive."}
+        )
+
+
 def post_receipt(receipt: Receipt, actor=None) -> LedgerTransaction:
+    txn, _ = LedgerTransaction.objects.post(**receipt_entry(receipt), posted_by=actor)
+    return txn
+
+
+def receipt_entry(receipt: Receipt) -> dict:
+    """The ledger transaction a recorded receipt posts."""
     funder_id = receipt.pledge.funder_id
     cash = Account.COMPUTE_CASH if receipt.pledge.compute_only else Account.CASH
-    txn, _ = LedgerTransaction.objects.post(
-        key=f"receipt:{receipt.pk}",
-        kind=Kind.RECEIPT,
-        occurred_on=receipt.received_on,
-        posted_by=actor,
-        memo=f"Receipt {receipt.bank_reference} against pledge {receipt.pledge.reference}",
-        lines=[
+    return {
+        "key": f"receipt:{receipt.pk}",
+        "kind": Kind.RECEIPT,
+        "occurred_on": receipt.received_on,
+        "memo": f"Receipt {receipt.bank_reference} against pledge {receipt.pledge.reference}",
+        "lines": [
             Line(cash, receipt.amount, funder_id=funder_id),
             Line(receivable_account(receipt.pledge), -receipt.amount, funder_id=funder_id),
         ],
-    )
-    return txn
+    }
 
 
 @operation
@@ -192,8 +214,8 @@ def do_record_conversion(
     receipt = Receipt.objects.select_for_update().select_related("pledge").get(pk=receipt.pk)
     if receipt.amount_currency == BASE_CURRENCY:
         raise ActionError({"receipt": "This receipt is already in pounds: there is nothing to convert."})
-    sold = _money(amount_sold, receipt.amount_currency)
-    credited = _money(gbp_credited, BASE_CURRENCY)
+    sold = booked_money(amount_sold, receipt.amount_currency)
+    credited = booked_money(gbp_credited, BASE_CURRENCY)
     if receipt.pledge.compute_only:
         raise ActionError({"receipt": "Cash given for compute only is not converted into the awards pool."})
     check_date(converted_on, "converted_on", "A conversion's date", currency=sold.currency.code)

@@ -198,6 +198,7 @@ class ReceiptConversionInline(ReadOnlyTabularInline):
 @admin.register(Receipt)
 class ReceiptAdmin(ActionAdminMixin, ReversibleAdminMixin, HistoryAdmin):
     add_form = ReceiptAddForm
+    autocomplete_fields = ["pledge"]  # searched by reference or funder, never a list of every pledge
     add_fields = ReceiptAddForm._meta.fields
     change_fields = (
         "pledge",
@@ -261,6 +262,7 @@ class ReceiptAdmin(ActionAdminMixin, ReversibleAdminMixin, HistoryAdmin):
 @admin.register(Conversion)
 class ConversionAdmin(ActionAdminMixin, PreparedPageMixin, ReversibleAdminMixin, HistoryAdmin):
     add_form = ConversionAddForm
+    autocomplete_fields = ["receipt"]  # searched by bank reference or funder, never a list of every receipt
     add_fields = ConversionAddForm._meta.fields
     change_fields = (
         "receipt",

@@ -19,6 +19,7 @@ from alignment_fund.templatetags.money import format_money
 from funders.models import Funder, Pledge, Receipt
 from grants.actions import ActionError
 from grants.models import Award
+from grants.reads.contributions import open_pledges, outstanding_on_pledge, unconverted_receipts
 from projects.models import ResearchArea, Round
 
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
@@ -72,20 +73,129 @@ def apply_action_error(form: forms.Form, error: ActionError, aliases: dict[str, 
         form.add_error(name if name in form.fields else None, messages)
 
 
-class PledgeChoiceField(forms.ModelChoiceField):
+# The receipt and conversion forms offer at most this many pledges or receipts: the funder's newest open ones, or
+# those whose reference matches a search. Never every record the fund holds.
+CHOICES_SHOWN = 100
+
+
+class FunderScopeForm(forms.Form):
+    """The first step of the receipt and conversion forms: whose money, and optionally a reference to look for. Sent
+    by GET, so it works without scripts (static/js/scope.js sends it as soon as a funder is chosen)."""
+
+    funder = forms.ModelChoiceField(
+        queryset=Funder.objects.order_by("name"), required=False, empty_label="Choose a funder"
+    )
+    q = forms.CharField(required=False, max_length=80, label="Reference contains")
+
+    def __init__(self, *args, search_label: str = "", **kwargs):
+        kwargs.setdefault("auto_id", "scope_%s")  # the form it scopes has a `funder` field too
+        super().__init__(*args, **kwargs)
+        if search_label:
+            self.fields["q"].label = search_label
+
+    def scope(self) -> tuple[int | None, str]:
+        """The chosen funder's id and the search, or (None, "") when nothing valid is chosen."""
+        if not self.is_bound or not self.is_valid():
+            return None, ""
+        funder = self.cleaned_data["funder"]
+        return (funder.pk if funder else None), self.cleaned_data["q"].strip()
+
+
+class ScopedChoiceField(forms.ModelChoiceField):
+    """A choice among a few records (`queryset`, what the page offers), while what is sent is looked up among all of
+    them (`lookup`, reversed ones included), so that the form can say why a record cannot be chosen rather than only
+    that it is not offered."""
+
+    def __init__(self, *, lookup, **kwargs):
+        super().__init__(queryset=lookup.none(), **kwargs)
+        self.lookup = lookup
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.lookup.get(pk=int(value))
+        except (TypeError, ValueError, self.lookup.model.DoesNotExist) as exc:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from exc
+
+
+class PledgeChoiceField(ScopedChoiceField):
     def label_from_instance(self, pledge: Pledge) -> str:
         return (
-            f"{pledge.reference} · {pledge.funder} · {format_money(pledge.amount.amount, pledge.amount_currency)} "
-            f"pledged {pledge.pledged_on:%-d %b %Y}"
+            f"{pledge.reference} · {format_money(pledge.amount.amount, pledge.amount_currency)} pledged "
+            f"{pledge.pledged_on:%-d %b %Y} · {format_money(pledge.outstanding, pledge.amount_currency)} to arrive"
         )
 
 
-class ReceiptChoiceField(forms.ModelChoiceField):
+class ReceiptChoiceField(ScopedChoiceField):
     def label_from_instance(self, receipt: Receipt) -> str:
         return (
-            f"{receipt.bank_reference} · {receipt.pledge.funder} · "
-            f"{format_money(receipt.amount.amount, receipt.amount_currency)} received {receipt.received_on:%-d %b %Y}"
+            f"{receipt.bank_reference} · {format_money(receipt.amount.amount, receipt.amount_currency)} received "
+            f"{receipt.received_on:%-d %b %Y} · {format_money(receipt.unconverted, receipt.amount_currency)} unconverted"
         )
+
+
+def _scoped_funder(form: forms.Form, funder_id: int | None) -> int | None:
+    """The funder whose records the form offers: the one sent with the form, else the one the page was opened for."""
+    if form.is_bound:
+        try:
+            return int(form.data.get("funder"))
+        except (TypeError, ValueError):
+            return None
+    return funder_id
+
+
+class ScopedToFunderForm(forms.Form):
+    """A form whose `choice` field offers one funder's records (`offered(funder_id)`), searched by reference."""
+
+    choice = ""
+    search_field = ""
+    empty_labels = ("Choose the funder first", "")
+
+    funder = forms.ModelChoiceField(
+        queryset=Funder.objects.all(),
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose the funder first.", "invalid_choice": "Choose the funder first."},
+    )
+
+    def __init__(self, *args, funder: int | None = None, search: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        funder_id = _scoped_funder(self, funder)
+        field = self.fields[self.choice]
+        if funder_id is None:
+            field.empty_label = self.empty_labels[0]
+        else:
+            self.initial.setdefault("funder", funder_id)
+            offered = self.offered(funder_id)
+            if search:
+                offered = offered.filter(**{f"{self.search_field}__icontains": search})
+            field.queryset = offered[:CHOICES_SHOWN]
+            field.empty_label = self.empty_labels[1]
+            field.help_text = (
+                f"The {CHOICES_SHOWN} newest at most{' matching the search' if search else ''}; search by reference "
+                "above to find another."
+            )
+
+    def offered(self, funder_id: int):
+        raise NotImplementedError
+
+    def check_choice(self, chosen, funder: Funder) -> str | None:
+        """Why `chosen` cannot be used with this form, or None."""
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen, funder = cleaned.get(self.choice), cleaned.get("funder")
+        if chosen is not None and funder is not None:
+            problem = self.check_choice(chosen, funder)
+            if problem:
+                self.add_error(self.choice, problem)
+        return cleaned
+
+    def action_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("funder")
+        return data
 
 
 class InstalmentForm(forms.Form):
@@ -136,43 +246,65 @@ class PledgeForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class ReceiptForm(forms.Form):
-    pledge = PledgeChoiceField(
-        queryset=Pledge.objects.select_related("funder").order_by("-pledged_on", "reference"),
-        empty_label="Choose the pledge this money pays",
-    )
+class ReceiptForm(ScopedToFunderForm):
+    choice, search_field = "pledge", "reference"
+    empty_labels = ("Choose the funder first", "Choose the pledge this money pays")
+
+    pledge = PledgeChoiceField(lookup=Pledge.all_objects.select_related("funder"))
     amount = AmountField(label="Amount received")
     currency = currency_field(help_text="The pledge's currency.")
     received_on = date_field("Received on")
     bank_reference = forms.CharField(max_length=80, help_text="The bank's reference for the payment.")
 
-    def action_kwargs(self) -> dict:
-        return dict(self.cleaned_data)
+    def offered(self, funder_id: int):
+        return open_pledges(funder_id)
+
+    def check_choice(self, pledge: Pledge, funder: Funder) -> str | None:
+        if pledge.funder_id != funder.pk:
+            return f"Pledge {pledge.reference} is {pledge.funder}'s, not {funder}'s: choose one of {funder}'s pledges."
+        if pledge.reversed_at is not None:
+            return f"Pledge {pledge.reference} was reversed on {pledge.reversed_at:%-d %b %Y}: it takes no receipts."
+        if outstanding_on_pledge(pledge) <= 0:
+            return f"Everything pledged under {pledge.reference} has arrived: there is nothing left to receive."
+        return None
 
 
-class ConversionForm(forms.Form):
-    receipt = ReceiptChoiceField(
-        queryset=Receipt.objects.exclude(amount_currency=BASE_CURRENCY)
-        .filter(pledge__compute_only=False)
-        .select_related("pledge__funder")
-        .order_by("-received_on", "bank_reference"),
-        empty_label="Choose the receipt whose cash was sold",
-    )
+class ConversionForm(ScopedToFunderForm):
+    choice, search_field = "receipt", "bank_reference"
+    empty_labels = ("Choose the funder first", "Choose the receipt whose cash was sold")
+
+    receipt = ReceiptChoiceField(lookup=Receipt.all_objects.select_related("pledge__funder"))
     amount_sold = AmountField(label="Amount sold")
     currency = currency_field(label="Currency sold", initial="USD", help_text="The receipt's currency.")
     gbp_credited = AmountField(label="Pounds credited (GBP)", help_text="What the bank credited, from its statement.")
     converted_on = date_field("Converted on")
     bank_reference = forms.CharField(max_length=80, help_text="The bank's reference for the deal.")
 
+    def offered(self, funder_id: int):
+        return unconverted_receipts(funder_id)
+
+    def check_choice(self, receipt: Receipt, funder: Funder) -> str | None:
+        # Pounds, compute-only cash and what is already converted are refused by the conversion operation itself.
+        if receipt.pledge.funder_id != funder.pk:
+            return (
+                f"Receipt {receipt.bank_reference} is {receipt.pledge.funder}'s, not {funder}'s: choose one of "
+                f"{funder}'s receipts."
+            )
+        if receipt.reversed_at is not None:
+            return (
+                f"Receipt {receipt.bank_reference} was reversed on {receipt.reversed_at:%-d %b %Y}: it cannot be sold."
+            )
+        return None
+
     def clean(self):
         cleaned = super().clean()
         receipt, currency = cleaned.get("receipt"), cleaned.get("currency")
-        if receipt and currency and currency != receipt.amount_currency:
+        if receipt and currency and currency != receipt.amount_currency and "receipt" not in self.errors:
             self.add_error("currency", f"This receipt is in {receipt.amount_currency}: sell that currency.")
         return cleaned
 
     def action_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = super().action_kwargs()
         data.pop("currency")
         return data
 

@@ -24,6 +24,7 @@ from grants.forms.pages import (
     AwardForm,
     ConversionForm,
     DisbursementForm,
+    FunderScopeForm,
     InstalmentFormSet,
     PledgeForm,
     ReceiptForm,
@@ -175,18 +176,38 @@ def record_pledge(request):
     return _form_page(request, "grants/pledge_form.html", form, instalments=instalments)
 
 
+def _scoped_form_page(request, template: str, form_class, linked, search_label: str, **initial):
+    """A receipt or conversion form opened by GET: scoped to the funder chosen in its first step (`?funder=&q=`), or
+    to the record a link names (`linked`, with what `initial` fills in)."""
+    if linked is not None:
+        scope = FunderScopeForm(initial={"funder": initial.pop("funder_id")}, search_label=search_label)
+        funder, search = scope.initial["funder"], initial.pop("search")
+        scope.initial["q"] = search
+    else:
+        scope = FunderScopeForm(request.GET or None, search_label=search_label)
+        funder, search = scope.scope()
+    form = form_class(initial=initial, funder=funder, search=search)
+    return _form_page(request, template, form, scope=scope)
+
+
+def _posted_scope(form, search_label: str) -> FunderScopeForm:  # the first step of a form sent back with errors
+    return FunderScopeForm(initial={"funder": form.data.get("funder")}, search_label=search_label)
+
+
 @administrator_required
 @require_http_methods(["GET", "POST"])
 def record_receipt(request):
+    label = "Pledge reference contains"
     if request.method != "POST":
         initial = {}
-        pledge = Pledge.objects.filter(pk=_int(request.GET.get("pledge"))).first()
+        pledge = _linked(Pledge.objects.all(), request.GET.get("pledge"))
         if pledge:
             initial = {"pledge": pledge.pk, "currency": pledge.amount_currency}
+            initial.update(funder_id=pledge.funder_id, search=pledge.reference)
             left = outstanding_on_pledge(pledge)
             if left > 0:
                 initial["amount"] = left
-        return _form_page(request, "grants/receipt_form.html", ReceiptForm(initial=initial))
+        return _scoped_form_page(request, "grants/receipt_form.html", ReceiptForm, pledge, label, **initial)
     form = ReceiptForm(request.POST)
     if form.is_valid():
         try:
@@ -200,21 +221,25 @@ def record_receipt(request):
                 f"{format_money(receipt.amount.amount, receipt.amount_currency)} from {receipt.pledge.funder}.",
             )
             return redirect("grants:portfolio")
-    return _form_page(request, "grants/receipt_form.html", form)
+    return _form_page(request, "grants/receipt_form.html", form, scope=_posted_scope(form, label))
 
 
 @administrator_required
 @require_http_methods(["GET", "POST"])
 def record_conversion(request):
+    label = "Bank reference contains"
     if request.method != "POST":
         initial = {}
-        receipt = Receipt.objects.exclude(amount_currency="GBP").filter(pk=_int(request.GET.get("receipt"))).first()
+        receipt = _linked(
+            Receipt.objects.exclude(amount_currency="GBP").select_related("pledge"), request.GET.get("receipt")
+        )
         if receipt:
             initial = {"receipt": receipt.pk, "currency": receipt.amount_currency}
+            initial.update(funder_id=receipt.pledge.funder_id, search=receipt.bank_reference)
             left = unconverted_on_receipt(receipt)
             if left > 0:
                 initial["amount_sold"] = left
-        return _form_page(request, "grants/conversion_form.html", ConversionForm(initial=initial))
+        return _scoped_form_page(request, "grants/conversion_form.html", ConversionForm, receipt, label, **initial)
     form = ConversionForm(request.POST)
     if form.is_valid():
         try:
@@ -229,12 +254,13 @@ def record_conversion(request):
                 f"{format_money(conversion.gbp_credited.amount, 'GBP')}.",
             )
             return redirect("grants:portfolio")
-    return _form_page(request, "grants/conversion_form.html", form)
+    return _form_page(request, "grants/conversion_form.html", form, scope=_posted_scope(form, label))
 
 
-def _int(value) -> int | None:
+def _linked(queryset, value):
+    """The record a link names (`?pledge=`, `?receipt=`), or None: no query for a link that names none."""
     try:
-        return int(value)
+        return queryset.filter(pk=int(value)).first()
     except (TypeError, ValueError):
         return None
 

@@ -313,3 +313,23 @@ def test_the_conversion_list_shows_the_dealt_and_the_reference_rate(back_office,
     assert "1 USD = £0.7400" in response.text
     quote = RateBook.load().quote("USD", "GBP", date(2025, 8, 15))
     assert rate(quote) in response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "listed"), [(RECEIPT_ADD, "pledge", "PA-1"), (CONVERSION_ADD, "receipt", "BANK-A-1")]
+)
+def test_the_add_pages_search_for_the_pledge_or_receipt_rather_than_list_every_one(
+    back_office, world, url, field, listed
+):
+    response = back_office.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "admin-autocomplete" in html and f'name="{field}"' in html
+    assert listed not in html  # an option appears only once chosen
+    model = "receipt" if field == "pledge" else "conversion"
+    found = back_office.get(
+        "/admin/autocomplete/",
+        {"app_label": "funders", "model_name": model, "field_name": field, "term": listed[:4]},
+    ).json()
+    expected = world.receipt_a.pledge_id if field == "pledge" else world.receipt_a.pk
+    assert str(expected) in [result["id"] for result in found["results"]]

@@ -27,7 +27,7 @@ from django.urls import reverse
 from alignment_fund.clock import fund_today
 from alignment_fund.models import User
 from alignment_fund.spreadsheets.reading import Row, Table
-from funders.models import Funder
+from funders.models import Funder, Pledge, Receipt
 from grants.imports.pledges import import_pledges
 from grants.models import Award
 from grants.reads.snapshots import build_summary
@@ -41,6 +41,13 @@ def pages() -> list[tuple[str, str, str]]:
     """(label, who, url) of every page measured; the first is the trivial page the others are compared with."""
     round_ = Round.objects.order_by("number").first()
     award = Award.objects.order_by("pk").first()
+    pledge_funder = Pledge.objects.order_by("-pk").values_list("funder_id", flat=True).first()
+    receipt_funder = (
+        Receipt.objects.exclude(amount_currency="GBP")
+        .order_by("-pk")
+        .values_list("pledge__funder_id", flat=True)
+        .first()
+    )
     return [
         ("password change (trivial)", "admin", reverse("password_change")),
         ("/portfolio/", "admin", reverse("grants:portfolio")),
@@ -57,6 +64,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("admin ledger changelist", "admin", reverse("admin:grants_ledgertransaction_changelist")),
         ("receipt form", "admin", reverse("grants:record_receipt")),
         ("conversion form", "admin", reverse("grants:record_conversion")),
+        # Scoped to a funder: the newest pledge's, and the newest receipt of foreign cash's.
+        ("receipt form for a funder", "admin", reverse("grants:record_receipt") + f"?funder={pledge_funder}"),
+        ("conversion form for a funder", "admin", reverse("grants:record_conversion") + f"?funder={receipt_funder}"),
+        ("admin receipt add", "admin", reverse("admin:funders_receipt_add")),
+        ("admin conversion add", "admin", reverse("admin:funders_conversion_add")),
     ]
 
 
@@ -85,6 +97,9 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=7)
         parser.add_argument("--import-rows", type=int, default=1000, help="Pledge rows imported (0: skip).")
         parser.add_argument("--skip-exports", action="store_true", help="Do not time the exports.")
+        parser.add_argument(
+            "--only", default="", help="Comma-separated parts of page names to measure (the trivial page always is)."
+        )
         parser.add_argument("--table", action="store_true", help="Print every label's saved figures side by side.")
 
     def handle(self, *args, label="", repeat=7, table=False, **options):
@@ -97,6 +112,9 @@ class Command(BaseCommand):
             clients[username] = Client()
             clients[username].force_login(User.objects.get(username=username))
         measured = pages()
+        if options.get("only"):
+            wanted = [part.strip() for part in options["only"].split(",") if part.strip()]
+            measured = measured[:1] + [page for page in measured[1:] if any(part in page[0] for part in wanted)]
         times: dict[str, list[float]] = {name: [] for name, _, _ in measured}
         counts: dict[str, int] = {}
         for name, who, url in measured:  # warm up, and find the slow ones

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from funders.models import Conversion
 from grants.models import LedgerTransaction
@@ -14,6 +15,7 @@ URL = reverse("grants:record_conversion")
 
 def form_data(world, **changes):
     data = {
+        "funder": world.funder_a.pk,
         "receipt": world.receipt_a.pk,  # $2,000,000.00 received, $1,000,000.00 of it still in dollars
         "amount_sold": "400,000.00",
         "currency": "USD",
@@ -72,7 +74,46 @@ def test_bad_input_answers_with_a_field_error_and_writes_nothing(client, world, 
 def test_a_receipt_in_pounds_cannot_be_chosen(client, world):
     client.force_login(world.admin)
     before = counts()
-    response = client.post(URL, form_data(world, receipt=world.receipt_b.pk, currency="GBP"))
+    response = client.post(URL, form_data(world, receipt=world.receipt_b.pk, funder=world.funder_b.pk, currency="GBP"))
     assert response.status_code == 200
     assert "receipt" in field_errors(response)
+    assert counts() == before
+
+
+def offered(response) -> list[str]:
+    return [label for value, label in response.context["form"].fields["receipt"].choices if value]
+
+
+def test_choosing_a_funder_offers_only_its_receipts_with_foreign_cash_unconverted(client, world):
+    client.force_login(world.admin)
+    labels = offered(client.get(URL, {"funder": world.funder_a.pk}))
+    assert len(labels) == 1 and labels[0].startswith("BANK-A-1") and "$1,000,000.00 unconverted" in labels[0]
+    assert offered(client.get(URL, {"funder": world.funder_b.pk})) == []  # B's receipt is in pounds
+    assert offered(client.get(URL)) == []
+
+
+def test_a_receipt_of_another_funder_is_refused(client, world):
+    client.force_login(world.admin)
+    before = counts()
+    response = client.post(URL, form_data(world, funder=world.funder_b.pk))
+    (message,) = field_errors(response)["receipt"]
+    assert "not" in message and world.funder_b.name in message
+    assert counts() == before
+
+
+def test_a_reversed_receipt_is_refused(client, world):
+    from funders.models import Receipt
+
+    receipt = Receipt.objects.create(
+        pledge=world.receipt_a.pledge,
+        amount=world.receipt_a.amount,
+        received_on=world.receipt_a.received_on,
+        bank_reference="BANK-A-REVERSED",
+    )
+    Receipt.objects.filter(pk=receipt.pk).update(reversed_at=timezone.now(), reversal_reason="keyed twice")
+    client.force_login(world.admin)
+    before = counts()
+    response = client.post(URL, form_data(world, receipt=receipt.pk))
+    (message,) = field_errors(response)["receipt"]
+    assert "reversed" in message
     assert counts() == before
