@@ -11,13 +11,15 @@ docs/mutants.md lists as equivalent (no test can tell them apart from the real c
 
 It exits non-zero when a survivor is not listed as equivalent, or a listed one no longer exists.
 
-Three things are adjusted for this project; none changes what a test asserts:
+What is adjusted for this project (none of it changes what a test asserts):
 - mutmut leaves decorated functions alone. Our `@operation`s (the award and termination themselves) and the
   `@property` figures of the position are the code that matters most, and both decorators are safe to keep on the
   trampoline while the copies mutmut makes go undecorated, so those are mutated too.
 - Every mutant runs in a new process. Migrating a test database there costs more than most tests, so the first
   process migrates one into mutants/var/ and every later one starts from a copy.
 - A test's time, by which mutmut runs the quickest first and bounds a mutant's run, includes its setup.
+- The small world most tests start from is built by each test itself, not once per module: mutmut picks a mutant's
+  tests by the functions each test calls, and a world built before the module's first test would hide them.
 - Hypothesis does not shrink a failing example (a mutant only needs to fail) and has no deadline (workers share the
   machine, and a slow mutant must not count as killed for being slow).
 """
@@ -258,6 +260,8 @@ def main(argv: list[str]) -> int:
     if not argv:
         shutil.rmtree("mutants", ignore_errors=True)
     _load_plugin()
+    # Each test builds its own world (tests/conftest.py), so that the operations building it count as called by it.
+    os.environ["WORLD_PER_TEST"] = "1"
     workers = os.environ.get("MUTANTS_WORKERS", "2")
     try:
         cli.main(["run", "--max-children", workers, *names], prog_name="mutmut", standalone_mode=False)

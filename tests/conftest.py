@@ -156,6 +156,11 @@ def world_module(django_db_setup, django_db_blocker):
 
     from tests.factories import build_world
 
+    if os.environ.get("WORLD_PER_TEST"):
+        # Mutation testing (.ci/mutants.py) runs, for each changed function, the tests that call it: a world built
+        # before the test starts would hide its operations from every test but the module's first.
+        yield None
+        return
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
@@ -174,6 +179,11 @@ def world(request, world_module, db):
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         raise pytest.UsageError("a transactional test cannot share the module's world: ask for `fresh_world`")
+    if world_module is None:
+        from tests.factories import build_world
+
+        store_shipped_rates()
+        return build_world(get_admin_user())
     return world_module.reloaded()
 
 

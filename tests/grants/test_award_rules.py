@@ -21,22 +21,35 @@ def today(settings):
 
 def test_an_award_dated_before_its_project_was_vetted_is_refused(world):
     # The waiting project was vetted on 1 Nov 2025.
-    with pytest.raises(ActionError, match="R1-0003 was vetted on 1 Nov 2025: it cannot be awarded before that"):
+    with pytest.raises(ActionError) as refused:
         actions.do_award_project(world.admin, project=world.waiting, amount="100000.00", awarded_on=date(2025, 10, 31))
+    assert refused.value.message_dict == {
+        "awarded_on": ["R1-0003 was vetted on 1 Nov 2025: it cannot be awarded before that."]
+    }
     assert not Award.objects.filter(project=world.waiting).exists()
 
 
 def test_an_award_dated_before_its_round_opened_is_refused(world):
     world.waiting.vetted_on = date(2025, 7, 1)
     world.waiting.save(update_fields=["vetted_on"])
-    with pytest.raises(ActionError, match="Round 1 opened on 30 Jul 2025"):
+    with pytest.raises(ActionError) as refused:
         actions.do_award_project(world.admin, project=world.waiting, amount="100000.00", awarded_on=date(2025, 7, 29))
+    assert refused.value.message_dict == {
+        "awarded_on": ["Round 1 opened on 30 Jul 2025: its awards are dated on or after that."]
+    }
+    # On the day it opened the date is allowed: what is missing then is money (the first arrived on 1 Aug).
+    with pytest.raises(ActionError) as refused:
+        actions.do_award_project(world.admin, project=world.waiting, amount="100000.00", awarded_on=date(2025, 7, 30))
+    assert list(refused.value.message_dict) == ["amount"]
 
 
 def test_more_than_was_requested_needs_a_reason(world):
     # The waiting project asked for £200,000.
-    with pytest.raises(ActionError, match="asked for £200,000.00: say why"):
+    with pytest.raises(ActionError) as refused:
         actions.do_award_project(world.admin, project=world.waiting, amount="250000.00", awarded_on=ON)
+    assert refused.value.message_dict == {
+        "above_request_reason": ["R1-0003 asked for £200,000.00: say why the award is more than that."]
+    }
     award = actions.do_award_project(
         world.admin,
         project=world.waiting,

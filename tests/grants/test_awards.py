@@ -7,11 +7,11 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.actions import ActionError
-from grants.models import Account, Award, AwardAttribution, LedgerLine, LedgerTransaction
+from grants.models import Account, Award, AwardAttribution, LedgerLine, LedgerTransaction, Milestone
 from grants.reads.attribution import split_among_funders, split_award
 from grants.reads.position import pool_position
 from projects.models import Project
-from tests.factories import ProjectFactory
+from tests.factories import FunderFactory, FundFactory, ProjectFactory, ResearchAreaFactory, RoundFactory
 
 
 def test_the_world_awards_post_to_the_ledger(world):
@@ -336,8 +336,6 @@ def test_an_awards_shares_are_split_with_its_disclosed_funders_first(db, rates, 
     # cannot be exact: the disclosed funder's is its part of the whole, rounded as if the private funders were one (so
     # it never depends on how they divide theirs), and the private pair splits the rest, largest remainder first.
     # Rounding all three together would give the disclosed funder 0.196079 and the first private one 0.333333.
-    from tests.factories import FundFactory, FunderFactory, ResearchAreaFactory, RoundFactory
-
     round_ = RoundFactory(fund=FundFactory(), number=1, name="Round 1", budget=Money("1000000.00", "GBP"))
     area = ResearchAreaFactory(name="Interpretability", slug="interpretability")
     funders = [
@@ -370,3 +368,19 @@ def test_an_awards_shares_are_split_with_its_disclosed_funders_first(db, rates, 
         ("Quiet D", Decimal("17000.00"), Decimal("0.333334")),
         ("Quiet E", Decimal("24000.00"), Decimal("0.470588")),
     ]
+
+
+def test_an_award_is_booked_in_the_name_of_who_made_it(world):
+    award = actions.do_award_project(
+        world.admin, project=world.waiting, amount="200000.00", awarded_on=date(2025, 11, 20), plan_milestones=True
+    )
+    assert (award.compute_provider, award.compute_quantity, award.compute_value, award.mentor) == ("", "", None, "")
+    assert award.above_request_reason == ""
+    posted = LedgerTransaction.objects.get(key=f"award:{award.pk}")
+    assert (posted.posted_by, posted.memo) == (world.admin, "Award AP-R1-0003 to R1-0003")
+    assert set(posted.lines.values_list("round", "award")) == {(world.round.pk, award.pk)}
+    # The attributions and milestones, written in bulk, have history rows naming the administrator.
+    for model in (AwardAttribution, Milestone):
+        history = model.history.filter(award=award)
+        assert history.exists()
+        assert set(history.values_list("history_user", flat=True)) == {world.admin.pk}
