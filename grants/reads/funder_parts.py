@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Cast, Concat
 
@@ -94,7 +94,7 @@ def award_parts_sql(funder: Funder, on: date, prefix: str = "") -> tuple[list[tu
     params: list = []
     ctes = []
     for name, queryset in (("mine", mine), ("paid_q", paid), ("weights_q", weights), ("standing_q", standing)):
-        sql, query_params = queryset.order_by().query.sql_with_params()
+        sql, query_params = queryset.order_by().query.get_compiler(using=database()).as_sql()
         ctes.append((f"{prefix}{name}", sql))
         params.extend(query_params)
     p = prefix
@@ -186,8 +186,13 @@ def with_clause(*pieces: tuple[list[tuple[str, str]], list]) -> tuple[str, list]
     return "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql in ctes), params
 
 
+def database() -> str:
+    """Where these reads go: the read replica for a page or download when there is one (alignment_fund.db_router)."""
+    return router.db_for_read(AwardAttribution)
+
+
 def fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with connections[database()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

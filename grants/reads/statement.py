@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Min, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
 from grants.models import Account, LedgerLine
-from grants.reads.funder_parts import award_parts_sql, fetch, pounds, with_clause
+from grants.reads.funder_parts import award_parts_sql, database, fetch, pounds, with_clause
 from grants.reads.periods import Period
 from grants.reads.pool_overview import ZERO, load_rate_book
 from grants.reads.position import Valued, value
@@ -208,7 +208,7 @@ class AwardMovements:
             f" SELECT c.reference, c.title, c.awarded_on, c.amount, c.paid, c.standing < c.whole, {opening} "
             f"FROM c_awards c {join} ORDER BY c.awarded_on, c.reference"
         )
-        with connection.chunked_cursor() as cursor:
+        with connections[database()].chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(CHUNK):
                 for reference, title, awarded_on, amount, paid, ended, earlier, *before in rows:
