@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 
 from alignment_fund.dates import first_of_month
 from alignment_fund.models import User
@@ -163,6 +163,9 @@ class DemoBuilder:
                 self._award(payload, day)
         self._milestone_progress()
         self._four_eyes(r2_projects)
+        if connection.vendor == "postgresql":  # planner statistics, as after the stress copy (grants/demo/stress.py)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         return fund
 
     def _slip_corrected(self, pledge, amount: Decimal, day: date, bank_reference: str) -> None:

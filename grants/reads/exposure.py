@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from alignment_fund.money import BASE_CURRENCY, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
-from grants.reads.outstanding import OutstandingPledge, UnconvertedReceipt
+from grants.reads.outstanding import Left
 from grants.reads.position import ZERO, PoolPosition
 
 # The GBP moves the FX exposure table tries: +0.05 means the pound buys 5% more of the other currency.
@@ -104,27 +104,25 @@ def value_after_gbp_move(amount: Decimal, rate_to_gbp: Decimal, gbp_move: Decima
     return round_money(amount * rate_to_gbp / (1 + gbp_move))
 
 
-def fx_exposure(
-    pool: PoolPosition, book: RateBook, pledges: list[OutstandingPledge], receipts: list[UnconvertedReceipt]
-) -> FxExposure:
+def fx_exposure(pool: PoolPosition, book: RateBook, pledges: list[Left], receipts: list[Left]) -> FxExposure:
     """Per non-GBP currency: cash held and pledges still to arrive, in GBP at the rate of the day each was received
     or pledged and at today's rate, and what 5% and 10% moves of the pound would do. Headroom counts foreign cash at
     today's rate, so cash moves headroom; pledges not yet received sit beside headroom and move only the pool."""
     on = pool.on
     then_held = defaultdict(lambda: ZERO)
     for row in receipts:
-        quote = book.quote(row.currency, BASE_CURRENCY, row.receipt.received_on)
-        then_held[row.currency] += quote.convert(row.unconverted)
+        quote = book.quote(row.currency, BASE_CURRENCY, row.on)
+        then_held[row.currency] += quote.convert(row.left)
     then_pledged = defaultdict(lambda: ZERO)
     for row in pledges:
         if row.currency != BASE_CURRENCY:
-            quote = book.quote(row.currency, BASE_CURRENCY, row.pledge.pledged_on)
-            then_pledged[row.currency] += quote.convert(row.outstanding)
+            quote = book.quote(row.currency, BASE_CURRENCY, row.on)
+            then_pledged[row.currency] += quote.convert(row.left)
     held = {currency: amount for currency, amount in pool.cash.items() if currency != BASE_CURRENCY and amount > 0}
     to_arrive = defaultdict(lambda: ZERO)
     for row in pledges:
         if row.currency != BASE_CURRENCY:
-            to_arrive[row.currency] += row.outstanding
+            to_arrive[row.currency] += row.left
     rows = []
     for currency in sorted(set(held) | set(to_arrive)):
         rate = book.quote(currency, BASE_CURRENCY, on)

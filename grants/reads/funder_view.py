@@ -19,14 +19,12 @@ from django.db.models import Prefetch
 from alignment_fund.money import BASE_CURRENCY, share, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import AwardAttribution
-from grants.reads.attribution import payment_parts
 from grants.reads.funder_charts import ContributionEvent, RatePoint, contributions, gbp_usd_history
+from grants.reads.funder_parts import pounds, support_by_group
 from grants.reads.pool_overview import (
     ZERO,
     PoolFigure,
     PoolOverview,
-    disbursed_by_award,
     load_rate_book,
     pool_overview,
     quote_or_none,
@@ -118,38 +116,6 @@ class CurrencyTotals:
 
 
 @dataclass(frozen=True)
-class AttributedAward:
-    """An award the funder's money supports: its fixed part, and that part's share of the payments made.
-
-    Neither the award's whole amount nor the funder's fraction of it is here. The amount is published as open data,
-    though, so beside it the funder's part still tells what the award's other funders paid for together: the
-    dashboard says so rather than pretend otherwise."""
-
-    award_id: int
-    reference: str
-    project_title: str
-    round_name: str
-    research_area: str
-    awarded_on: date
-    status: str
-    status_label: str
-    live: bool
-    amount: Decimal
-    disbursed: Decimal
-    basis: str
-
-    @property
-    def committed(self) -> Decimal:
-        """Attributed and not yet paid; nothing more is owed on an award that ended early."""
-        return self.amount - self.disbursed if self.live else ZERO
-
-    @property
-    def supported(self) -> Decimal:
-        """What the funder's money pays for: its part, or only what was paid if the award ended early."""
-        return self.amount if self.live else self.disbursed
-
-
-@dataclass(frozen=True)
 class AllocationGroup:
     label: str
     award_count: int
@@ -162,21 +128,15 @@ class AllocationGroup:
         return share(self.disbursed, self.amount)
 
 
-def _group(label: str, awards: list[AttributedAward]) -> AllocationGroup:
+def _group(label: str, rows: list[tuple]) -> AllocationGroup:
+    """Rows of `support_by_group` (awards, supported, paid and committed pennies from the fifth column) as one group."""
     return AllocationGroup(
         label=label,
-        award_count=len(awards),
-        amount=total(award.supported for award in awards),
-        disbursed=total(award.disbursed for award in awards),
-        committed=total(award.committed for award in awards),
+        award_count=sum(row[4] for row in rows),
+        amount=pounds(sum(row[5] for row in rows)),
+        disbursed=pounds(sum(row[6] for row in rows)),
+        committed=pounds(sum(row[7] for row in rows)),
     )
-
-
-def _grouped(awards: list[AttributedAward], key) -> tuple[AllocationGroup, ...]:
-    buckets: dict[str, list[AttributedAward]] = {}
-    for award in awards:
-        buckets.setdefault(key(award), []).append(award)
-    return tuple(_group(label, items) for label, items in buckets.items())
 
 
 @dataclass(frozen=True)
@@ -192,7 +152,6 @@ class FunderDashboard:
     received_today: Both | None
     outstanding_today: Both | None
     converted_gbp: Decimal
-    awards: tuple[AttributedAward, ...]
     by_round: tuple[AllocationGroup, ...]
     by_area: tuple[AllocationGroup, ...]
     attributed: AllocationGroup
@@ -307,7 +266,7 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         for currency, sums in sorted(by_currency.items())
     )
 
-    awards = _attributed_awards(funder, on)
+    attributed, by_round, by_area = _support(funder, on)
     pool = pool_overview(on, funder, book)
     own_pledged = _sum_valued(totals.pledged_today for totals in currency_totals)
     own_received = _sum_valued(totals.received_today for totals in currency_totals)
@@ -339,12 +298,9 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
             _valued(totals.outstanding, totals.currency, on, book) for totals in currency_totals if totals.outstanding
         ),
         converted_gbp=converted_gbp,
-        awards=tuple(awards),
-        by_round=_grouped(awards, lambda award: award.round_name),
-        by_area=tuple(
-            sorted(_grouped(awards, lambda award: award.research_area), key=lambda group: (-group.amount, group.label))
-        ),
-        attributed=_group("All awards", awards),
+        by_round=by_round,
+        by_area=by_area,
+        attributed=attributed,
         share_of_pledged=_share(own_pledged, pool.pledged, pool),
         share_of_received=_share(own_received, pool.received, pool),
         pool=pool,
@@ -364,32 +320,16 @@ def _share(own: Both | None, counted: PoolFigure, pool: PoolOverview) -> Decimal
     return share(own.gbp, counted.gbp)
 
 
-def _attributed_awards(funder: Funder, on: date) -> list[AttributedAward]:
-    rows = list(
-        AwardAttribution.objects.filter(funder=funder, award__awarded_on__lte=on)
-        .select_related("award__round", "award__project__research_area")
-        .order_by("award__awarded_on", "award__reference")
-    )
-    paid = disbursed_by_award(on, award_ids=[row.award_id for row in rows])
-    parts = payment_parts(paid, award_ids=[row.award_id for row in rows])
-    awards = []
+def _support(funder: Funder, on: date) -> tuple[AllocationGroup, tuple, tuple]:
+    """The awards the funder's money supports, added up in SQL (grants.reads.funder_parts): all of them, by round (in
+    the order of their first award) and by research area (largest first)."""
+    rows = support_by_group(funder, on)
+    everything = _group("All awards", rows)
+    rounds: dict[str, list[tuple]] = {}
+    for row in sorted(rows, key=lambda row: (row[2], row[3])):
+        rounds.setdefault(row[0], []).append(row)
+    areas: dict[str, list[tuple]] = {}
     for row in rows:
-        award = row.award
-        amount = row.amount.amount
-        awards.append(
-            AttributedAward(
-                award_id=award.pk,
-                reference=award.reference,
-                project_title=award.project.title,
-                round_name=str(award.round),
-                research_area=str(award.project.research_area),
-                awarded_on=award.awarded_on,
-                status=award.status,
-                status_label=award.get_status_display(),
-                live=not award.ended_by(on),
-                amount=amount,
-                disbursed=parts.get((award.pk, funder.pk), ZERO),
-                basis=row.basis,
-            )
-        )
-    return awards
+        areas.setdefault(row[1], []).append(row)
+    by_area = sorted((_group(label, items) for label, items in areas.items()), key=lambda g: (-g.amount, g.label))
+    return everything, tuple(_group(label, items) for label, items in rounds.items()), tuple(by_area)

@@ -15,6 +15,22 @@ from grants.reads.position import money_sum
 
 
 @dataclass(frozen=True)
+class Left:
+    """What is left of one pledge (to arrive) or one receipt (to convert): read as plain values, not as a model
+    instance, so that adding them up costs little however many there are."""
+
+    pk: int
+    on: date  # the day it was pledged or received
+    currency: str
+    amount: Decimal
+    done: Decimal  # received, or sold for pounds
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount - self.done
+
+
+@dataclass(frozen=True)
 class OutstandingPledge:
     """A pledge with money still to arrive."""
 
@@ -40,11 +56,9 @@ class UnconvertedReceipt:
         return self.receipt.amount_currency
 
 
-def outstanding_pledges(on: date) -> list[OutstandingPledge]:
-    """Every pledge made by `on` with money still to arrive, oldest first (one query)."""
-    pledges = (
+def _pledges(on: date):
+    return (
         Pledge.objects.filter(pledged_on__lte=on)
-        .select_related("funder")
         .annotate(
             received_total=Sum(
                 "receipts__amount",
@@ -58,24 +72,13 @@ def outstanding_pledges(on: date) -> list[OutstandingPledge]:
         )
         .order_by("pledged_on", "pk")
     )
-    rows = []
-    for pledge in pledges:
-        received = money_sum(pledge.received_total)
-        left = pledge.amount.amount - received
-        if left > 0:
-            rows.append(OutstandingPledge(pledge, received, left))
-    return rows
 
 
-def unconverted_receipts(on: date) -> list[UnconvertedReceipt]:
-    """Every non-GBP receipt for the awards pool with cash not yet converted on `on` (one query).
-
-    Cash given for compute only stays out: it never enters the awards pool, so it is neither converted nor exposed.
-    """
-    receipts = (
+def _receipts(on: date):
+    # Cash given for compute only stays out: it never enters the awards pool, so it is neither converted nor exposed.
+    return (
         Receipt.objects.filter(received_on__lte=on, pledge__compute_only=False)
         .exclude(amount_currency=BASE_CURRENCY)
-        .select_related("pledge__funder")
         .annotate(
             sold_total=Sum(
                 "conversions__amount_sold",
@@ -88,10 +91,30 @@ def unconverted_receipts(on: date) -> list[UnconvertedReceipt]:
         )
         .order_by("received_on", "pk")
     )
-    rows = []
-    for receipt in receipts:
-        sold = money_sum(receipt.sold_total)
-        left = receipt.amount.amount - sold
-        if left > 0:
-            rows.append(UnconvertedReceipt(receipt, sold, left))
-    return rows
+
+
+def _left(rows) -> list[Left]:
+    lines = (Left(pk, on, currency, amount, money_sum(done)) for pk, on, currency, amount, done in rows)
+    return [line for line in lines if line.left > 0]
+
+
+def pledges_left(on: date) -> list[Left]:
+    """Every pledge made by `on` with money still to arrive, oldest first (one query)."""
+    return _left(_pledges(on).values_list("pk", "pledged_on", "amount_currency", "amount", "received_total"))
+
+
+def receipts_left(on: date) -> list[Left]:
+    """Every non-GBP receipt for the awards pool with cash not yet converted on `on`, oldest first (one query)."""
+    return _left(_receipts(on).values_list("pk", "received_on", "amount_currency", "amount", "sold_total"))
+
+
+def outstanding_pledges(lines: list[Left]) -> list[OutstandingPledge]:
+    """The pledges of `lines` (a page of `pledges_left`) to list, with their funders (one query)."""
+    pledges = Pledge.objects.select_related("funder").in_bulk([line.pk for line in lines])
+    return [OutstandingPledge(pledges[line.pk], line.done, line.left) for line in lines]
+
+
+def unconverted_receipts(lines: list[Left]) -> list[UnconvertedReceipt]:
+    """The receipts of `lines` (a page of `receipts_left`) to list, with their pledges' funders (one query)."""
+    receipts = Receipt.objects.select_related("pledge__funder").in_bulk([line.pk for line in lines])
+    return [UnconvertedReceipt(receipts[line.pk], line.done, line.left) for line in lines]

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Funder, Pledge, Receipt
 from grants.models import Award, Disbursement
+from grants.models.awards import terminated_by
 from grants.reads.position import pool_position
 
 ZERO = Decimal("0.00")
@@ -196,36 +197,50 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
         return PoolFigure(label, amount_gbp, gbp_usd.convert(amount_gbp) if gbp_usd else None)
 
     # Awards are public facts (the 360Giving export publishes each one and its payments), whoever paid for them.
-    awards = list(
-        Award.objects.filter(awarded_on__lte=on)
-        .values_list("pk", "round__name", "project__research_area__name", "amount", "status", "terminated_on")
-        .order_by("round__number", "project__research_area__name", "pk")
-    )
-    paid = disbursed_by_award(on)
-    # An award that ended early counts for what was paid on it, as in the ledger; nothing of it stays committed.
-    awarded_gbp = {
-        pk: paid.get(pk, ZERO) if status == Award.Status.TERMINATED and ended <= on else round_money(amount)
-        for pk, *_rest, amount, status, ended in awards
+    # Added up in SQL by round and research area; an award that ended early counts for what was paid on it, as in
+    # the ledger, and nothing of it stays committed.
+    keys = ("round__number", "round__name", "project__research_area__name")
+    counted_awards = {
+        tuple(row[key] for key in keys): row
+        for row in Award.objects.filter(awarded_on__lte=on)
+        .values(*keys)
+        .annotate(award_count=Count("pk"), live=Sum("amount", filter=~terminated_by(on)))
+        .order_by()
     }
+    payments = {
+        tuple(row[f"award__{key}"] for key in keys): row
+        for row in Disbursement.objects.filter(
+            paid_on__lte=on, amount_currency=BASE_CURRENCY, award__awarded_on__lte=on
+        )
+        .values(*(f"award__{key}" for key in keys))
+        .annotate(paid=Sum("amount"), ended=Sum("amount", filter=terminated_by(on, "award__")))
+        .order_by()
+    }
+    rows = []
+    for key, row in sorted(counted_awards.items(), key=lambda item: (item[0][0], item[0][2])):
+        paid_row = payments.get(key, {})
+        paid = round_money(paid_row.get("paid") or 0)
+        awarded = round_money(row["live"] or 0) + round_money(paid_row.get("ended") or 0)
+        rows.append((key[1], key[2], row["award_count"], awarded, paid))
 
-    def group(label: str, ids: list[int]) -> PoolGroup:
-        amount = total(awarded_gbp[pk] for pk in ids)
-        disbursed = total(paid.get(pk, ZERO) for pk in ids)
+    def group(label: str, members: list[tuple]) -> PoolGroup:
+        amount = total(member[3] for member in members)
+        disbursed = total(member[4] for member in members)
         return PoolGroup(
             label=label,
-            award_count=len(ids),
+            award_count=sum(member[2] for member in members),
             awarded=figure("Awarded", amount),
             disbursed=figure("Disbursed", disbursed),
             committed=figure("Committed", amount - disbursed),
         )
 
-    def groups(label_index: int) -> dict[str, list[int]]:
-        buckets: dict[str, list[int]] = {}
-        for award in awards:
-            buckets.setdefault(award[label_index], []).append(award[0])
+    def groups(label_index: int) -> dict[str, list[tuple]]:
+        buckets: dict[str, list[tuple]] = {}
+        for row in rows:
+            buckets.setdefault(row[label_index], []).append(row)
         return buckets
 
-    everything = group("All awards", [award[0] for award in awards])
+    everything = group("All awards", rows)
     return {
         "on": on,
         "pledged": contributions("Pledged", pledged_rows),
@@ -233,10 +248,10 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
         "awarded": everything.awarded,
         "committed": everything.committed,
         "disbursed": everything.disbursed,
-        "award_count": len(awards),
+        "award_count": everything.award_count,
         # Rounds in their order (the awards come by round number), research areas by name.
-        "rounds": tuple(group(label, ids) for label, ids in groups(1).items()),
-        "areas": tuple(group(label, ids) for label, ids in sorted(groups(2).items())),
+        "rounds": tuple(group(label, members) for label, members in groups(0).items()),
+        "areas": tuple(group(label, members) for label, members in sorted(groups(1).items())),
         "backers": tuple(
             funder.name for funder in pledgers if viewer is None or (funder.publicly_named and funder.pk != viewer.pk)
         ),

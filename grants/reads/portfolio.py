@@ -22,7 +22,14 @@ from grants.models import Award, AwardAttribution, Disbursement, Milestone, Mile
 from grants.models.awards import terminated_by
 from grants.reads.attribution import payment_parts
 from grants.reads.exposure import FxExposure, fx_exposure
-from grants.reads.outstanding import OutstandingPledge, UnconvertedReceipt, outstanding_pledges, unconverted_receipts
+from grants.reads.outstanding import (
+    OutstandingPledge,
+    UnconvertedReceipt,
+    outstanding_pledges,
+    pledges_left,
+    receipts_left,
+    unconverted_receipts,
+)
 from grants.reads.pool_overview import disbursed_by_award
 from grants.reads.position import (
     ZERO,
@@ -38,6 +45,7 @@ from grants.reads.reports import final_reports_overdue, reports_waiting_for_revi
 from projects.models import ResearchArea, Round
 
 GBP = Q(amount_currency=BASE_CURRENCY)
+LISTED = 50  # pledges to arrive and receipts to convert listed on the page, oldest first
 
 
 @dataclass(frozen=True)
@@ -191,8 +199,11 @@ class Portfolio:
     funders: list[FunderRow]
     areas: list[AreaRow]
     exposure: FxExposure
+    # The oldest `LISTED` of each, and how many there are in all.
     pledges_to_arrive: list[OutstandingPledge]
     cash_to_convert: list[UnconvertedReceipt]
+    pledges_to_arrive_count: int = 0
+    cash_to_convert_count: int = 0
     stale_rates: list[QuotedRate] = field(default_factory=list)
     # Every pledge ever made, at today's reference rates: the "above £27M", which the pool (cash held plus pledges
     # still to arrive, less nothing) is not once money has been paid out.
@@ -225,11 +236,9 @@ class Portfolio:
 def portfolio(today: date) -> Portfolio:
     """The whole portfolio as of `today`. Raises RateUnavailable when no reference rate is known for a currency held
     or pledged (the view says so instead of guessing)."""
-    pledges = outstanding_pledges(today)
-    receipts = unconverted_receipts(today)
-    oldest = min(
-        [row.pledge.pledged_on for row in pledges] + [row.receipt.received_on for row in receipts] + [today],
-    )
+    pledges = pledges_left(today)
+    receipts = receipts_left(today)
+    oldest = min([row.on for row in pledges[:1]] + [row.on for row in receipts[:1]] + [today])
     book = rate_book_for(today, since=oldest)
     pool = pool_position(today, book)
     rounds = list(Round.objects.order_by("number"))
@@ -247,8 +256,10 @@ def portfolio(today: date) -> Portfolio:
         funders=funders,
         areas=area_rows(today),
         exposure=fx_exposure(pool, book, pledges, receipts),
-        pledges_to_arrive=pledges,
-        cash_to_convert=receipts,
+        pledges_to_arrive=outstanding_pledges(pledges[:LISTED]),
+        cash_to_convert=unconverted_receipts(receipts[:LISTED]),
+        pledges_to_arrive_count=len(pledges),
+        cash_to_convert_count=len(receipts),
         stale_rates=stale_rates(pool, today),
         pledged_gbp=total(book.quote(currency, "GBP", today).convert(amount) for currency, amount in pledged.items()),
         pledged_usd=total(book.quote(currency, "USD", today).convert(amount) for currency, amount in pledged.items()),

@@ -22,19 +22,21 @@ payments are split with the private funders as one group (grants.reads.attributi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Min, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Account, AwardAttribution, LedgerLine
-from grants.reads.attribution import payment_parts
+from grants.models import Account, LedgerLine
+from grants.reads.funder_parts import award_parts_sql, database, fetch, pounds, with_clause
 from grants.reads.periods import Period
-from grants.reads.pool_overview import ZERO, disbursed_by_award, load_rate_book
+from grants.reads.pool_overview import ZERO, load_rate_book
 from grants.reads.position import Valued, value
 
 # Positions
@@ -55,22 +57,6 @@ class CurrencyPosition:
 
 
 @dataclass(frozen=True)
-class AwardPart:
-    award_id: int
-    reference: str
-    title: str
-    awarded_on: date
-    amount: Decimal  # the funder's part fixed when the award was made
-    attributed: Decimal  # what it counts for on the day: the part, or only what was paid if it ended early
-    paid: Decimal
-    ended: bool
-
-    @property
-    def committed(self) -> Decimal:
-        return ZERO if self.ended else self.amount - self.paid
-
-
-@dataclass(frozen=True)
 class FunderPosition:
     on: date | None
     currencies: tuple[CurrencyPosition, ...]
@@ -78,19 +64,11 @@ class FunderPosition:
     held_gbp: Decimal
     held_usd: Decimal
     held_valued: tuple[Valued, ...]
-    awards: tuple[AwardPart, ...]
-
-    @property
-    def attributed(self) -> Decimal:
-        return total(part.attributed for part in self.awards)
-
-    @property
-    def paid(self) -> Decimal:
-        return total(part.paid for part in self.awards)
-
-    @property
-    def committed(self) -> Decimal:
-        return total(part.committed for part in self.awards)
+    # The funder's parts of the awards, added up in SQL (grants.reads.funder_parts): what they count for on the day
+    # (the part, or only what was paid if the award ended early), paid, and still committed.
+    attributed: Decimal
+    paid: Decimal
+    committed: Decimal
 
     @property
     def balance_gbp(self) -> Decimal:
@@ -104,7 +82,7 @@ class FunderPosition:
 def funder_position(funder: Funder, on: date | None, book: RateBook) -> FunderPosition:
     """The funder's position at the close of `on` (nothing before the start): six queries."""
     if on is None:
-        return FunderPosition(None, (), ZERO, ZERO, ZERO, (), ())
+        return FunderPosition(None, (), ZERO, ZERO, ZERO, (), ZERO, ZERO, ZERO)
     balances = LedgerLine.objects.filter(funder=funder, transaction__occurred_on__lte=on).balances()
 
     def balance(currency: str, *accounts: str) -> Decimal:
@@ -133,34 +111,23 @@ def funder_position(funder: Funder, on: date | None, book: RateBook) -> FunderPo
         held_gbp=total(valued.gbp for valued in held_valued),
         held_usd=total(valued.usd for valued in held_valued),
         held_valued=held_valued,
-        awards=tuple(_award_parts(funder, on)),
+        **_award_totals(funder, on),
     )
 
 
-def _award_parts(funder: Funder, on: date) -> list[AwardPart]:
-    rows = list(
-        AwardAttribution.objects.filter(funder=funder, award__awarded_on__lte=on)
-        .order_by("award__awarded_on", "award__reference")
-        .values_list(
-            "award_id", "award__reference", "award__project__title", "award__awarded_on", "amount", "award__amount"
-        )
+# An award counts as ended early on a day when the ledger holds less of it awarded than its amount.
+ENDED = "standing < whole"
+
+
+def _award_totals(funder: Funder, on: date) -> dict[str, Decimal]:
+    """The funder's parts of the awards on `on`, added up in SQL: one query."""
+    sql, params = with_clause(award_parts_sql(funder, on))
+    ((attributed, paid, committed),) = fetch(
+        f"{sql} SELECT SUM(CASE WHEN {ENDED} THEN paid ELSE amount END), SUM(paid), "
+        f"SUM(CASE WHEN {ENDED} THEN 0 ELSE amount - paid END) FROM awards",
+        params,
     )
-    ids = [row[0] for row in rows]
-    # What stood awarded on the day, from the ledger: less than the award's amount once it ended early.
-    standing = dict(
-        LedgerLine.objects.filter(account=Account.GRANTS_AWARDED, award_id__in=ids, transaction__occurred_on__lte=on)
-        .values("award")
-        .annotate(total=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)))
-        .values_list("award", "total")
-        .order_by()
-    )
-    parts = payment_parts(disbursed_by_award(on, award_ids=ids), award_ids=ids)
-    result = []
-    for award_id, reference, title, awarded_on, amount, award_amount in rows:
-        paid = parts.get((award_id, funder.pk), ZERO)
-        ended = round_money(standing.get(award_id) or 0) < award_amount
-        result.append(AwardPart(award_id, reference, title, awarded_on, amount, paid if ended else amount, paid, ended))
-    return result
+    return {"attributed": pounds(attributed), "paid": pounds(paid), "committed": pounds(committed)}
 
 
 # What moved during the period
@@ -219,6 +186,57 @@ class AwardMovement:
 
 
 @dataclass(frozen=True)
+class AwardMovements:
+    """The awards whose part for the funder moved during the period (made in it, or attributed or paid differently
+    at its close than at its opening), in the order they were made. Read from the database while iterated, in
+    chunks, one query, so a download streams them however many there are."""
+
+    funder: Funder
+    opening_on: date | None
+    closing_on: date
+
+    def __iter__(self) -> Iterator[AwardMovement]:
+        pieces = [award_parts_sql(self.funder, self.closing_on, "c_")]
+        if self.opening_on is not None:
+            pieces.append(award_parts_sql(self.funder, self.opening_on, "o_"))
+            opening = "o.award, o.amount, o.paid, o.standing < o.whole"
+            join = "LEFT JOIN o_awards o ON o.award = c.award"
+        else:
+            opening, join = "NULL, NULL, NULL, NULL", ""
+        sql, params = with_clause(*pieces)
+        sql += (
+            f" SELECT c.reference, c.title, c.awarded_on, c.amount, c.paid, c.standing < c.whole, {opening} "
+            f"FROM c_awards c {join} ORDER BY c.awarded_on, c.reference"
+        )
+        with connections[database()].chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(CHUNK):
+                for reference, title, awarded_on, amount, paid, ended, earlier, *before in rows:
+                    amount, paid = pounds(amount), pounds(paid)
+                    attributed, paid_in_period = (paid if ended else amount), paid
+                    if earlier is not None:
+                        before_amount, before_paid, before_ended = pounds(before[0]), pounds(before[1]), before[2]
+                        attributed -= before_paid if before_ended else before_amount
+                        paid_in_period -= before_paid
+                    if earlier is None or attributed or paid_in_period:
+                        yield AwardMovement(
+                            reference,
+                            title,
+                            awarded_on if isinstance(awarded_on, date) else date.fromisoformat(awarded_on),
+                            attributed,
+                            paid_in_period,
+                            ZERO if ended else amount - paid,
+                            bool(ended),
+                        )
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
+
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
 class FunderStatement:
     funder: Funder
     period: Period
@@ -228,7 +246,7 @@ class FunderStatement:
     pledges: tuple[PeriodPledge, ...]
     receipts: tuple[PeriodReceipt, ...]
     conversions: tuple[PeriodConversion, ...]
-    awards: tuple[AwardMovement, ...]
+    awards: AwardMovements
     gbp_usd_closing: QuotedRate
     book: RateBook
 
@@ -310,16 +328,6 @@ def funder_statement(funder: Funder, period: Period, today: date) -> FunderState
         .select_related("pledge")
         .order_by("received_on", "pk")
     )
-    movements = []
-    before = {part.award_id: part for part in opening.awards}
-    for part in closing.awards:
-        earlier = before.get(part.award_id)
-        attributed = part.attributed - (earlier.attributed if earlier else ZERO)
-        paid = part.paid - (earlier.paid if earlier else ZERO)
-        if earlier is None or attributed or paid:
-            movements.append(
-                AwardMovement(part.reference, part.title, part.awarded_on, attributed, paid, part.committed, part.ended)
-            )
     return FunderStatement(
         funder=funder,
         period=period,
@@ -329,7 +337,7 @@ def funder_statement(funder: Funder, period: Period, today: date) -> FunderState
         pledges=pledges,
         receipts=receipts,
         conversions=tuple(_conversion(conversion, book) for conversion in conversions),
-        awards=tuple(movements),
+        awards=AwardMovements(funder, period.opening_on, period.end),
         gbp_usd_closing=book.quote(BASE_CURRENCY, "USD", period.end),
         book=book,
     )

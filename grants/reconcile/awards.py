@@ -21,9 +21,9 @@ GIVING = "360Giving"
 
 def check_awards(facts: Facts, now: Facts, surfaces: Surfaces, rows: Rows) -> None:
     on_dashboards: dict[int, Decimal] = defaultdict(Decimal)
-    for dashboard in surfaces.dashboards.values():
-        for award in dashboard.awards:
-            on_dashboards[award.award_id] += award.disbursed
+    for parts in surfaces.dashboard_parts.values():
+        for award_id, paid in parts.items():
+            on_dashboards[award_id] += paid
     in_api: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"amount": ZERO, "disbursed": ZERO})
     for row in surfaces.api_attributions:
         in_api[row["award"]["id"]]["amount"] += amount(row["amount"])

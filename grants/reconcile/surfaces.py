@@ -18,6 +18,7 @@ from alignment_fund.models import User
 from funders.models import Funder, FunderContact
 from grants.exports.giving360 import NothingToPublish, build_package
 from grants.exports.statement_csv import statement_rows
+from grants.reads.funder_parts import paid_parts
 from grants.reads.funder_view import FunderDashboard, funder_dashboard
 from grants.reads.periods import parse_period, previous_quarter
 from grants.reads.pool_overview import AdministratorsPool, administrators_pool
@@ -112,6 +113,11 @@ class Surfaces:
     @cached_property
     def dashboards(self) -> dict[int, FunderDashboard]:
         return {funder.pk: funder_dashboard(funder, self.on) for funder in self.funders}
+
+    @cached_property
+    def dashboard_parts(self) -> dict[int, dict[int, Decimal]]:
+        """Each funder's part of each award's payments, as its dashboard adds them up (in SQL)."""
+        return {funder.pk: paid_parts(funder, self.on) for funder in self.funders}
 
     @cached_property
     def statements(self) -> dict[int, list[dict[str, str]]]:

@@ -97,12 +97,17 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=7)
         parser.add_argument("--import-rows", type=int, default=1000, help="Pledge rows imported (0: skip).")
         parser.add_argument("--skip-exports", action="store_true", help="Do not time the exports.")
-        parser.add_argument(
-            "--only", default="", help="Comma-separated parts of page names to measure (the trivial page always is)."
-        )
         parser.add_argument("--table", action="store_true", help="Print every label's saved figures side by side.")
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help="Measure only the pages whose label contains TEXT (repeatable; the trivial page is always measured)"
+            " and skip the jobs; the figures are printed, not saved.",
+        )
 
-    def handle(self, *args, label="", repeat=7, table=False, **options):
+    def handle(self, *args, label="", repeat=7, table=False, only=(), **options):
         if table:
             return self.print_table()
         label = label or f"{Award.objects.count()} awards"
@@ -112,9 +117,8 @@ class Command(BaseCommand):
             clients[username] = Client()
             clients[username].force_login(User.objects.get(username=username))
         measured = pages()
-        if options.get("only"):
-            wanted = [part.strip() for part in options["only"].split(",") if part.strip()]
-            measured = measured[:1] + [page for page in measured[1:] if any(part in page[0] for part in wanted)]
+        if only:
+            measured = measured[:1] + [page for page in measured[1:] if any(text in page[0] for text in only)]
         times: dict[str, list[float]] = {name: [] for name, _, _ in measured}
         counts: dict[str, int] = {}
         for name, who, url in measured:  # warm up, and find the slow ones
@@ -140,6 +144,8 @@ class Command(BaseCommand):
                 f"{label:>8} {name:<32} p50 {p50 * 1000:9.1f} ms  p95 {percentile(times[name], 0.95) * 1000:9.1f} ms"
                 f"  {p50 / trivial:8.1f}×  {counts[name]:3} queries"
             )
+        if only:  # a partial run: nothing saved, so `bench --table` keeps whole runs only
+            return
         results["jobs"] = self.jobs(options["import_rows"], not options["skip_exports"])
         for name, figures in results["jobs"].items():
             self.stdout.write(f"{label:>8} {name:<32} {figures}")
