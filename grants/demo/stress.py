@@ -141,9 +141,6 @@ def replicate(copies: int, stdout=None) -> None:
             )
             say(f"  {table}: {cursor.rowcount:,} rows copied")
         for table in ["projects_round", *(table for table, _ in TABLES)]:
-            # The planner's statistics, so that the stress fund's queries are planned for its size even where
-            # autovacuum has not caught up with the copies yet (or is off).
-            cursor.execute(f"ANALYZE {table}")
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
             )
