@@ -87,6 +87,10 @@ PAGES: dict[str, tuple[str | None, Url]] = {
     "portfolio": ("admin", page("grants:portfolio")),
     "waitlist": ("admin", page("grants:waitlist")),
     "calendar": ("admin", page("grants:calendar")),
+    "calendar, this month's payments": (
+        "admin",
+        lambda d: reverse("grants:calendar_month", args=[f"{DEMO_TODAY:%Y}", f"{DEMO_TODAY:%m}"]),
+    ),
     "charts": ("admin", page("grants:charts")),
     "awards list": ("admin", page("grants:award_list")),
     "awards list of a round, page 2": ("admin", with_query("grants:award_list", round="round1", page="2")),
@@ -166,8 +170,9 @@ EXPECTED: dict[str, int] = {
     "home (administrator)": 2,
     "portfolio": 27,  # + late instalments (instalments, receipts), what waits for a second administrator, reports
     "waitlist": 12,  # the other rounds: the best 50, and a count
-    "calendar": 10,  # month totals in SQL, then the first payments of each month, and the expected instalments
-    "charts": 14,  # the calendar's month totals, its first payments of each month, and the expected instalments
+    "calendar": 9,  # month totals in SQL and the expected instalments; each month's payments are a page of their own
+    "calendar, this month's payments": 4,  # their count and total, then a page of them
+    "charts": 13,  # the calendar's month totals, and the expected instalments
     "awards list": 9,
     "awards list of a round, page 2": 10,
     "awards list searched": 9,
