@@ -218,21 +218,23 @@ class RoundPosition:
 
 def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
     """Each round's budget, awarded, disbursed and headroom, in two queries whatever the number of rounds."""
-    rounds = list(rounds if rounds is not None else Round.objects.all())
+    every_round = rounds is None
+    rounds = list(Round.objects.all() if every_round else rounds)
     gbp = Q(amount_currency=BASE_CURRENCY)
+    # Only the rounds asked for are added up (a round's page reads its own lines, not the whole ledger's).
+    awarded_lines = LedgerLine.objects.filter(
+        account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=pool.on, round__isnull=False
+    )
+    payments = Disbursement.objects.filter(paid_on__lte=pool.on)
+    if not every_round:
+        awarded_lines = awarded_lines.filter(round__in=[round_.pk for round_ in rounds])
+        payments = payments.filter(award__round__in=[round_.pk for round_ in rounds])
     # Awarded per round comes from the ledger, so a terminated award counts for what was paid, not what was offered.
     awarded = dict(
-        LedgerLine.objects.filter(
-            account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=pool.on, round__isnull=False
-        )
-        .values("round")
-        .annotate(total=Sum("amount", filter=gbp))
-        .values_list("round", "total")
-        .order_by()
+        awarded_lines.values("round").annotate(total=Sum("amount", filter=gbp)).values_list("round", "total").order_by()
     )
     disbursed = dict(
-        Disbursement.objects.filter(paid_on__lte=pool.on)
-        .values("award__round")
+        payments.values("award__round")
         .annotate(total=Sum("amount", filter=gbp))
         .values_list("award__round", "total")
         .order_by()
