@@ -163,6 +163,8 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["reference"]
+        # The back office's country filter skips through this index for the countries there are.
+        indexes = [models.Index(fields=["country"], name="project_country")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_requested_currency=BASE_CURRENCY), name="project_requested_in_gbp"
