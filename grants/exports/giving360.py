@@ -30,7 +30,9 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 from itertools import islice
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.conf import settings
@@ -65,7 +67,14 @@ def grant_identifier(reference: str) -> str:
 
 
 def _local_org_id(kind: str, name: str) -> str:
-    return f"{prefix()}-{kind}-{slugify(name) or 'unnamed'}"
+    return f"{prefix()}-{kind}-{_slug(name)}"
+
+
+@lru_cache(maxsize=4096)
+def _slug(name: str) -> str:
+    """A name as it appears in an identifier (slugify is pure; an export asks for the same few names thousands of
+    times)."""
+    return slugify(name) or "unnamed"
 
 
 # What a grant says about its award, project, round and fund: read as plain values with their joins, a chunk of
@@ -262,6 +271,16 @@ def iter_json(metadata: dict[str, Any], grants: Iterable[dict[str, Any]], indent
 
 
 def _encode(value: Any, level: int, indent: int) -> str:
+    # Strings, booleans, None and integers as json.dumps(..., ensure_ascii=False) writes them, without its
+    # per-call setup: the export encodes hundreds of thousands of them.
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} cannot be written as a JSON number")
@@ -273,10 +292,7 @@ def _encode(value: Any, level: int, indent: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [
-            f"{json.dumps(str(key), ensure_ascii=False)}: {_encode(item, level + 1, indent)}"
-            for key, item in value.items()
-        ]
+        items = [f"{encode_basestring(str(key))}: {_encode(item, level + 1, indent)}" for key, item in value.items()]
         return "{" + inner + ("," + inner).join(items) + outer + "}"
     if isinstance(value, list | tuple):
         if not value:

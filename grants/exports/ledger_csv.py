@@ -101,6 +101,9 @@ def iter_ledger_csv(block_rows: int = 1000) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LEDGER_COLUMNS)
+    yield out.getvalue()  # the header at once: the download starts before the first lines are read
+    out.seek(0)
+    out.truncate()
     for number, line in enumerate(ledger_lines().iterator(chunk_size=2000), start=1):
         writer.writerow(neutralise_row(ledger_row(line)))
         if number % block_rows == 0:
