@@ -3,21 +3,16 @@
 The numbers come from grants.reads, the writes from grants.actions. Every page here answers 404 to anyone who is
 not a signed-in administrator."""
 
-from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Sum
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from alignment_fund.access import administrator_required
 from alignment_fund.clock import fund_today
-from alignment_fund.dates import first_of_month
 from alignment_fund.money import within_award_limits
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import format_money
@@ -40,11 +35,11 @@ from grants.models import Approval, Award, Milestone
 from grants.reads.admin_charts import administrator_charts
 from grants.reads.approvals import waiting_for
 from grants.reads.award_page import award_page, award_queryset
-from grants.reads.calendar import CALENDAR_PAGE_SIZE, payment_calendar, payments_in
+from grants.reads.calendar import payment_calendar
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
 from grants.reads.instalments import overdue_instalments
 from grants.reads.portfolio import portfolio as portfolio_page
-from grants.reads.position import money_sum, round_headroom
+from grants.reads.position import round_headroom
 from grants.reads.round_page import round_page
 from grants.reads.waitlist import waitlist as waitlist_page
 from projects.models import Project, Round
@@ -96,25 +91,6 @@ def calendar(request):
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/calendar.html", {"calendar": page})
-
-
-@administrator_required
-def calendar_month(request, year: str, month: str):
-    """The payments the calendar counts in one month, 50 a page (the current month's include the overdue ones)."""
-    today = fund_today()
-    try:
-        first = date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise Http404("No such month.") from exc
-    if first < first_of_month(today):
-        raise Http404("Past months' payments count in the current month, as overdue.")
-    payments = payments_in(first, today)
-    figures = payments.aggregate(count=Count("pk"), total=Sum("amount"))
-    paginator = Paginator(payments, CALENDAR_PAGE_SIZE)
-    paginator.count = figures["count"]  # counted with the total: one pass over the milestones, not two
-    context = {"month": first, "page": paginator.get_page(request.GET.get("page")), "count": figures["count"]}
-    context |= {"total_gbp": money_sum(figures["total"]), "overdue": first == first_of_month(today)}
-    return render(request, "grants/calendar_month.html", context)
 
 
 @administrator_required
