@@ -41,6 +41,7 @@ def pages() -> list[tuple[str, str, str]]:
     """(label, who, url) of every page measured; the first is the trivial page the others are compared with."""
     round_ = Round.objects.order_by("number").first()
     award = Award.objects.order_by("pk").first()
+    today = fund_today()
     pledge_funder = Pledge.objects.order_by("-pk").values_list("funder_id", flat=True).first()
     receipt_funder = (
         Receipt.objects.exclude(amount_currency="GBP")
@@ -53,6 +54,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("/portfolio/", "admin", reverse("grants:portfolio")),
         ("/funder/ (OpenAI)", "openai", reverse("funder:dashboard")),
         ("calendar", "admin", reverse("grants:calendar")),
+        (
+            "calendar, this month's payments",
+            "admin",
+            reverse("grants:calendar_month", args=[f"{today:%Y}", f"{today:%m}"]),
+        ),
         ("round page", "admin", reverse("grants:round", args=[round_.pk])),
         ("waitlist", "admin", reverse("grants:waitlist")),
         ("award page", "admin", reverse("grants:award", args=[award.pk])),
