@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -77,6 +78,39 @@ class ReadOnlyTabularInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class LongListAdmin(admin.ModelAdmin):
+    """For lists of tens or hundreds of thousands of rows (awards, the ledger): no second COUNT of the whole table
+    beside the filtered one, and a date drill-down that does not scan for the years (`admin_dates`)."""
+
+    show_full_result_count = False
+    change_list_template = "admin/change_list_long.html"
+
+
+def distinct_values_filter(field_path: str, model, column: str, title: str):
+    """A list filter on `field_path` offering the distinct values of `model`'s indexed `column`, found by skipping
+    through its index one value at a time (a recursive query: a few lookups per value) instead of Django's
+    SELECT DISTINCT over every row. It offers every value the table holds, so one may match nothing in the list."""
+    table = model._meta.db_table
+
+    class DistinctValuesFilter(admin.SimpleListFilter):
+        parameter_name = field_path
+
+        def lookups(self, request, model_admin):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"WITH RECURSIVE v(value) AS (SELECT min({column}) FROM {table} "  # noqa: S608 (our own names)
+                    f"UNION ALL SELECT (SELECT min({column}) FROM {table} WHERE {column} > v.value) FROM v "
+                    "WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL"
+                )
+                return [(value, value) for (value,) in cursor.fetchall()]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field_path: self.value()}) if self.value() else queryset
+
+    DistinctValuesFilter.title = title
+    return DistinctValuesFilter
 
 
 class ActionAdminMixin:

@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from grants.views import (
     activity,
     approvals,
+    calendar,
     corrections,
     exports,
     funder,
@@ -21,6 +22,7 @@ administrators = [
     path("", portfolio.portfolio, name="portfolio"),
     path("waitlist/", portfolio.waitlist, name="waitlist"),
     path("calendar/", portfolio.calendar, name="calendar"),
+    re_path(r"^calendar/(?P<year>[0-9]{4})-(?P<month>[0-9]{2})/$", calendar.calendar_month, name="calendar_month"),
     path("charts/", portfolio.charts, name="charts"),
     path("rounds/<int:pk>/", portfolio.round_detail, name="round"),
     path("awards/", lists.awards, name="award_list"),

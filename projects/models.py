@@ -163,6 +163,14 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["reference"]
+        indexes = [
+            # The back office's country filter skips through this index for the countries there are.
+            models.Index(fields=["country"], name="project_country"),
+            # The waitlist, in its order: the best waiting projects without sorting every project, and their count.
+            models.Index(
+                fields=["-panel_score", "vetted_on", "id"], name="project_waitlist", condition=Q(status="vetted")
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_requested_currency=BASE_CURRENCY), name="project_requested_in_gbp"

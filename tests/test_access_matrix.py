@@ -412,6 +412,9 @@ RULES: dict[str, Rule] = {
     "grants:portfolio": Rule(one("grants:portfolio"), administrators_only),
     "grants:waitlist": Rule(one("grants:waitlist"), administrators_only),
     "grants:calendar": Rule(one("grants:calendar"), administrators_only),
+    "grants:calendar_month": Rule(
+        lambda f: {"this month": get("grants:calendar_month", year="2026", month="02")}, administrators_only
+    ),
     "grants:charts": Rule(one("grants:charts"), administrators_only),
     "grants:award_list": Rule(
         lambda f: {

@@ -10,7 +10,15 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html
 
-from alignment_fund.admin import ActionAdminMixin, HistoryAdmin, ReadOnlyAdmin, ReadOnlyTabularInline, money_display
+from alignment_fund.admin import (
+    ActionAdminMixin,
+    HistoryAdmin,
+    LongListAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
+    distinct_values_filter,
+    money_display,
+)
 from alignment_fund.clock import fund_today
 from alignment_fund.rates.models import RateUnavailable
 from alignment_fund.templatetags.money import gbp, money, percent
@@ -26,7 +34,7 @@ from grants.forms.awards_admin import (
 )
 from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.reads.position import pool_position, round_positions
-from projects.models import Round
+from projects.models import Project, Round
 
 # Awards
 
@@ -84,7 +92,7 @@ class AmendmentInline(ReadOnlyTabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(ActionAdminMixin, HistoryAdmin):
+class AwardAdmin(ActionAdminMixin, LongListAdmin, HistoryAdmin):
     add_form = AwardAddForm
     add_fields = AwardAddForm._meta.fields
     change_fields = (
@@ -132,7 +140,12 @@ class AwardAdmin(ActionAdminMixin, HistoryAdmin):
         "paid",
         "mentor",
     )
-    list_filter = ("status", "round", "project__research_area", "project__country")
+    list_filter = (
+        "status",
+        "round",
+        "project__research_area",
+        distinct_values_filter("project__country", Project, "country", "country"),
+    )
     search_fields = ("reference", "project__reference", "project__title", "project__lead_name", "mentor")
     date_hierarchy = "awarded_on"
     list_select_related = ("project", "round")

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.html import format_html
 
-from alignment_fund.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from alignment_fund.admin import LongListAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.templatetags.money import format_money, money
 from grants.models import LedgerLine, LedgerTransaction, SummarySnapshot
@@ -47,7 +47,7 @@ class LedgerLineInline(ReadOnlyTabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(LongListAdmin, ReadOnlyAdmin):
     list_display = ("occurred_on", "key", "kind", "memo", "amounts", "posted_by", "posted_at")
     list_filter = ("kind",)
     search_fields = ("key", "memo")

@@ -27,19 +27,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
+from itertools import islice
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import F, Max
 from django.utils.text import slugify
 
 from alignment_fund.clock import fund_today
 from alignment_fund.countries import country_name, is_country_code
 from alignment_fund.money import BASE_CURRENCY, round_money
 from alignment_fund.spreadsheet_safety import neutralise_row
-from grants.models import Award, AwardAttribution, Disbursement
+from grants.models import Award, AwardAttribution, Disbursement, Milestone
 from projects.models import Fund
 
 SCHEMA_VERSION = "1.4"
@@ -58,48 +62,92 @@ def prefix() -> str:
     return value if value.startswith("360G-") else f"360G-{value}"
 
 
-def grant_identifier(award: Award) -> str:
-    return f"{prefix()}-{award.reference}"
+def grant_identifier(reference: str) -> str:
+    return f"{prefix()}-{reference}"
 
 
 def _local_org_id(kind: str, name: str) -> str:
-    return f"{prefix()}-{kind}-{slugify(name) or 'unnamed'}"
+    return f"{prefix()}-{kind}-{_slug(name)}"
+
+
+@lru_cache(maxsize=4096)
+def _slug(name: str) -> str:
+    """A name as it appears in an identifier (slugify is pure; an export asks for the same few names thousands of
+    times)."""
+    return slugify(name) or "unnamed"
+
+
+# What a grant says about its award, project, round and fund: read as plain values with their joins, a chunk of
+# awards at a time, never as model instances (at the stress size, building the models took minutes).
+_AWARD_VALUES = {
+    "award_id": F("pk"),
+    "award_reference": F("reference"),
+    "amount_awarded": F("amount"),
+    "award_date": F("awarded_on"),
+    "title": F("project__title"),
+    "summary": F("project__summary"),
+    "amount_requested": F("project__amount_requested"),
+    "project_reference": F("project__reference"),
+    "institution": F("project__institution"),
+    "institution_org_id": F("project__institution_org_id"),
+    "country": F("project__country"),
+    "area_name": F("project__research_area__name"),
+    "area_slug": F("project__research_area__slug"),
+    "round_name": F("round__name"),
+    "round_number": F("round__number"),
+    "fund_name": F("round__fund__name"),
+    "fund_org_id": F("round__fund__administrator_org_id"),
+    "administered_by": F("round__fund__administered_by"),
+}
 
 
 def awards_to_publish():
-    """Every award that stands, with everything a grant needs in a fixed number of queries."""
-    disclosed = AwardAttribution.objects.filter(
-        funder__disclose_amounts=True, funder__publicly_named=True
-    ).select_related("funder")
-    return (
-        Award.objects.live()
-        .select_related("project__research_area", "round__fund")
-        .prefetch_related(
-            "milestones",
-            # A join, not a prefetch: Django prefetches a forward one-to-one as one OR per row on SQLite, which
-            # fails past about a thousand payments ("Expression tree is too large").
-            Prefetch("disbursements", queryset=Disbursement.objects.select_related("milestone")),
-            Prefetch("attributions", queryset=disclosed, to_attr="disclosed_attributions"),
-        )
-        .order_by("awarded_on", "reference")
-    )
+    """Every award that stands, as the values its grant needs, oldest first."""
+    return Award.objects.live().order_by("awarded_on", "reference").values(**_AWARD_VALUES)
 
 
-def build_package(awards: Iterable[Award] | None = None) -> dict[str, Any]:
+def build_package() -> dict[str, Any]:
     """The 360Giving data package: metadata and one grant per award, in memory (the reconciliation and the tests;
     the downloads stream the same thing with `stream`). Dates are the fund's today, so an export is
     reproducible."""
-    grants = list(iter_grants(awards))
+    grants = list(iter_grants())
     if not grants:
         raise NothingToPublish("There are no awards to publish yet.")
     return {**package_metadata(), "grants": grants}
 
 
-def iter_grants(awards: Iterable[Award] | None = None) -> Iterator[dict[str, Any]]:
-    """One grant after another, the awards read a chunk at a time (each chunk with its prefetches), so the whole
-    export is never in memory."""
-    for award in awards_to_publish().iterator(chunk_size=CHUNK) if awards is None else awards:
-        yield build_grant(award)
+def iter_grants() -> Iterator[dict[str, Any]]:
+    """One grant after another, the awards read a chunk at a time with, for each chunk, three queries for their
+    milestones' last due date, their payments and their disclosed funders: the whole export is never in memory."""
+    rows = awards_to_publish().iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        ids = [award["award_id"] for award in chunk]
+        last_due = dict(
+            Milestone.objects.filter(award_id__in=ids)
+            .order_by()
+            .values("award_id")
+            .annotate(last=Max("due_on"))
+            .values_list("award_id", "last")
+        )
+        payments = defaultdict(list)
+        for award_id, *payment in (
+            Disbursement.objects.filter(award_id__in=ids)
+            .order_by("award_id", "paid_on", "pk")
+            .values_list("award_id", "paid_on", "amount", "milestone__number", "milestone__title")
+        ):
+            payments[award_id].append(payment)
+        funders = defaultdict(list)
+        for award_id, *funder in (
+            AwardAttribution.objects.filter(
+                award_id__in=ids, funder__disclose_amounts=True, funder__publicly_named=True
+            )
+            .order_by()
+            .values_list("award_id", "amount", "funder__name", "funder__org_id", "funder__slug")
+        ):
+            funders[award_id].append(funder)
+        for award in chunk:
+            key = award["award_id"]
+            yield build_grant(award, last_due.get(key), payments[key], funders[key])
 
 
 def package_metadata() -> dict[str, Any]:
@@ -126,79 +174,67 @@ def package_metadata() -> dict[str, Any]:
     }
 
 
-def build_grant(award: Award) -> dict[str, Any]:
-    project = award.project
-    round_ = award.round
-    fund = round_.fund
-    identifier = grant_identifier(award)
-    milestones = sorted(award.milestones.all(), key=lambda milestone: (milestone.due_on, milestone.number))
-    payments = sorted(award.disbursements.all(), key=lambda payment: (payment.paid_on, payment.pk))
+def build_grant(award: dict[str, Any], last_due, payments: list, funders: list) -> dict[str, Any]:
+    """One grant from its award's values (`awards_to_publish`), its last milestone's due date, its payments
+    (paid_on, amount, milestone number and title, in date order) and its disclosed, named funders (amount, name,
+    org-id, slug)."""
+    identifier = grant_identifier(award["award_reference"])
     grant: dict[str, Any] = {
         "id": identifier,
-        "title": project.title,
-        "description": project.summary
-        or f"Research in {project.research_area.name.lower()} funded by {fund.name} ({round_.name}).",
+        "title": award["title"],
+        "description": award["summary"]
+        or f"Research in {award['area_name'].lower()} funded by {award['fund_name']} ({award['round_name']}).",
         "currency": BASE_CURRENCY,
-        "amountAppliedFor": project.amount_requested.amount,
-        "amountAwarded": award.amount.amount,
-        "amountDisbursed": round_money(sum((payment.amount.amount for payment in payments), Decimal("0"))),
-        "awardDate": award.awarded_on.isoformat(),
+        "amountAppliedFor": award["amount_requested"],
+        "amountAwarded": award["amount_awarded"],
+        "amountDisbursed": round_money(sum((amount for _, amount, _, _ in payments), Decimal("0"))),
+        "awardDate": award["award_date"].isoformat(),
     }
-    if project.is_independent:
-        grant["recipientIndividual"] = {"id": f"{prefix()}-IND-{project.reference}", "name": INDIVIDUAL_NAME}
+    if not award["institution"]:  # an independent researcher
+        grant["recipientIndividual"] = {"id": f"{prefix()}-IND-{award['project_reference']}", "name": INDIVIDUAL_NAME}
     else:
         grant["recipientOrganization"] = [
             {
-                "id": project.institution_org_id or _local_org_id("ORG", project.institution),
-                "name": project.institution,
+                "id": award["institution_org_id"] or _local_org_id("ORG", award["institution"]),
+                "name": award["institution"],
             }
         ]
-    grant["fundingOrganization"] = _funding_organisations(award, fund)
-    grant["grantProgramme"] = [{"code": f"{prefix()}-R{round_.number}", "title": round_.name}]
-    planned = {"startDate": award.awarded_on.isoformat()}
-    if milestones:
-        planned["endDate"] = milestones[-1].due_on.isoformat()
+    grant["fundingOrganization"] = _funding_organisations(award, funders)
+    grant["grantProgramme"] = [{"code": f"{prefix()}-R{award['round_number']}", "title": award["round_name"]}]
+    planned = {"startDate": award["award_date"].isoformat()}
+    if last_due:
+        planned["endDate"] = last_due.isoformat()
     grant["plannedDates"] = [planned]
     if payments:
         grant["disbursementTransaction"] = [
             {
-                "id": f"{identifier}-P{payment.milestone.number}",
-                "transactionDate": payment.paid_on.isoformat(),
-                "valueDate": payment.paid_on.isoformat(),
-                "value": payment.amount.amount,
+                "id": f"{identifier}-P{number}",
+                "transactionDate": paid_on.isoformat(),
+                "valueDate": paid_on.isoformat(),
+                "value": amount,
                 "currency": BASE_CURRENCY,
-                "description": f"Payment for milestone {payment.milestone.number}: {payment.milestone.title}",
+                "description": f"Payment for milestone {number}: {title}",
             }
-            for payment in payments
+            for paid_on, amount, number, title in payments
         ]
     grant["classifications"] = [
-        {
-            "vocabulary": f"{prefix()}-research-area",
-            "code": project.research_area.slug,
-            "title": project.research_area.name,
-        }
+        {"vocabulary": f"{prefix()}-research-area", "code": award["area_slug"], "title": award["area_name"]}
     ]
-    if is_country_code(project.country):
-        grant["beneficiaryLocation"] = [{"countryCode": project.country, "name": country_name(project.country)}]
+    if is_country_code(award["country"]):
+        grant["beneficiaryLocation"] = [{"countryCode": award["country"], "name": country_name(award["country"])}]
     grant["fromOpenCall"] = "Yes"
     return grant
 
 
-def _funding_organisations(award: Award, fund: Fund) -> list[dict[str, str]]:
+def _funding_organisations(award: dict[str, Any], funders: list) -> list[dict[str, str]]:
+    """The fund's administrator, then the award's disclosed and publicly named funders, largest part first."""
     administrator = {
-        "id": fund.administrator_org_id or _local_org_id("ORG", fund.administered_by),
-        "name": fund.administered_by,
+        "id": award["fund_org_id"] or _local_org_id("ORG", award["administered_by"]),
+        "name": award["administered_by"],
     }
     organisations = [administrator]
-    attributions = getattr(award, "disclosed_attributions", None)
-    if attributions is None:  # not prefetched: apply the same rule here
-        attributions = award.attributions.filter(funder__disclose_amounts=True, funder__publicly_named=True)
-    largest_first = sorted(attributions, key=lambda attribution: (-attribution.amount.amount, attribution.funder.name))
-    for attribution in largest_first:
-        funder = attribution.funder
-        if not (funder.disclose_amounts and funder.publicly_named):
-            continue
-        entry = {"id": funder.org_id or _local_org_id("FUNDER", funder.slug), "name": funder.name}
+    for _, name, org_id, slug in sorted(funders, key=lambda funder: (-funder[0], funder[1])):
+        entry = {"id": org_id or _local_org_id("FUNDER", slug), "name": name}
         # The administrator may also be a funder (UK AISI runs the fund and pays into it): list it once.
         if not any(
             organisation["id"] == entry["id"] or organisation["name"].casefold() == entry["name"].casefold()
@@ -235,6 +271,16 @@ def iter_json(metadata: dict[str, Any], grants: Iterable[dict[str, Any]], indent
 
 
 def _encode(value: Any, level: int, indent: int) -> str:
+    # Strings, booleans, None and integers as json.dumps(..., ensure_ascii=False) writes them, without its
+    # per-call setup: the export encodes hundreds of thousands of them.
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} cannot be written as a JSON number")
@@ -246,10 +292,7 @@ def _encode(value: Any, level: int, indent: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [
-            f"{json.dumps(str(key), ensure_ascii=False)}: {_encode(item, level + 1, indent)}"
-            for key, item in value.items()
-        ]
+        items = [f"{encode_basestring(str(key))}: {_encode(item, level + 1, indent)}" for key, item in value.items()]
         return "{" + inner + ("," + inner).join(items) + outer + "}"
     if isinstance(value, list | tuple):
         if not value:

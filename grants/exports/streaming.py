@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from django.db.models import Count, Max
@@ -38,7 +39,10 @@ def stream(fmt: str) -> Iterator[str]:
 
 
 def _batched(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
-    """Pieces joined into blocks of about 64 kB: fewer, larger writes to the socket or the file."""
+    """Pieces joined into blocks of about 64 kB: fewer, larger writes to the socket or the file. The first piece (the
+    JSON's metadata, the CSV's header) goes at once, so the download starts before the first awards are read."""
+    pieces = iter(pieces)
+    yield from islice(pieces, 1)
     block: list[str] = []
     length = 0
     for piece in pieces:

@@ -130,6 +130,8 @@ class Award(models.Model):
 
     class Meta:
         ordering = ["reference"]
+        # The back office's date drill-down reads the first and last award dates from it.
+        indexes = [models.Index(fields=["awarded_on"], name="award_awarded_on")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_currency=BASE_CURRENCY), name="award_in_gbp"),
             models.CheckConstraint(

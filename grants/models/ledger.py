@@ -244,9 +244,12 @@ class LedgerTransaction(models.Model):
 class LedgerLineQuerySet(models.QuerySet):
     def balances(self) -> dict[tuple[str, str], Decimal]:
         """{(account, currency): balance}, one GROUP BY: never a sum across currencies."""
-        rows = self.values("account", "amount_currency").annotate(total=Sum("amount")).order_by()
         # SQLite's SUM comes back with stray precision; quantize so every balance is pounds and pence.
-        return {(r["account"], r["amount_currency"]): round_money(r["total"] or 0) for r in rows}
+        return {(r["account"], r["amount_currency"]): round_money(r["total"] or 0) for r in self.balance_rows()}
+
+    def balance_rows(self):
+        """The GROUP BY behind `balances`, as rows of account, amount_currency and total."""
+        return self.values("account", "amount_currency").annotate(total=Sum("amount")).order_by()
 
     def balance_by_currency(self, account: str) -> dict[str, Decimal]:
         return {

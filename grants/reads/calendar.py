@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, Sum, Value, Window
-from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncMonth
+from django.db.models import Count, DateField, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 
 from alignment_fund.dates import add_months, first_of_month
 from alignment_fund.money import BASE_CURRENCY, total
@@ -17,24 +17,18 @@ from grants.models import Award, Milestone
 from grants.reads.instalments import expected_instalments
 from grants.reads.position import ZERO, money_sum, pool_position, rate_book_for, stale_rates
 
-SHOWN_PER_MONTH = 50  # payments listed under each month; the rest are counted, and listed on the award pages
+CALENDAR_PAGE_SIZE = 50  # payments a page on a month's drill-down
 
 
 @dataclass(frozen=True)
 class CalendarMonth:
     month: date
-    payments: list[Milestone]  # the first SHOWN_PER_MONTH, by due date
-    payment_count: int
+    payment_count: int  # the payments themselves are listed, a page at a time, by `payments_in(month)`
     payments_gbp: Decimal
     overdue_gbp: Decimal
     receipts_gbp: Decimal
     cash_after_gbp: Decimal
     cash_and_foreign_after_gbp: Decimal
-
-    @property
-    def more(self) -> int:
-        """Payments of this month not listed."""
-        return self.payment_count - len(self.payments)
 
     @property
     def short(self) -> bool:
@@ -89,11 +83,7 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     end = add_months(start, months)
     # A payment is made in the month after its report's month (approved, or else due): the month is worked out and
     # everything added up in the database, a few rows a month whatever the number of milestones.
-    unpaid = (
-        Milestone.objects.unpaid()
-        .filter(award__status__in=Award.LIFECYCLE)
-        .annotate(report_month=TruncMonth(Coalesce("approved_on", "due_on"), output_field=DateField()))
-    )
+    unpaid = _scheduled().annotate(report_month=TruncMonth("report_on", output_field=DateField()))
     by_month: dict[date, tuple[Decimal, int]] = defaultdict(lambda: (ZERO, 0))
     overdue = ZERO
     later_gbp, later_count = ZERO, 0
@@ -109,7 +99,6 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
             continue
         paid, count = by_month[month]
         by_month[month] = (paid + amount, count + row["count"])
-    listed = _first_payments(unpaid, start, end)
     receipts_all: dict[date, Decimal] = defaultdict(lambda: ZERO)
     receipts_pounds: dict[date, Decimal] = defaultdict(lambda: ZERO)
     late_gbp = scheduled_gbp_total = with_dates_gbp = ZERO
@@ -138,7 +127,6 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
         rows.append(
             CalendarMonth(
                 month=month,
-                payments=listed.get(month, []),
                 payment_count=count,
                 payments_gbp=amount,
                 overdue_gbp=overdue if index == 0 else ZERO,
@@ -162,18 +150,22 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     )
 
 
-def _first_payments(unpaid, start: date, end: date) -> dict[date, list[Milestone]]:
-    """The first SHOWN_PER_MONTH payments of each month of the calendar (overdue ones in the first), one query."""
-    bucket = Greatest("report_month", Value(add_months(start, -1)), output_field=DateField())
-    order = [F("due_on").asc(), F("award__reference").asc(), F("number").asc()]
-    rows = (
-        unpaid.filter(report_month__lt=add_months(end, -1))
-        .annotate(bucket=bucket, place=Window(RowNumber(), partition_by=[bucket], order_by=order))
-        .filter(place__lte=SHOWN_PER_MONTH)
-        .select_related("award__project")
-        .order_by("due_on", "award__reference", "number")
+def _scheduled() -> QuerySet[Milestone]:
+    """Unpaid milestones of live awards, with the date their payment run follows: the report's approval, or else
+    its due date."""
+    return (
+        Milestone.objects.unpaid()
+        .filter(award__status__in=Award.LIFECYCLE)
+        .annotate(report_on=Coalesce("approved_on", "due_on", output_field=DateField()))
     )
-    listed: dict[date, list[Milestone]] = defaultdict(list)
-    for milestone in rows:
-        listed[add_months(first_of_month(milestone.bucket), 1)].append(milestone)
-    return listed
+
+
+def payments_in(month: date, today: date) -> QuerySet[Milestone]:
+    """The payments the calendar counts in `month` (the first of a month from today's on), by due date: those whose
+    report month is the month before, and in the current month also every one whose run has passed unpaid. The
+    calendar's drill-down pages through them, so a month of thousands of payments is never read whole."""
+    before = add_months(month, -1)
+    payments = _scheduled().filter(report_on__lt=month)
+    if month > first_of_month(today):
+        payments = payments.filter(report_on__gte=before)
+    return payments.select_related("award").order_by("due_on", "award__reference", "number")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Subquery, Sum
 
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import QuotedRate
 from funders.models import Pledge
-from grants.models import Award
+from grants.models import Award, Disbursement
 from grants.reads.position import RoundPosition, money_sum, pool_position, rate_book_for, round_positions
-from grants.reads.waitlist import WaitlistRow, rank_waitlist
+from grants.reads.waitlist import WaitlistRow, rank_round, ranked_page
 from projects.models import Project, Round
 
 SHOWN = 50  # awards and waiting projects listed on the page; the rest are counted and one link away
@@ -46,21 +46,25 @@ def round_page(round_: Round, today: date) -> RoundPage:
     book = rate_book_for(today)
     pool = pool_position(today, book)
     (position,) = round_positions(pool, [round_])
+    # What each listed award has paid, as a subquery: worked out for the SHOWN awards, not the whole round's.
+    paid = (
+        Disbursement.objects.filter(award=OuterRef("pk"), amount_currency=BASE_CURRENCY)
+        .order_by()
+        .values("award")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     awards = list(
         round_.awards.select_related("project__research_area")
-        .annotate(
-            paid_total=Sum(
-                "disbursements__amount",
-                filter=Q(disbursements__amount_currency=BASE_CURRENCY, disbursements__reversed_at__isnull=True),
-            )
-        )
+        .annotate(paid_total=Subquery(paid))
         .order_by("reference")[:SHOWN]
     )
     for award in awards:
         award.paid_gbp = money_sum(award.paid_total)
+    # The best SHOWN waiting projects, ranked against the round's headroom as on the waitlist.
     waiting_projects = Project.objects.vetted_waiting().filter(round=round_)
-    # The ranking's running total needs only the projects ranked above: the first SHOWN rank as on the waitlist.
-    waiting = list(waiting_projects.select_related("research_area")[:SHOWN])
-    counts = {"award_count": round_.awards.count(), "waiting_count": waiting_projects.count()}
+    ranking = rank_round(waiting_projects, position.headroom_gbp)
+    waiting = list(ranked_page(waiting_projects, ranking, size=SHOWN).object_list)
+    counts = {"award_count": round_.awards.count(), "waiting_count": ranking.waiting_count}
     pledges = list(round_.restricted_pledges.select_related("funder").order_by("pledged_on", "pk"))
-    return RoundPage(position, awards, rank_waitlist(waiting, position.headroom_gbp), pledges, pool.gbp_usd, **counts)
+    return RoundPage(position, awards, waiting, pledges, pool.gbp_usd, **counts)

@@ -78,7 +78,7 @@ def portfolio(request):
 @administrator_required
 def waitlist(request):
     try:
-        page = waitlist_page(fund_today())
+        page = waitlist_page(fund_today(), request.GET.get("page"))
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/waitlist.html", {"waitlist": page})

@@ -8,6 +8,8 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from alignment_fund.rates.models import ExchangeRate
+from alignment_fund.templatetags.admin_dates import date_hierarchy_by_range
+from grants import actions
 from grants.models import Award, AwardAttribution, Disbursement, LedgerLine, LedgerTransaction, Milestone
 from projects.models import Project
 
@@ -354,3 +356,32 @@ def test_the_round_list_shows_awarded_and_headroom(back_office, world):
     response = back_office.get(reverse("admin:projects_round_changelist"))
     assert "£450,000.00" in response.text
     assert "£550,000.00" in response.text
+
+
+# Long lists: the drill-down and filters read indexes, not the whole table
+
+
+def test_the_ledger_list_offers_every_year_from_its_first_date_to_its_last(back_office, world, milestone):
+    actions.do_receive_milestone_report(world.admin, milestone=milestone, received_on=date(2026, 1, 2))
+    actions.do_approve_milestone(world.admin, milestone=milestone, approved_on=date(2026, 1, 5))
+    actions.do_record_disbursement(world.admin, milestone=milestone, paid_on=date(2026, 1, 30), reference="PAY-Y")
+    response = back_office.get(reverse("admin:grants_ledgertransaction_changelist"))
+    years = [choice["title"] for choice in _drill_down(response)]
+    assert years == ["2025", "2026"]
+    in_2026 = back_office.get(reverse("admin:grants_ledgertransaction_changelist"), {"occurred_on__year": "2026"})
+    assert {txn.occurred_on.year for txn in in_2026.context["cl"].result_list} == {2026}
+    assert "Show all" in response.text  # no second count of the whole ledger
+
+
+def _drill_down(response) -> list[dict]:
+    return date_hierarchy_by_range(response.context["cl"])["choices"]
+
+
+def test_the_award_list_filters_by_the_countries_projects_are_in(back_office, world):
+    countries = sorted(set(Project.objects.values_list("country", flat=True)))
+    response = back_office.get(reverse("admin:grants_award_changelist"))
+    (country_filter,) = [spec for spec in response.context["cl"].filter_specs if spec.title == "country"]
+    assert [value for value, _ in country_filter.lookup_choices] == countries
+    country = world.award_a.project.country
+    filtered = back_office.get(reverse("admin:grants_award_changelist"), {"project__country": country})
+    assert {award.project.country for award in filtered.context["cl"].result_list} == {country}

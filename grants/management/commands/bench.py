@@ -41,6 +41,7 @@ def pages() -> list[tuple[str, str, str]]:
     """(label, who, url) of every page measured; the first is the trivial page the others are compared with."""
     round_ = Round.objects.order_by("number").first()
     award = Award.objects.order_by("pk").first()
+    today = fund_today()
     pledge_funder = Pledge.objects.order_by("-pk").values_list("funder_id", flat=True).first()
     receipt_funder = (
         Receipt.objects.exclude(amount_currency="GBP")
@@ -53,6 +54,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("/portfolio/", "admin", reverse("grants:portfolio")),
         ("/funder/ (OpenAI)", "openai", reverse("funder:dashboard")),
         ("calendar", "admin", reverse("grants:calendar")),
+        (
+            "calendar, this month's payments",
+            "admin",
+            reverse("grants:calendar_month", args=[f"{today:%Y}", f"{today:%m}"]),
+        ),
         ("round page", "admin", reverse("grants:round", args=[round_.pk])),
         ("waitlist", "admin", reverse("grants:waitlist")),
         ("award page", "admin", reverse("grants:award", args=[award.pk])),
@@ -103,8 +109,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="TEXT",
-            help="Measure only the pages whose label contains TEXT (repeatable; the trivial page is always measured)"
-            " and skip the jobs; the figures are printed, not saved.",
+            help="Measure only the pages and jobs whose label contains TEXT (repeatable; the trivial page is always"
+            " measured); the figures are printed, not saved.",
         )
 
     def handle(self, *args, label="", repeat=7, table=False, only=(), **options):
@@ -117,8 +123,9 @@ class Command(BaseCommand):
             clients[username] = Client()
             clients[username].force_login(User.objects.get(username=username))
         measured = pages()
-        if only:
-            measured = measured[:1] + [page for page in measured[1:] if any(text in page[0] for text in only)]
+        wanted = list(only)
+        if wanted:
+            measured = measured[:1] + [page for page in measured[1:] if any(part in page[0] for part in wanted)]
         times: dict[str, list[float]] = {name: [] for name, _, _ in measured}
         counts: dict[str, int] = {}
         for name, who, url in measured:  # warm up, and find the slow ones
@@ -144,17 +151,41 @@ class Command(BaseCommand):
                 f"{label:>8} {name:<32} p50 {p50 * 1000:9.1f} ms  p95 {percentile(times[name], 0.95) * 1000:9.1f} ms"
                 f"  {p50 / trivial:8.1f}×  {counts[name]:3} queries"
             )
-        if only:  # a partial run: nothing saved, so `bench --table` keeps whole runs only
-            return
-        results["jobs"] = self.jobs(options["import_rows"], not options["skip_exports"])
+        results["jobs"] = self.jobs(
+            options["import_rows"],
+            not options["skip_exports"],
+            lambda name: not wanted or any(p in name for p in wanted),
+        )
         for name, figures in results["jobs"].items():
             self.stdout.write(f"{label:>8} {name:<32} {figures}")
+        if wanted:  # a partial run would hide this label's other figures from `--table`
+            return
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / f"{label}.json").write_text(json.dumps(results, indent=2))
 
-    def jobs(self, import_rows: int, exports: bool = True) -> dict:
+    def jobs(self, import_rows: int, exports: bool = True, wanted=lambda name: True) -> dict:
         today = fund_today()
         jobs = {}
+        if wanted("refresh_allocation_summaries"):
+            jobs["refresh_allocation_summaries"] = self.summary_job(today)
+        for name, code in (
+            {}
+            if not exports
+            else {
+                "360Giving JSON": "from grants.exports.streaming import stream; pieces = stream('json')",
+                "360Giving CSV": "from grants.exports.streaming import stream; pieces = stream('csv')",
+                "ledger CSV": "from grants.exports.ledger_csv import iter_ledger_csv; pieces = iter_ledger_csv()",
+            }.items()
+        ):
+            if wanted(name):
+                jobs[name] = self.export(code)
+        if import_rows and wanted("import_pledges"):
+            jobs["import_pledges"] = self.import_rate(import_rows)
+        return jobs
+
+    @staticmethod
+    def summary_job(today) -> dict:
+        """The allocation summary's time against a raw SQL GROUP BY over the same rows."""
         started = time.perf_counter()
         build_summary(today)
         summary = time.perf_counter() - started
@@ -178,20 +209,7 @@ class Command(BaseCommand):
             )
             cursor.fetchall()
         raw = time.perf_counter() - started
-        jobs["refresh_allocation_summaries"] = {"seconds": summary, "raw_sql_seconds": raw, "ratio": summary / raw}
-        for name, code in (
-            {}
-            if not exports
-            else {
-                "360Giving JSON": "from grants.exports.streaming import stream; pieces = stream('json')",
-                "360Giving CSV": "from grants.exports.streaming import stream; pieces = stream('csv')",
-                "ledger CSV": "from grants.exports.ledger_csv import iter_ledger_csv; pieces = iter_ledger_csv()",
-            }.items()
-        ):
-            jobs[name] = self.export(code)
-        if import_rows:
-            jobs["import_pledges"] = self.import_rate(import_rows)
-        return jobs
+        return {"seconds": summary, "raw_sql_seconds": raw, "ratio": summary / raw}
 
     @staticmethod
     def export(code: str) -> dict:

@@ -20,6 +20,7 @@ def urls(world):
         reverse("grants:portfolio"),
         reverse("grants:waitlist"),
         reverse("grants:calendar"),
+        reverse("grants:calendar_month", args=["2026", "02"]),
         reverse("grants:round", args=[world.round.pk]),
         reverse("grants:project", args=[world.award_a.project.pk]),
         reverse("grants:project", args=[world.waiting.pk]),

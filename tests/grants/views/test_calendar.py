@@ -64,11 +64,69 @@ def test_overdue_payments_count_in_this_month(page):
     assert figure(page, "calendar-scheduled-gbp") == Decimal("2050000.00")
 
 
-def test_paid_milestones_are_not_scheduled_again(page, world):
+def listed(client, month: date) -> list[Milestone]:
+    """Every payment the month's drill-down lists, page after page."""
+    found, number = [], 1
+    while True:
+        response = client.get(month_url(month), {"page": number})
+        assert response.status_code == 200
+        found += list(response.context["page"].object_list)
+        if not response.context["page"].has_next():
+            return found
+        number += 1
+
+
+def month_url(month: date) -> str:
+    return reverse("grants:calendar_month", args=[f"{month:%Y}", f"{month:%m}"])
+
+
+def test_paid_milestones_are_not_scheduled_again(page, client, world):
     paid = Milestone.objects.get(award=world.award_a, number=1)
-    scheduled = [m for month in page.context["calendar"].months for m in month.payments]
+    scheduled = [m for month in page.context["calendar"].months for m in listed(client, month.month)]
     assert paid not in scheduled
     assert len(scheduled) == 3
+
+
+def test_each_month_links_to_its_payments(page, client, schedule):
+    html = page.content.decode()
+    assert f'href="{month_url(date(2026, 6, 1))}"' in html
+    assert f'href="{month_url(date(2026, 3, 1))}"' not in html  # nothing scheduled in March
+    # The current month lists the overdue payment with this month's, by due date, and adds up as the calendar does.
+    response = client.get(month_url(date(2026, 2, 1)))
+    assert list(response.context["page"].object_list) == [schedule["overdue"], schedule["february"]]
+    assert figure(response, "calendar-month-gbp") == page.context["calendar"].months[0].payments_gbp
+    assert listed(client, date(2026, 6, 1)) == [schedule["june"]]
+    assert listed(client, date(2027, 7, 1)) == [schedule["later"]]  # beyond the twelve months: still one link away
+
+
+def test_a_months_payments_come_a_page_at_a_time(client, world):
+    client.force_login(world.admin)
+    for n in range(1, 53):
+        milestone(world.award_b, n, date(2026, 5, 1 + n % 28), "1000.00")
+    first = client.get(month_url(date(2026, 6, 1)))
+    assert first.context["count"] == 52 and len(first.context["page"].object_list) == 50
+    assert [m.due_on for m in first.context["page"].object_list] == sorted(m.due_on for m in Milestone.objects.all())[
+        :50
+    ]
+    assert len(client.get(month_url(date(2026, 6, 1)), {"page": 2}).context["page"].object_list) == 2
+
+
+def test_past_months_have_no_page_of_their_own(client, world):
+    client.force_login(world.admin)
+    assert client.get(month_url(date(2026, 1, 1))).status_code == 404  # counted in February, as overdue
+    assert client.get("/portfolio/calendar/2026-13/").status_code == 404
+    assert client.get("/portfolio/calendar/2026-6/").status_code == 404  # always two digits: one address a month
+
+
+def test_a_months_page_costs_the_same_queries_with_more_payments(client, world, schedule):
+    client.force_login(world.admin)
+    with CaptureQueriesContext(connection) as before:
+        client.get(month_url(date(2026, 6, 1)))
+    for n in range(3, 60):
+        milestone(world.award_b, n, date(2026, 5, 1 + n % 28), "1000.00")
+    with CaptureQueriesContext(connection) as after:
+        client.get(month_url(date(2026, 6, 1)))
+    assert len(after) == len(before)
 
 
 def test_payments_beyond_the_year_are_counted_apart(page):

@@ -126,3 +126,47 @@ def test_it_costs_the_same_queries_with_more_projects_waiting(client, world):
     with CaptureQueriesContext(connection) as after:
         client.get(URL)
     assert len(after) == len(before)
+
+
+def test_the_ranking_comes_a_page_at_a_time_with_its_running_total(client, world):
+    for n in range(55):
+        ProjectFactory(
+            round=world.round,
+            research_area=world.area,
+            reference=f"R1-1{n:03}",
+            amount_requested=Money("50000.01", "GBP"),
+            panel_score=Decimal("5.00") - Decimal(n) / 100,
+        )
+    client.force_login(world.admin)
+    first = client.get(URL).context["waitlist"]
+    second = client.get(URL, {"page": 2}).context["waitlist"]
+    assert first.waiting_count == 56 and len(first.rows) == 50 and len(second.rows) == 6
+    assert [row.rank for row in second.rows] == list(range(51, 57))
+    # The world's waiting project (£200,000) ranks first; then £50,000.01 each, to the penny.
+    assert second.rows[-1].cumulative_gbp == Decimal("200000.00") + 55 * Decimal("50000.01")
+    assert first.waiting_total_gbp == second.rows[-1].cumulative_gbp
+    # £550,000 of headroom funds the first project and six more (a seventh would pass it by 7p): the eighth is next.
+    assert first.funded_count == 7 and first.funded_total_gbp == Decimal("200000.00") + 6 * Decimal("50000.01")
+    assert first.next_row.rank == 8 and first.rows[7].is_next and not any(row.funded for row in second.rows)
+
+
+def test_a_project_that_takes_the_headroom_to_the_penny_is_funded(client, world):
+    ProjectFactory(
+        round=world.round,
+        research_area=world.area,
+        reference="R1-0040",
+        amount_requested=Money("349999.99", "GBP"),
+        panel_score=Decimal("7.00"),
+    )
+    ProjectFactory(
+        round=world.round,
+        research_area=world.area,
+        reference="R1-0041",
+        amount_requested=Money("0.01", "GBP"),
+        panel_score=Decimal("6.00"),
+    )
+    client.force_login(world.admin)
+    waitlist = client.get(URL).context["waitlist"]
+    assert waitlist.headroom_gbp == Decimal("550000.00")
+    assert [row.funded for row in waitlist.rows] == [True, True, True]
+    assert waitlist.next_row is None and waitlist.funded_total_gbp == Decimal("550000.00")
