@@ -44,19 +44,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _world_tests_last(items):
-    """In each module, the tests that share the module's world (`world_module`) run after those that do not: the
-    world stays in the database from the first test that asks for it to the module's end."""
-    first_of_module: dict[str, int] = {}
-    for index, item in enumerate(items):
-        first_of_module.setdefault(item.nodeid.split("::")[0], index)
-    position = {id(item): index for index, item in enumerate(items)}
-    items.sort(
-        key=lambda item: (
-            first_of_module[item.nodeid.split("::")[0]],
-            "world_module" in item.fixturenames,
-            position[id(item)],
-        )
-    )
+    """Within each run of a module's tests, those that share the module's world (`world_module`) go after those that
+    do not: the world stays in the database from the first test that asks for it to the module's end. Only runs of
+    consecutive tests are reordered, so pytest-django's order (transactional tests last) is kept."""
+    ordered, run = [], []
+
+    def flush():
+        ordered.extend(sorted(run, key=lambda item: "world_module" in item.fixturenames))
+        run.clear()
+
+    for item in items:
+        if run and item.nodeid.split("::")[0] != run[0].nodeid.split("::")[0]:
+            flush()
+        run.append(item)
+    flush()
+    items[:] = ordered
 
 
 def pytest_runtest_setup(item):

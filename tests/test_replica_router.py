@@ -32,7 +32,8 @@ def captured(run):
 
 
 def is_read(sql: str) -> bool:
-    return sql.lstrip().upper().startswith("SELECT")
+    """A SELECT, or a UNION of SELECTs in parentheses."""
+    return sql.lstrip(" (\n").upper().startswith("SELECT")
 
 
 @override_settings(READ_REPLICA=True)
