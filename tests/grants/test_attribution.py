@@ -281,3 +281,11 @@ def test_a_funder_is_short_when_awards_used_more_than_its_money_was_worth_on_a_d
     # Funder A's dollars, not yet received on 31 Jul 2025, pay for award A.
     assert funder_money_short(world.funder_a.pk, date(2025, 7, 31)) == (Decimal("0.00"), Decimal("300000.00"))
     assert funder_money_short(world.funder_a.pk, date(2025, 8, 20)) is None
+
+
+def test_a_funder_with_a_live_award_and_an_ended_one_has_used_both_parts(world):
+    # Funder A pays for a second interpretability award; award A then ends with nothing paid on it.
+    project = ProjectFactory(round=world.round, research_area=world.area, reference="R1-0070")
+    actions.do_award_project(world.admin, project=project, amount="100000.00", awarded_on=date(2025, 11, 20))
+    actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2025, 11, 21))
+    assert attributed_so_far()[world.funder_a.pk] == Decimal("100000.00")

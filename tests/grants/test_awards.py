@@ -8,7 +8,7 @@ from djmoney.money import Money
 from grants import actions
 from grants.actions import ActionError
 from grants.models import Account, Award, AwardAttribution, LedgerLine, LedgerTransaction, Milestone
-from grants.reads.attribution import split_among_funders, split_award
+from grants.reads.attribution import payment_parts, split_among_funders, split_award
 from grants.reads.position import pool_position
 from projects.models import Project
 from tests.factories import FunderFactory, FundFactory, ProjectFactory, ResearchAreaFactory, RoundFactory
@@ -368,6 +368,14 @@ def test_an_awards_shares_are_split_with_its_disclosed_funders_first(db, rates, 
         ("Quiet D", Decimal("17000.00"), Decimal("0.333334")),
         ("Quiet E", Decimal("24000.00"), Decimal("0.470588")),
     ]
+    # A quarter of it paid, and 7p: split the same way, C's part never depends on how D and E divide theirs (rounding
+    # all three together would give C £2,500.02 and E £6,000.03).
+    paid = payment_parts({award.pk: Decimal("12750.07")})
+    assert [paid[award.pk, funder.pk] for funder in funders] == [
+        Decimal("2500.01"),
+        Decimal("4250.02"),
+        Decimal("6000.04"),
+    ]
 
 
 def test_an_award_is_booked_in_the_name_of_who_made_it(world):
@@ -384,3 +392,18 @@ def test_an_award_is_booked_in_the_name_of_who_made_it(world):
         history = model.history.filter(award=award)
         assert history.exists()
         assert set(history.values_list("history_user", flat=True)) == {world.admin.pk}
+
+
+def test_a_split_with_nothing_to_split_by_gives_everyone_nothing_and_pence_are_split_too():
+    zero = Decimal("0.00")
+    assert split_among_funders(Decimal("100.00"), zero, {1: zero}, {2: zero}) == {1: zero, 2: zero}
+    # Private funders with no part are left out; a private group worth less than a pound is still divided.
+    assert split_among_funders(Decimal("100.00"), Decimal("300.00"), {1: Decimal("300.00")}, {2: zero}) == {
+        1: Decimal("100.00")
+    }
+    halves = split_among_funders(Decimal("1.00"), Decimal("1.00"), {}, {2: Decimal("0.50"), 3: Decimal("0.50")})
+    assert halves == {2: Decimal("0.50"), 3: Decimal("0.50")}
+    assert split_among_funders(Decimal("0.50"), Decimal("1.00"), {1: Decimal("0.50")}, {2: Decimal("0.50")}) == {
+        1: Decimal("0.25"),
+        2: Decimal("0.25"),
+    }
