@@ -72,6 +72,11 @@ def test_a_split_gives_leftover_pennies_to_the_largest_remainders():
     ]
 
 
+def test_a_total_given_past_the_penny_is_rounded_half_up_before_it_is_split():
+    assert money.split_pro_rata(Decimal("0.125"), [Decimal(1)]) == [Decimal("0.13")]
+    assert money.split_pro_rata(Decimal("2.345"), [Decimal(1), Decimal(1)]) == [Decimal("1.18"), Decimal("1.17")]
+
+
 def test_a_split_needs_something_to_split_between():
     with pytest.raises(MoneyError):
         money.split_pro_rata(Decimal("1.00"), [Decimal(0), Decimal(0)])
