@@ -16,12 +16,12 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 
 
 def outstanding_on_pledge(pledge: Pledge) -> Decimal:
-    received = round_money(pledge.receipts.aggregate(total=Sum("amount"))["total"] or 0)
-    return pledge.amount.amount - received
+    """What is still to arrive on a stored pledge: its amount less its live receipts."""
+    return outstanding_on_pledges([pledge])[pledge.pk]
 
 
 def outstanding_on_pledges(pledges: list[Pledge]) -> dict[int, Decimal]:
-    """`outstanding_on_pledge` for many stored pledges at once: {pledge id: still to arrive}, one GROUP BY."""
+    """What is still to arrive on each of many stored pledges: {pledge id: amount}, one GROUP BY."""
     received = (
         Receipt.objects.filter(pledge_id__in=[p.pk for p in pledges])
         .values("pledge_id")
