@@ -1,6 +1,7 @@
 from grants.models.approvals import Approval, PaymentRun, PaymentRunItem
 from grants.models.awards import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.models.ledger import Account, LedgerLine, LedgerTransaction
+from grants.models.ledger_totals import LedgerDayTotal
 from grants.models.reports import MilestoneReport
 from grants.models.summaries import SummarySnapshot
 
@@ -11,6 +12,7 @@ __all__ = [
     "AwardAmendment",
     "AwardAttribution",
     "Disbursement",
+    "LedgerDayTotal",
     "LedgerLine",
     "LedgerTransaction",
     "Milestone",

@@ -4,7 +4,8 @@ Every money movement (pledge, receipt, conversion, award, disbursement, reversal
 two or more `LedgerLine`s that balance in each currency (debits positive, credits negative). Balances are sums of
 lines. A transaction's `key` is built from the business event (`receipt:42`), so posting the same event twice has
 one effect. Posted rows are never changed: the database refuses UPDATE and DELETE (see the migration that installs
-the triggers), and a correction is a reversing transaction.
+the triggers), and a correction is a reversing transaction. Balances on a date are read from the lines' day totals
+(`grants.models.ledger_totals`), which posting keeps in the same transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money
+from grants.models.ledger_totals import add_to_day_totals
 
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]
 
@@ -133,6 +135,14 @@ class LedgerTransactionQuerySet(models.QuerySet):
                     )
                     for line in lines
                 )
+                add_to_day_totals(
+                    self.db,
+                    (
+                        (occurred_on, line.account, line.amount.currency.code, line.funder_id, line.round_id)
+                        + (line.amount.amount,)
+                        for line in lines
+                    ),
+                )
         except IntegrityError:
             # Another process posted the same event between our look-up and our insert: theirs stands.
             existing = self.filter(key=key).first()
@@ -180,6 +190,15 @@ class LedgerTransactionQuerySet(models.QuerySet):
                 for txn_id, entry in zip(ids, entries, strict=True)
                 for line in entry["lines"]
             ],
+        )
+        add_to_day_totals(
+            self.db,
+            (
+                (entry["occurred_on"], line.account, line.amount.currency.code, line.funder_id, line.round_id)
+                + (line.amount.amount,)
+                for entry in entries
+                for line in entry["lines"]
+            ),
         )
         return ids
 

@@ -19,9 +19,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from alignment_fund.dates import add_months, first_of_month, month_end
-from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
+from alignment_fund.money import BASE_CURRENCY, CURRENCIES, total
 from alignment_fund.rates.models import RateBook
-from grants.models import Account, LedgerLine
+from grants.models import Account, LedgerDayTotal, LedgerLine
+from grants.models.ledger_totals import from_hundredths
 from grants.reads.calendar import PaymentCalendar, payment_calendar
 from grants.reads.pool_overview import ZERO
 from grants.reads.position import money_sum
@@ -97,18 +98,19 @@ def month_ends(first: date, today: date) -> list[date]:
 
 
 def pool_over_time(today: date) -> tuple[PoolPoint, ...]:
-    """The pool at each month's end since the first booking, and today: two queries (the ledger, the rates)."""
+    """The pool at each month's end since the first booking, and today: two queries (the ledger's day totals, the rates)."""
     rows = (
-        LedgerLine.objects.filter(account__in=POOL_ACCOUNTS, transaction__occurred_on__lte=today)
-        .annotate(month=TruncMonth("transaction__occurred_on"))
-        .values("month", "account", "amount_currency")
-        .annotate(total=Sum("amount"))
+        LedgerDayTotal.objects.up_to(today)
+        .filter(account__in=POOL_ACCOUNTS)
+        .annotate(month=TruncMonth("occurred_on"))
+        .values("month", "account", "currency")
+        .annotate(total=Sum("hundredths"))
         .order_by("month")
     )
     by_month: dict[date, list[tuple[str, str, Decimal]]] = defaultdict(list)
     for row in rows:
         month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        by_month[month].append((row["account"], row["amount_currency"], round_money(row["total"] or 0)))
+        by_month[month].append((row["account"], row["currency"], from_hundredths(row["total"])))
     if not by_month:
         return ()
     first = min(by_month)

@@ -10,8 +10,8 @@ from decimal import Decimal
 from alignment_fund.clock import fund_today
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import RateBook
-from grants.models import Account, Approval, Award, AwardAmendment, Disbursement, LedgerLine
-from grants.reads.position import pool_position, round_positions
+from grants.models import Account, Approval, Award, AwardAmendment, Disbursement
+from grants.reads.position import balances_on, pool_position, round_positions
 from projects.models import Round
 
 
@@ -70,8 +70,5 @@ def lowest_gbp_cash(since: date) -> Decimal:
         Disbursement.objects.filter(paid_on__gt=since, paid_on__lte=today).values_list("paid_on", flat=True)
     )
     return min(
-        LedgerLine.objects.filter(transaction__occurred_on__lte=day)
-        .balance_by_currency(Account.CASH)
-        .get(BASE_CURRENCY, Decimal("0.00"))
-        for day in days
+        balances_on(day, account=Account.CASH).get((Account.CASH, BASE_CURRENCY), Decimal("0.00")) for day in days
     )

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, Max, Q, Sum
+from django.db.models import Max, Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, REPORTING_CURRENCIES, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
-from grants.models import Account, Approval, Disbursement, LedgerLine, LedgerTransaction
+from grants.models import Account, Approval, LedgerDayTotal, LedgerTransaction
+from grants.models.ledger_totals import from_hundredths
 from projects.models import Round
 
 ZERO = Decimal("0.00")
@@ -168,16 +169,11 @@ def pool_position(on: date, book: RateBook | None = None) -> PoolPosition:
     )
 
 
-def balances_on(on: date) -> dict[tuple[str, str], Decimal]:
-    """The ledger's balances counting every movement that occurred on or before `on`, in one query. Usually nothing
-    is dated after `on` (it is today): then the lines are summed without joining their transactions for the date,
-    which at a million lines is most of the work. The database checks which case holds once, per query (an
-    uncorrelated EXISTS), and reads only the branch that applies."""
-    later = Exists(LedgerTransaction.objects.filter(occurred_on__gt=on))
-    every_line = LedgerLine.objects.filter(~later)
-    up_to_on = LedgerLine.objects.filter(later, transaction__occurred_on__lte=on)
-    rows = every_line.balance_rows().union(up_to_on.balance_rows(), all=True)
-    return {(row["account"], row["amount_currency"]): round_money(row["total"] or 0) for row in rows}
+def balances_on(on: date, **dimensions) -> dict[tuple[str, str], Decimal]:
+    """The ledger's balances counting every movement that occurred on or before `on`, in one query, from the lines'
+    day totals (one row per day, account, currency, funder and round, not one per line). `funder_key` or `round_key`
+    narrows them to one funder's or one round's lines."""
+    return LedgerDayTotal.objects.up_to(on).filter(**dimensions).balances()
 
 
 def reservations_on(on: date) -> dict[int | None, Decimal]:
@@ -228,34 +224,35 @@ class RoundPosition:
 
 
 def round_positions(pool: PoolPosition, rounds=None) -> list[RoundPosition]:
-    """Each round's budget, awarded, disbursed and headroom, in two queries whatever the number of rounds."""
+    """Each round's budget, awarded, disbursed and headroom, in one query (two with the rounds) whatever their
+    number."""
     every_round = rounds is None
     rounds = list(Round.objects.all() if every_round else rounds)
-    gbp = Q(amount_currency=BASE_CURRENCY)
-    # Only the rounds asked for are added up (a round's page reads its own lines, not the whole ledger's).
-    awarded_lines = LedgerLine.objects.filter(
-        account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=pool.on, round__isnull=False
+    # Only the rounds asked for are added up (a round's page reads its own day totals, not the whole ledger's).
+    totals = LedgerDayTotal.objects.up_to(pool.on).filter(
+        account__in=[Account.GRANTS_AWARDED, Account.GRANTS_COMMITTED], currency=BASE_CURRENCY, round_key__gt=0
     )
-    payments = Disbursement.objects.filter(paid_on__lte=pool.on)
     if not every_round:
-        awarded_lines = awarded_lines.filter(round__in=[round_.pk for round_ in rounds])
-        payments = payments.filter(award__round__in=[round_.pk for round_ in rounds])
-    # Awarded per round comes from the ledger, so a terminated award counts for what was paid, not what was offered.
-    awarded = dict(
-        awarded_lines.values("round").annotate(total=Sum("amount", filter=gbp)).values_list("round", "total").order_by()
-    )
-    disbursed = dict(
-        payments.values("award__round")
-        .annotate(total=Sum("amount", filter=gbp))
-        .values_list("award__round", "total")
-        .order_by()
-    )
+        totals = totals.filter(round_key__in=[round_.pk for round_ in rounds])
+    # Both from the ledger, as the pool's: awarded is what the round's awards stand at (a terminated award for what
+    # was paid on it, an amended one at its new amount); disbursed is awarded less what is still committed.
+    awarded: dict[int, Decimal] = {}
+    disbursed: dict[int, Decimal] = {}
+    for round_id, account, hundredths in (
+        totals.values("round_key", "account")
+        .annotate(total=Sum("hundredths"))
+        .values_list("round_key", "account", "total")
+    ).order_by():
+        amount = from_hundredths(hundredths)
+        if account == Account.GRANTS_AWARDED:
+            awarded[round_id] = amount
+        disbursed[round_id] = disbursed.get(round_id, ZERO) + amount
     return [
         RoundPosition(
             round=round_,
             budget_gbp=round_.budget.amount,
-            awarded_gbp=money_sum(awarded.get(round_.pk)),
-            disbursed_gbp=money_sum(disbursed.get(round_.pk)),
+            awarded_gbp=awarded.get(round_.pk, ZERO),
+            disbursed_gbp=disbursed.get(round_.pk, ZERO),
             fund_headroom_gbp=pool.headroom_gbp,
             fund_headroom_usd=pool.headroom_usd,
             gbp_usd=pool.gbp_usd,

@@ -33,11 +33,11 @@ from django.db.models import Min, Q, Sum
 from alignment_fund.money import BASE_CURRENCY, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Account, LedgerLine
+from grants.models import Account
 from grants.reads.funder_parts import award_parts_sql, database, fetch, pounds, with_clause
 from grants.reads.periods import Period
 from grants.reads.pool_overview import ZERO, load_rate_book
-from grants.reads.position import Valued, value
+from grants.reads.position import Valued, balances_on, value
 
 # Positions
 
@@ -83,7 +83,7 @@ def funder_position(funder: Funder, on: date | None, book: RateBook) -> FunderPo
     """The funder's position at the close of `on` (nothing before the start): six queries."""
     if on is None:
         return FunderPosition(None, (), ZERO, ZERO, ZERO, (), ZERO, ZERO, ZERO)
-    balances = LedgerLine.objects.filter(funder=funder, transaction__occurred_on__lte=on).balances()
+    balances = balances_on(on, funder_key=funder.pk)
 
     def balance(currency: str, *accounts: str) -> Decimal:
         return total(balances.get((account, currency), ZERO) for account in accounts)

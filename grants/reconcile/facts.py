@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
 from alignment_fund.rates.models import RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Approval, Award, AwardAttribution, Disbursement, LedgerLine
+from grants.models import Approval, Award, AwardAttribution, Disbursement, LedgerDayTotal, LedgerLine
+from grants.models.ledger_totals import from_hundredths
 from grants.reads.attribution import payment_parts
 from projects.models import ResearchArea, Round
 
@@ -174,6 +176,21 @@ class Facts:
             .annotate(total=Sum("amount"))
             .values_list("account", "amount_currency", "total")
             .order_by()
+        }
+        # The day totals every balance is read from, against the lines themselves, key by key:
+        # {(day, account, currency, funder or 0, round or 0): (sum, lines)}.
+        by_day = (
+            lines.annotate(funder_key=Coalesce("funder", 0), round_key=Coalesce("round", 0))
+            .values_list("transaction__occurred_on", "account", "amount_currency", "funder_key", "round_key")
+            .annotate(total=Sum("amount"), count=Count("pk"))
+            .order_by()
+        )
+        self.lines_by_day = {tuple(row[:5]): (_sum(row[5]), row[6]) for row in by_day}
+        self.day_totals = {
+            tuple(row[:5]): (from_hundredths(row[5]), row[6])
+            for row in self._upto(LedgerDayTotal.objects, "occurred_on").values_list(
+                "occurred_on", "account", "currency", "funder_key", "round_key", "hundredths", "lines"
+            )
         }
         self.ledger_by_award = {
             (account, award_id): _sum(amount)

@@ -46,6 +46,15 @@ def check_ledger(facts: Facts, rows: Rows) -> None:
     rows.each("currency exchange in {}", LEDGER, exchange, balances(Account.FX_CLEARING))
     rows.add("awarded (GBP)", LEDGER, facts.awarded, balances(Account.GRANTS_AWARDED).get(BASE_CURRENCY, ZERO))
     rows.add("committed (GBP)", LEDGER, facts.committed, -balances(Account.GRANTS_COMMITTED).get(BASE_CURRENCY, ZERO))
+    # Every balance is read from the day totals: each must hold its day's lines, no more and no fewer.
+    differ = [
+        key
+        for key in set(facts.lines_by_day) | set(facts.day_totals)
+        if facts.lines_by_day.get(key) != facts.day_totals.get(key)
+    ]
+    rows.add("day totals that differ from their lines", LEDGER, 0, len(differ))
+    counted = sum(count for _, count in facts.day_totals.values())
+    rows.add("lines added up in the day totals", LEDGER, sum(n for _, n in facts.lines_by_day.values()), counted)
 
 
 def check_fund(facts: Facts, surfaces: Surfaces, rows: Rows) -> None:

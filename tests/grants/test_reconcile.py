@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import F
 from djmoney.money import Money
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from alignment_fund.rates.models import ExchangeRate
 from funders.models import FunderContact
 from grants import actions
-from grants.models import Award, AwardAttribution, Milestone
+from grants.models import Account, Award, AwardAttribution, LedgerDayTotal, Milestone
 from grants.reconcile import reconcile
 from projects.models import Project
 from tests.factories import FunderFactory, FundFactory, ProjectFactory, ResearchAreaFactory, RoundFactory, UserFactory
@@ -337,3 +338,13 @@ def test_every_figure_of_a_random_fund_agrees(rates, admin_user, settings, plan)
         different = [row for row in reconcile() if row.differs] + [row for row in reconcile(PAST) if row.differs]
         transaction.set_rollback(True)
     assert different == [], different[:10]
+
+
+def test_a_day_total_that_differs_from_its_lines_is_caught(fund):
+    """Every balance is read from the ledger's day totals: one a penny out of its lines is a difference, in the
+    ledger's own check and in the figures read from it."""
+    cash = LedgerDayTotal.objects.filter(account=Account.CASH, currency="GBP").order_by("occurred_on").first()
+    LedgerDayTotal.objects.filter(pk=cash.pk).update(hundredths=F("hundredths") + 1)
+    different = {(row.figure, row.surface) for row in reconcile() if row.differs}
+    assert ("day totals that differ from their lines", "ledger") in different
+    assert any(surface == "portfolio" for _, surface in different), different
