@@ -80,11 +80,14 @@ class _EurRate:
 
 
 class RateBook:
-    """Rates loaded once and answered from memory, so a page converting many amounts costs one query."""
+    """Rates loaded once and answered from memory, so a page converting many amounts costs one query. A book never
+    changes once loaded, so each quote is worked out once and kept (a funder's page values thousands of amounts on
+    a few dozen days)."""
 
     def __init__(self, rows: Iterable[_EurRate]):
         self._dates: dict[str, list[date]] = {}
         self._rows: dict[str, list[_EurRate]] = {}
+        self._quotes: dict[tuple[str, str, date], QuotedRate] = {}
         for row in sorted(rows, key=lambda r: (r.currency, r.rate_date)):
             self._dates.setdefault(row.currency, []).append(row.rate_date)
             self._rows.setdefault(row.currency, []).append(row)
@@ -118,6 +121,13 @@ class RateBook:
         return self._rows[currency][index - 1]
 
     def quote(self, source_currency: str, target_currency: str, on: date) -> QuotedRate:
+        key = (source_currency, target_currency, on)
+        quoted = self._quotes.get(key)
+        if quoted is None:
+            quoted = self._quotes[key] = self._quote(source_currency, target_currency, on)
+        return quoted
+
+    def _quote(self, source_currency: str, target_currency: str, on: date) -> QuotedRate:
         if source_currency == target_currency:
             return QuotedRate(source_currency, target_currency, Decimal(1), None, "identity")
         if source_currency == ECB_BASE:

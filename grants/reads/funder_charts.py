@@ -6,10 +6,11 @@ dashboard into the charts' JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from alignment_fund.dates import first_of_month
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import RateBook
 from grants.reads.pool_overview import ZERO, quote_or_none
@@ -17,15 +18,17 @@ from grants.reads.position import Valued
 
 
 @dataclass(frozen=True)
-class ContributionEvent:
-    """A pledge or a receipt, for the contributions-over-time chart and its table."""
+class ContributionMonth:
+    """A month of the funder's pledges and receipts, for the contributions-over-time chart and its table: what came
+    in that month and the running totals at its last event, in the chart's currency (None where a figure has no
+    reference rate to be valued at)."""
 
-    on: date
-    kind: str
-    reference: str
-    amount: Decimal
-    currency: str
-    chart_amount: Decimal | None
+    month: date  # its first day
+    last_on: date  # the day of its last pledge or receipt
+    pledges: int
+    receipts: int
+    pledged: Decimal | None
+    received: Decimal | None
     cumulative_pledged: Decimal | None
     cumulative_received: Decimal | None
 
@@ -36,35 +39,43 @@ class RatePoint:
     rate: Decimal
 
 
-def contributions(pledges, receipts, chart_currency: str) -> tuple[ContributionEvent, ...]:
-    """The dashboard's pledges and receipts in date order, with running totals in the chart's currency (the funder's
-    own when it pledged in one currency, else GBP at each day's reference rate)."""
+def contributions(pledges, receipts, chart_currency: str) -> tuple[ContributionMonth, ...]:
+    """The dashboard's pledges and receipts added up by month, with running totals in the chart's currency (the
+    funder's own when it pledged in one currency, else GBP at each event's reference rate): a row a month, however
+    many pledges and receipts there are."""
 
     def in_chart_currency(amount: Decimal, currency: str, valued: Valued | None) -> Decimal | None:
         if currency == chart_currency:
             return amount
         return valued.gbp if valued is not None and chart_currency == BASE_CURRENCY else None
 
-    events = [
-        ("pledge", pledge.pledged_on, pledge.reference, pledge.amount, pledge.currency, pledge.at_pledge)
-        for pledge in pledges
-    ]
+    def plus(running: Decimal | None, amount: Decimal | None) -> Decimal | None:
+        return None if running is None or amount is None else running + amount
+
+    events = [("pledge", pledge.pledged_on, pledge.amount, pledge.currency, pledge.at_pledge) for pledge in pledges]
     events += [
-        ("receipt", receipt.received_on, receipt.bank_reference, receipt.amount, receipt.currency, receipt.at_receipt)
-        for receipt in receipts
+        ("receipt", receipt.received_on, receipt.amount, receipt.currency, receipt.at_receipt) for receipt in receipts
     ]
-    events.sort(key=lambda event: (event[1], event[0] != "pledge", event[2]))
+    events.sort(key=lambda event: event[1])
+    months: list[ContributionMonth] = []
     pledged: Decimal | None = ZERO
     received: Decimal | None = ZERO
-    result = []
-    for kind, on, reference, amount, currency, valued in events:
+    for kind, on, amount, currency, valued in events:
         chart_amount = in_chart_currency(amount, currency, valued)
-        if kind == "pledge":
-            pledged = None if pledged is None or chart_amount is None else pledged + chart_amount
+        month = first_of_month(on)
+        current = months[-1] if months and months[-1].month == month else None
+        if current is None:
+            current = ContributionMonth(month, on, 0, 0, ZERO, ZERO, pledged, received)
         else:
-            received = None if received is None or chart_amount is None else received + chart_amount
-        result.append(ContributionEvent(on, kind, reference, amount, currency, chart_amount, pledged, received))
-    return tuple(result)
+            months.pop()
+        if kind == "pledge":
+            pledged = plus(pledged, chart_amount)
+            current = replace(current, pledges=current.pledges + 1, pledged=plus(current.pledged, chart_amount))
+        else:
+            received = plus(received, chart_amount)
+            current = replace(current, receipts=current.receipts + 1, received=plus(current.received, chart_amount))
+        months.append(replace(current, last_on=on, cumulative_pledged=pledged, cumulative_received=received))
+    return tuple(months)
 
 
 def gbp_usd_history(book: RateBook, first: date, on: date) -> tuple[RatePoint, ...]:
@@ -85,11 +96,11 @@ def chart_data(dashboard) -> dict:
     parses them only to draw)."""
     contribution_points = [
         {
-            "date": event.on.isoformat(),
-            "pledged": None if event.cumulative_pledged is None else f"{event.cumulative_pledged:.2f}",
-            "received": None if event.cumulative_received is None else f"{event.cumulative_received:.2f}",
+            "date": month.last_on.isoformat(),
+            "pledged": None if month.cumulative_pledged is None else f"{month.cumulative_pledged:.2f}",
+            "received": None if month.cumulative_received is None else f"{month.cumulative_received:.2f}",
         }
-        for event in dashboard.contributions
+        for month in dashboard.contributions
     ]
     if contribution_points:
         # Carry the running totals on to today, so the lines end where the page's figures stand.

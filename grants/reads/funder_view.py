@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from alignment_fund.money import BASE_CURRENCY, share, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.reads.funder_charts import ContributionEvent, RatePoint, contributions, gbp_usd_history
+from grants.reads.funder_charts import ContributionMonth, RatePoint, contributions, gbp_usd_history
 from grants.reads.funder_parts import pounds, support_by_group
 from grants.reads.pool_overview import (
     ZERO,
@@ -161,7 +161,7 @@ class FunderDashboard:
     rates_today: tuple[QuotedRate, ...]
     rates_stale: bool
     chart_currency: str
-    contributions: tuple[ContributionEvent, ...]
+    contributions: tuple[ContributionMonth, ...]
     gbp_usd_history: tuple[RatePoint, ...]
 
     @property

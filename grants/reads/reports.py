@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from alignment_fund.access import is_administrator
 from grants.models import Award, Milestone, MilestoneReport
@@ -75,10 +75,10 @@ def final_report_overdue(award: Award, milestones, today: date) -> bool:
 def final_reports_overdue(today: date) -> list[Milestone]:
     """The final milestones of running awards whose report is overdue, with their award, oldest due first: one
     query."""
-    last_number = Milestone.objects.filter(award=OuterRef("award_id")).values("award").annotate(last=Max("number"))
+    later = Milestone.objects.filter(award=OuterRef("award_id"), number__gt=OuterRef("number"))
     return list(
         Milestone.objects.filter(
-            number=Subquery(last_number.values("last")[:1]),
+            ~Exists(later),
             due_on__lt=today,
             report_received_on__isnull=True,
             approved_on__isnull=True,
