@@ -156,14 +156,14 @@ def do_award_project(
         {funder_id: part for funder_id, part, _ in split if funder_id not in disclosed},
         unit=SHARE_UNIT,
     )
-    # bulk_create sends no signals: simple-history's helper writes the history rows too.
+    # bulk_create sends no signals: simple-history's helper writes the history rows too. They name whoever the
+    # operation's history names (`acting_as`: the request's user, else the actor), as the award's own row does.
     bulk_create_with_history(
         [
             AwardAttribution(award=award, funder_id=funder_id, amount=gbp(part), share=shares[funder_id], basis=basis)
             for funder_id, part, basis in split
         ],
         AwardAttribution,
-        default_user=actor,
     )
     if plan_milestones:
         bulk_create_with_history(
@@ -172,7 +172,6 @@ def do_award_project(
                 for number, (title, due_on, part) in enumerate(standard_schedule(amount_gbp, awarded_on), start=1)
             ],
             Milestone,
-            default_user=actor,
         )
     LedgerTransaction.objects.post(
         key=f"award:{award.pk}",

@@ -9,7 +9,7 @@ import io
 
 from rest_framework.test import APIClient
 
-from grants.models import Approval, Award, Disbursement, PaymentRun
+from grants.models import Approval, Award, AwardAttribution, Disbursement, PaymentRun
 
 
 def api(user) -> APIClient:
@@ -142,3 +142,19 @@ def test_payment_runs_are_for_administrators_only(four_eyes):
         assert api(outsider).get("/api/payment-runs/").status_code == 403
         assert api(outsider).post("/api/payment-runs/", {"month": "2026-01"}, format="json").status_code == 403
     assert not PaymentRun.objects.exists()
+
+
+def test_the_history_of_an_approved_award_names_one_administrator_for_all_its_rows(four_eyes):
+    """The award approved through the API: its own history row and those of its attributions, written in bulk, name
+    the same person (the request's administrator), so the activity log tells one story."""
+    approval_id = ask_for_award(four_eyes).json()["id"]
+    assert api(four_eyes.bob).post(f"/api/approvals/{approval_id}/approve/", {}, format="json").status_code == 200
+    award = Award.objects.get(project=four_eyes.world.waiting)
+    named = {
+        model.__name__: set(history.values_list("history_user", flat=True))
+        for model, history in (
+            (Award, Award.history.filter(id=award.pk)),
+            (AwardAttribution, AwardAttribution.history.filter(award=award)),
+        )
+    }
+    assert named == {"Award": {four_eyes.bob.pk}, "AwardAttribution": {four_eyes.bob.pk}}
