@@ -68,7 +68,7 @@ def _reverse(record, actor, reason: str, key: str) -> None:
     record.reversal_reason = reason
     record.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
     original = LedgerTransaction.objects.get(key=key)
-    LedgerTransaction.objects.reverse(
+    LedgerTransaction.objects.post_reversal(
         original, occurred_on=original.occurred_on, memo=f"Reverses {key}: {reason}", posted_by=actor
     )
 

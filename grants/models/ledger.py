@@ -202,7 +202,7 @@ class LedgerTransactionQuerySet(models.QuerySet):
         )
         return ids
 
-    def reverse(self, original: LedgerTransaction, *, occurred_on: date, memo: str = "", posted_by=None):
+    def post_reversal(self, original: LedgerTransaction, *, occurred_on: date, memo: str = "", posted_by=None):
         """A correction: the original's lines with their signs flipped, posted once."""
         if original.kind == LedgerTransaction.Kind.REVERSAL:
             raise LedgerError("a reversal cannot itself be reversed; post the event again instead")

@@ -98,10 +98,12 @@ def test_postgres_refuses_a_delete_of_a_posted_entry(db):
 
 def test_a_correction_is_a_reversing_entry_posted_once(db):
     txn, _ = post()
-    reversal, created = LedgerTransaction.objects.reverse(txn, occurred_on=date(2026, 1, 6))
-    again, created_again = LedgerTransaction.objects.reverse(txn, occurred_on=date(2026, 1, 6))
+    reversal, created = LedgerTransaction.objects.post_reversal(txn, occurred_on=date(2026, 1, 6))
+    again, created_again = LedgerTransaction.objects.post_reversal(txn, occurred_on=date(2026, 1, 6))
     assert created and not created_again and reversal.pk == again.pk
     assert reversal.reverses == txn
+    # Django's own reverse() still orders backwards (latest() and last() call it).
+    assert LedgerTransaction.objects.order_by("pk").last() == LedgerTransaction.objects.latest("pk") == reversal
     assert LedgerLine.objects.balance_by_currency(Account.CASH) == {"GBP": Decimal("0.00")}
     assert LedgerTransaction.objects.count() == 2
 
@@ -134,7 +136,7 @@ def test_posting_adds_its_lines_to_the_days_totals_and_posting_again_adds_nothin
 
 def test_a_reversal_adds_to_its_own_day_and_the_balances_read_from_the_totals_follow_the_date(db):
     txn, _ = post("a", "10.00")
-    LedgerTransaction.objects.reverse(txn, occurred_on=date(2026, 1, 9))
+    LedgerTransaction.objects.post_reversal(txn, occurred_on=date(2026, 1, 9))
     assert day_totals()[(date(2026, 1, 9), Account.CASH, "GBP", 0, 0)] == (-1000, 1)
     assert balances_on(date(2026, 1, 8))[(Account.CASH, "GBP")] == Decimal("10.00")
     assert balances_on(date(2026, 1, 9))[(Account.CASH, "GBP")] == Decimal("0.00")
@@ -150,7 +152,7 @@ def test_totals_are_kept_per_funder_and_round_and_rebuilt_alike_from_the_lines(w
         rebuild_day_totals(cursor)
     assert day_totals() == kept
     funder = world.funder_a
-    on = LedgerTransaction.objects.order_by("-occurred_on").first().occurred_on
+    on = LedgerTransaction.objects.latest("occurred_on").occurred_on
     assert balances_on(on, funder_key=funder.pk) == LedgerLine.objects.filter(funder=funder).balances()
     assert balances_on(on) == LedgerLine.objects.balances()
 
