@@ -1,8 +1,9 @@
 """The running app's database role on PostgreSQL: what it may do, granted by the tables' owner after each migrate.
 
 Migrations run as the owner of the tables. The web app and the workers connect as another role, DATABASE_APP_ROLE,
-which may read and write the fund's tables but not change or empty the append-only ones (the ledger), and, owning
-nothing, cannot disable their triggers or drop them either. The grants are repeated after every `migrate`, so tables
+which may read and write the fund's tables but not change or empty the append-only ones (the ledger), only read the
+ones the database keeps itself (the ledger's day totals), and, owning nothing, cannot disable their triggers or drop
+them either. The grants are repeated after every `migrate`, so tables
 added later are covered too.
 """
 
@@ -13,7 +14,9 @@ from collections.abc import Iterable
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-def grant_app_role(connection: BaseDatabaseWrapper, role: str, append_only: Iterable[str]) -> None:
+def grant_app_role(
+    connection: BaseDatabaseWrapper, role: str, append_only: Iterable[str], read_only: Iterable[str] = ()
+) -> None:
     if connection.vendor != "postgresql" or not role:
         return
     quote = connection.ops.quote_name
@@ -28,3 +31,5 @@ def grant_app_role(connection: BaseDatabaseWrapper, role: str, append_only: Iter
         cursor.execute(f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {who}")
         for table in append_only:
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {who}")
+        for table in read_only:
+            cursor.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {who}")

@@ -22,6 +22,8 @@ def _refresh_summaries(sender, **kwargs) -> None:
 
 # Tables the running app may add to but never change or empty.
 APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline", "grants_awardamendment")
+# Tables the running app may only read: the database keeps them (the ledger's day totals, by a trigger on the lines).
+READ_ONLY_TABLES = ("grants_ledgerdaytotal",)
 
 
 def _grant_app_role(sender, using="default", **kwargs) -> None:
@@ -33,4 +35,4 @@ def _grant_app_role(sender, using="default", **kwargs) -> None:
 
     # Every record's history is append-only too (grants/migrations/0006): simple-history's models name their source.
     history = [m._meta.db_table for m in apps.get_models() if getattr(m, "instance_type", None) is not None]
-    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, [*APPEND_ONLY_TABLES, *history])
+    grant_app_role(connections[using], settings.DATABASE_APP_ROLE, [*APPEND_ONLY_TABLES, *history], READ_ONLY_TABLES)

@@ -85,3 +85,32 @@ def test_even_the_owner_cannot_truncate_the_ledger(transactional_db):
     ):
         cursor.execute("TRUNCATE grants_ledgerline, grants_ledgertransaction CASCADE")
     assert txn.lines.count() == 2
+
+
+def test_the_app_role_adds_lines_and_the_database_adds_them_up_but_the_role_cannot_touch_the_totals(
+    app_role_connection,
+):
+    """The balances are read from the day totals: the trigger on the lines keeps them, as the tables' owner, so the
+    app's role moves a balance only by posting a line, never by editing a total."""
+    app = app_role_connection
+    app.execute(
+        "INSERT INTO grants_ledgertransaction (key, kind, occurred_on, posted_at, memo) "
+        "VALUES ('test:app-role', 'receipt', '2026-01-07', now(), '')"
+    )
+    (txn_id,) = app.execute("SELECT id FROM grants_ledgertransaction WHERE key = 'test:app-role'").fetchone()
+    app.execute(
+        "INSERT INTO grants_ledgerline (transaction_id, account, amount_currency, amount) "
+        f"VALUES ({txn_id}, 'cash', 'GBP', 12.34), ({txn_id}, 'pledges_receivable', 'GBP', -12.34)"
+    )
+    totals = "SELECT account, hundredths, lines FROM grants_ledgerdaytotal WHERE occurred_on = '2026-01-07' ORDER BY 1"
+    assert app.execute(totals).fetchall() == [("cash", 1234, 1), ("pledges_receivable", -1234, 1)]
+    _refused(app, "UPDATE grants_ledgerdaytotal SET hundredths = hundredths + 100000000", "permission denied")
+    _refused(app, "DELETE FROM grants_ledgerdaytotal", "permission denied")
+    _refused(
+        app,
+        "INSERT INTO grants_ledgerdaytotal (occurred_on, account, currency, funder_key, round_key, hundredths, lines) "
+        "VALUES ('2026-01-08', 'cash', 'GBP', 0, 0, 100000000, 1)",
+        "permission denied",
+    )
+    _refused(app, "ALTER TABLE grants_ledgerline DISABLE TRIGGER grants_ledgerline_day_totals", "must be owner")
+    assert app.execute(totals).fetchall() == [("cash", 1234, 1), ("pledges_receivable", -1234, 1)]

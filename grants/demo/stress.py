@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from grants.models.ledger_totals import rebuild_day_totals
-
 ROUNDS_EVERY = 50
 
 # table -> (columns copied as they are, {column: how it is moved}); the order respects the foreign keys.
@@ -142,8 +140,6 @@ def replicate(copies: int, stdout=None) -> None:
                 {"stride": stride, "copies": copies, "every": ROUNDS_EVERY},
             )
             say(f"  {table}: {cursor.rowcount:,} rows copied")
-        # The lines were copied past the posting functions: add them up by day again, as posting would have.
-        rebuild_day_totals(cursor)
         for table in ["projects_round", *(table for table, _ in TABLES)]:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608

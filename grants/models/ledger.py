@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connections, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from djmoney.models.fields import MoneyField
@@ -136,7 +136,7 @@ class LedgerTransactionQuerySet(models.QuerySet):
                     for line in lines
                 )
                 add_to_day_totals(
-                    self.db,
+                    txn._state.db,
                     (
                         (occurred_on, line.account, line.amount.currency.code, line.funder_id, line.round_id)
                         + (line.amount.amount,)
@@ -155,11 +155,16 @@ class LedgerTransactionQuerySet(models.QuerySet):
         """Post many new business events at once (an import), each entry the keyword arguments of `post` but
         `posted_by`: every entry's lines are checked as `post` checks them, then the transactions and their lines are
         written as plain rows (model instances would cost more than everything else an import does). The events must
-        be new: a key posted before is refused by its unique index, and the whole batch with it (the caller's
-        transaction rolls back). Returns the transactions' ids, in order."""
+        be new: a key posted before is refused by its unique index, and the whole batch with it (written in one
+        transaction of its own, or in the caller's). Returns the transactions' ids, in order."""
         for entry in entries:
             check_lines(entry["lines"])
-        connection = connections[self.db]
+        with transaction.atomic(using=router.db_for_write(LedgerTransaction)):
+            return self._write_many(entries, posted_by)
+
+    def _write_many(self, entries: Sequence[dict], posted_by) -> list[int]:
+        using = router.db_for_write(LedgerTransaction)
+        connection = connections[using]
         meta = LedgerTransaction._meta
         posted_at = meta.get_field("posted_at").get_db_prep_save(timezone.now(), connection)
         occurred_on = meta.get_field("occurred_on")
@@ -178,7 +183,7 @@ class LedgerTransactionQuerySet(models.QuerySet):
         by_key = {}
         per_query = connection.features.max_query_params or 30_000  # SQLite allows 999 parameters
         for start in range(0, len(keys), per_query):
-            by_key.update(self.filter(key__in=keys[start : start + per_query]).values_list("key", "pk"))
+            by_key.update(self.using(using).filter(key__in=keys[start : start + per_query]).values_list("key", "pk"))
         ids = [by_key[key] for key in keys]
         _write_rows(
             connection,
@@ -192,7 +197,7 @@ class LedgerTransactionQuerySet(models.QuerySet):
             ],
         )
         add_to_day_totals(
-            self.db,
+            using,
             (
                 (entry["occurred_on"], line.account, line.amount.currency.code, line.funder_id, line.round_id)
                 + (line.amount.amount,)

@@ -2,12 +2,16 @@
 
 A balance is the sum of the ledger's lines up to a date. At a million lines that sum is most of what the portfolio,
 the funders' pages, the round pages and the award form cost. `LedgerDayTotal` holds the same sums per day, account,
-currency, funder and round, kept by the posting functions (`LedgerTransaction.objects.post` and `post_many`) in the
-transaction that writes the lines, so a balance reads one row per day and dimension instead of one per line.
+currency, funder and round, kept in the transaction that writes the lines, so a balance reads one row per day and
+dimension instead of one per line.
 
-It is derived, never a record: nothing but the posting functions writes it, `rebuild_day_totals` recomputes it from
-the lines (the migration that added it, the stress builder after its bulk copies), and `manage.py reconcile` checks
-it against the lines. Amounts are kept in hundredths of their currency, as whole numbers: every line is to the penny
+Who keeps it: on PostgreSQL, a trigger on the lines (migration 0016), whatever writes them (the posting functions,
+an import's COPY, the stress builder's bulk copies), as the tables' owner; the app's role may only read the totals,
+so it can no more change a balance than a line. On SQLite (development), the posting functions
+(`LedgerTransaction.objects.post` and `post_many`) call `add_to_day_totals`.
+
+It is derived, never a record: `rebuild_day_totals` recomputes it from the lines (the migration that added it), and
+`manage.py reconcile` checks it against the lines. Amounts are kept in hundredths of their currency, as whole numbers: every line is to the penny
 (or cent), and whole numbers add up exactly on SQLite as on PostgreSQL. A line with no funder or round is kept under
 key 0.
 """
@@ -65,9 +69,12 @@ def from_hundredths(hundredths) -> Decimal:
 
 
 def add_to_day_totals(using: str, rows: Iterable[tuple[date, str, str, int | None, int | None, Decimal]]) -> None:
-    """Add posted lines, each (occurred_on, account, currency, funder id, round id, amount), to the day totals: one
-    INSERT ... ON CONFLICT DO UPDATE per 1,000 totals touched, in the caller's transaction. The keys go in sorted, so that two
-    postings adding to the same rows lock them in the same order and never deadlock."""
+    """Add posted lines, each (occurred_on, account, currency, funder id, round id, amount), to the day totals, where
+    the database has no trigger doing it (SQLite): one INSERT ... ON CONFLICT DO UPDATE per 142 totals touched, in the
+    caller's transaction, keys in sorted order."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        return  # the trigger on the lines has added them
     added: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for occurred_on, account, currency, funder_id, round_id, amount in rows:
         entry = added[(occurred_on, account, currency, funder_id or 0, round_id or 0)]
@@ -75,13 +82,12 @@ def add_to_day_totals(using: str, rows: Iterable[tuple[date, str, str, int | Non
         entry[1] += 1
     if not added:
         return
-    connection = connections[using]
     quote = connection.ops.quote_name
     table = quote(LedgerDayTotal._meta.db_table)
     date_field = LedgerDayTotal._meta.get_field("occurred_on")
     columns = [*TOTAL_KEY, "hundredths", "lines"]
     keys = sorted(added)
-    # Within the database's limit on parameters (SQLite's 999, PostgreSQL's 65,535): a statement per 1,000 keys.
+    # Within SQLite's limit of 999 parameters: 142 totals a statement.
     per_statement = min(1000, (connection.features.max_query_params or 65535) // len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(keys), per_statement):
@@ -109,6 +115,7 @@ GROUP BY t.occurred_on, l.account, l.amount_currency, COALESCE(l.funder_id, 0), 
 
 
 def rebuild_day_totals(cursor) -> None:
-    """Recompute every day total from the lines (after rows were copied in bulk, past the posting functions)."""
+    """Recompute every day total from the lines. Nothing may add lines meanwhile (the migration that adds the totals
+    runs it in its own transaction, after creating the trigger that holds off new lines)."""
     cursor.execute("DELETE FROM grants_ledgerdaytotal")
     cursor.execute(REBUILD_SQL)

@@ -157,7 +157,7 @@ def test_totals_are_kept_per_funder_and_round_and_rebuilt_alike_from_the_lines(w
     assert balances_on(on) == LedgerLine.objects.balances()
 
 
-def test_an_import_adds_its_lines_to_the_totals_in_one_statement(db):
+def test_an_import_adds_its_lines_to_the_totals(db):
     day = date(2026, 2, 1)
     entries = [
         {
