@@ -201,10 +201,9 @@ class Command(BaseCommand):
                     [today],
                 )
                 cursor.fetchall()
-            cursor.execute(  # the ledger's balances, which the summary's pool position adds up the same way
-                "SELECT l.account, l.amount_currency, sum(l.amount) FROM grants_ledgerline l "
-                "JOIN grants_ledgertransaction t ON t.id = l.transaction_id WHERE t.occurred_on <= %s "
-                "GROUP BY l.account, l.amount_currency",
+            cursor.execute(  # the ledger's balances, from the day totals the summary's pool position reads
+                "SELECT account, currency, sum(hundredths) FROM grants_ledgerdaytotal WHERE occurred_on <= %s "
+                "GROUP BY account, currency",
                 [today],
             )
             cursor.fetchall()
