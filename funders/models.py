@@ -89,6 +89,18 @@ class PledgeQuerySet(models.QuerySet):
         return self.filter(funder_id=user.funder_id)
 
 
+def describe_restriction(round_name: str | None, area_name: str | None, compute_only: bool) -> str:
+    """A pledge's restriction in words, from its round's and research area's names (None: not restricted to one)."""
+    parts = []
+    if round_name is not None:
+        parts.append(f"round: {round_name}")
+    if area_name is not None:
+        parts.append(f"area: {area_name}")
+    if compute_only:
+        parts.append("compute only")
+    return ", ".join(parts) or "unrestricted"
+
+
 class Pledge(Reversible):
     """A funder's commitment, in its own currency, on a date; optionally restricted."""
 
@@ -146,14 +158,11 @@ class Pledge(Reversible):
 
     @property
     def restriction(self) -> str:
-        parts = []
-        if self.restricted_to_round_id:
-            parts.append(f"round: {self.restricted_to_round}")
-        if self.restricted_to_area_id:
-            parts.append(f"area: {self.restricted_to_area}")
-        if self.compute_only:
-            parts.append("compute only")
-        return ", ".join(parts) or "unrestricted"
+        return describe_restriction(
+            self.restricted_to_round.name if self.restricted_to_round_id else None,
+            self.restricted_to_area.name if self.restricted_to_area_id else None,
+            self.compute_only,
+        )
 
 
 class PledgeInstalment(models.Model):

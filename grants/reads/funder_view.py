@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from alignment_fund.money import BASE_CURRENCY, share, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
-from funders.models import Conversion, Funder, Pledge, Receipt
+from funders.models import Conversion, Funder, Pledge, Receipt, describe_restriction
 from grants.reads.funder_charts import ContributionMonth, RatePoint, contributions, gbp_usd_history
 from grants.reads.funder_parts import pounds, support_by_group
 from grants.reads.pool_overview import (
@@ -184,72 +182,97 @@ class FunderDashboard:
 
 def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
     """The funder's own money and the awards it supports on `on`, beside the pool as it may see it."""
+    # Plain values, not model instances: a funder at the stress size has a thousand pledges and receipts.
+    own_pledges = Pledge.objects.filter(funder=funder, pledged_on__lte=on)
     pledges = list(
-        Pledge.objects.filter(funder=funder, pledged_on__lte=on)
-        .select_related("restricted_to_round", "restricted_to_area")
-        .prefetch_related(
-            Prefetch(
-                "receipts",
-                queryset=Receipt.objects.filter(received_on__lte=on).prefetch_related(
-                    Prefetch("conversions", queryset=Conversion.objects.filter(converted_on__lte=on))
-                ),
-            )
+        own_pledges.values_list(
+            "pk",
+            "reference",
+            "pledged_on",
+            "amount",
+            "amount_currency",
+            "restricted_to_round__name",
+            "restricted_to_area__name",
+            "compute_only",
+            "illustrative",
         )
     )
-    first = min((pledge.pledged_on for pledge in pledges), default=on)
+    receipts_by_pledge: dict[int, list[tuple]] = {}
+    own_receipts = Receipt.objects.filter(pledge__in=own_pledges.values("pk"), received_on__lte=on)
+    for row in own_receipts.values_list(
+        "pk", "pledge_id", "received_on", "bank_reference", "amount", "amount_currency"
+    ):
+        receipts_by_pledge.setdefault(row[1], []).append(row)
+    conversions_by_receipt: dict[int, list[tuple]] = {}
+    for row in Conversion.objects.filter(receipt__in=own_receipts.values("pk"), converted_on__lte=on).values_list(
+        "receipt_id",
+        "converted_on",
+        "bank_reference",
+        "amount_sold",
+        "amount_sold_currency",
+        "gbp_credited",
+        "dealt_rate",
+    ):
+        conversions_by_receipt.setdefault(row[0], []).append(row)
+    first = min((row[2] for row in pledges), default=on)
     book = load_rate_book(on, since=first)
 
     pledge_lines, receipt_lines = [], []
     by_currency: dict[str, dict[str, Decimal]] = {}
     converted_gbp = ZERO
-    for pledge in pledges:
-        currency = pledge.amount_currency
-        amount = pledge.amount.amount
-        received = total(receipt.amount.amount for receipt in pledge.receipts.all())
+    for pk, reference, pledged_on, amount, currency, round_name, area_name, compute_only, illustrative in pledges:
+        receipts = receipts_by_pledge.get(pk, [])
+        received = total(row[4] for row in receipts)
         sums = by_currency.setdefault(currency, {"pledged": ZERO, "received": ZERO})
         sums["pledged"] += amount
         sums["received"] += received
         pledge_lines.append(
             OwnPledge(
-                reference=pledge.reference,
-                pledged_on=pledge.pledged_on,
+                reference=reference,
+                pledged_on=pledged_on,
                 amount=amount,
                 currency=currency,
-                restriction=pledge.restriction,
-                compute_only=pledge.compute_only,
-                illustrative=pledge.illustrative,
-                at_pledge=_valued(amount, currency, pledge.pledged_on, book),
+                restriction=describe_restriction(round_name, area_name, compute_only),
+                compute_only=compute_only,
+                illustrative=illustrative,
+                at_pledge=_valued(amount, currency, pledged_on, book),
                 today=_valued(amount, currency, on, book),
                 received=received,
                 outstanding=amount - received,
             )
         )
-        for receipt in pledge.receipts.all():
+        for receipt_pk, _, received_on, bank_reference, receipt_amount, receipt_currency in receipts:
             conversions = []
-            for conversion in receipt.conversions.all():
-                converted_gbp += conversion.gbp_credited.amount
+            for (
+                _,
+                converted_on,
+                conversion_reference,
+                sold,
+                sold_currency,
+                credited,
+                dealt_rate,
+            ) in conversions_by_receipt.get(receipt_pk, []):
+                converted_gbp += credited
                 conversions.append(
                     OwnConversion(
-                        converted_on=conversion.converted_on,
-                        bank_reference=conversion.bank_reference,
-                        amount_sold=conversion.amount_sold.amount,
-                        currency=conversion.amount_sold_currency,
-                        gbp_credited=conversion.gbp_credited.amount,
-                        dealt_rate=conversion.dealt_rate,
-                        reference_rate=quote_or_none(
-                            book, conversion.amount_sold_currency, BASE_CURRENCY, conversion.converted_on
-                        ),
+                        converted_on=converted_on,
+                        bank_reference=conversion_reference,
+                        amount_sold=sold,
+                        currency=sold_currency,
+                        gbp_credited=credited,
+                        dealt_rate=dealt_rate,
+                        reference_rate=quote_or_none(book, sold_currency, BASE_CURRENCY, converted_on),
                     )
                 )
             receipt_lines.append(
                 OwnReceipt(
-                    pledge_reference=pledge.reference,
-                    received_on=receipt.received_on,
-                    bank_reference=receipt.bank_reference,
-                    amount=receipt.amount.amount,
-                    currency=receipt.amount_currency,
-                    at_receipt=_valued(receipt.amount.amount, receipt.amount_currency, receipt.received_on, book),
-                    today=_valued(receipt.amount.amount, receipt.amount_currency, on, book),
+                    pledge_reference=reference,
+                    received_on=received_on,
+                    bank_reference=bank_reference,
+                    amount=receipt_amount,
+                    currency=receipt_currency,
+                    at_receipt=_valued(receipt_amount, receipt_currency, received_on, book),
+                    today=_valued(receipt_amount, receipt_currency, on, book),
                     conversions=tuple(conversions),
                 )
             )
