@@ -56,11 +56,11 @@ def attributed_so_far() -> dict[int, Decimal]:
         .values_list("funder", "total")
         .order_by()
     )
-    for funder_id, amount in live:
-        used[funder_id] = round_money(amount or 0)
+    for funder_id, amount in live:  # a group's SUM, never NULL: the group has a row
+        used[funder_id] = round_money(amount)
     # A terminated award used what was paid on it, each funder's part split as its payments are (see payment_parts).
     paid = {
-        award_id: round_money(amount or 0)
+        award_id: round_money(amount)  # a group's SUM, never NULL
         for award_id, amount in Disbursement.objects.filter(award__status=Award.Status.TERMINATED)
         .values("award")
         .annotate(paid=Sum("amount"))
@@ -77,8 +77,8 @@ def receipt_value_gbp(receipt: Receipt, on: date, book: RateBook) -> tuple[Decim
     """What a receipt is worth to the awards on `on`, and how it was valued: its conversions made by then at the GBP
     the bank credited, the rest at the reference rate of `on`. Walks prefetched `conversions`."""
     converted = [conversion for conversion in receipt.conversions.all() if conversion.converted_on <= on]
-    gbp_value = sum((conversion.gbp_credited.amount for conversion in converted), Decimal("0.00"))
-    left = receipt.amount.amount - sum((conversion.amount_sold.amount for conversion in converted), Decimal("0.00"))
+    gbp_value = total(conversion.gbp_credited.amount for conversion in converted)
+    left = receipt.amount.amount - total(conversion.amount_sold.amount for conversion in converted)
     note = f"{receipt.amount_currency} {receipt.amount.amount:,.2f} received {receipt.received_on:%-d %b %Y}"
     if left > 0:
         quote = book.quote(receipt.amount_currency, BASE_CURRENCY, on)

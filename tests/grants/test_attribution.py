@@ -16,6 +16,7 @@ from grants.reads.attribution import (
     funder_money_short,
     plan_attribution,
     release_from_award,
+    split_award,
 )
 from tests.factories import FunderFactory, ProjectFactory, RoundFactory, pledge_received
 
@@ -289,3 +290,21 @@ def test_a_funder_with_a_live_award_and_an_ended_one_has_used_both_parts(world):
     actions.do_award_project(world.admin, project=project, amount="100000.00", awarded_on=date(2025, 11, 20))
     actions.do_terminate_award(world.admin, award=world.award_a, terminated_on=date(2025, 11, 21))
     assert attributed_so_far()[world.funder_a.pk] == Decimal("100000.00")
+
+
+# The policy's edges, on the split itself
+
+
+def test_a_funder_with_no_free_money_takes_no_part_disclosed_or_private():
+    assert split_award(Decimal("100.00"), {1: Decimal("0.00"), 2: Decimal("500.00")}, {1, 2}) == {2: Decimal("100.00")}
+    free = {1: Decimal("50.00"), 2: Decimal("0.00"), 3: Decimal("100.00")}
+    assert split_award(Decimal("100.00"), free, {1}) == {1: Decimal("50.00"), 3: Decimal("50.00")}
+
+
+def test_disclosed_money_that_covers_the_award_exactly_draws_nothing_on_private_money():
+    assert split_award(Decimal("100.00"), {1: Decimal("100.00"), 2: Decimal("50.00")}, {1}) == {1: Decimal("100.00")}
+
+
+def test_a_private_funder_with_pence_left_gives_them():
+    free = {1: Decimal("99.50"), 2: Decimal("0.50")}
+    assert split_award(Decimal("100.00"), free, {1}) == {1: Decimal("99.50"), 2: Decimal("0.50")}
