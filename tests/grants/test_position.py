@@ -10,6 +10,7 @@ from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
 from grants import actions
 from grants.models import Milestone
 from grants.reads.position import (
+    ZERO,
     PoolPosition,
     RoundPosition,
     money_sum,
@@ -20,6 +21,7 @@ from grants.reads.position import (
     stale_rates,
     value,
 )
+from projects.models import Project
 from tests.factories import RoundFactory
 
 ON = date(2026, 3, 10)
@@ -165,3 +167,50 @@ def test_the_days_gbp_usd_rate_is_among_the_rates_used_even_with_no_pounds_held(
     empty = PoolPosition(date(2025, 11, 20), {}, {}, {}, Decimal(0), Decimal(0), Decimal(0), gbp_usd=gbp_usd)
     assert empty.rates_used() == [gbp_usd]
     assert PoolPosition(date(2025, 11, 20), {}, {}, {}, Decimal(0), Decimal(0), Decimal(0)).rates_used() == []
+
+
+def test_a_round_with_no_awards_has_nothing_awarded_paid_or_committed(fund):
+    empty = RoundFactory(number=9, budget=Money("250000", "GBP"))
+    pool = pool_position(ON)
+    (position,) = round_positions(pool, [empty])
+    assert (position.awarded_gbp, position.disbursed_gbp, position.committed_gbp) == (ZERO, ZERO, ZERO)
+    assert position.budget_left_gbp == Decimal("250000.00")
+    # Every round at once gives each the same figures as asked for alone.
+    everything = {position.round.pk: position for position in round_positions(pool)}
+    assert everything[empty.pk] == position
+    assert everything[fund.round.pk] == round_positions(pool, [fund.round])[0]
+
+
+def test_a_round_whose_budget_exceeds_the_funds_headroom_states_the_funds_dollars(fund):
+    large = RoundFactory(number=8, budget=Money("500000000", "GBP"))
+    pool = pool_position(ON)
+    (position,) = round_positions(pool, [large])
+    assert position.headroom_gbp == pool.headroom_gbp
+    assert position.headroom_usd == pool.headroom_usd != ZERO
+
+
+def test_an_award_waiting_for_a_second_administrator_holds_its_amount_from_its_date(fund, settings):
+    """A £300,000 award needs a second administrator: until one decides, its amount is held by its round and by the
+    fund, in pounds and in dollars, from the award's date."""
+    settings.FUND_TODAY = ON.isoformat()
+    Project.objects.filter(pk=fund.waiting.pk).update(amount_requested=Money("1000000", "GBP"))
+    before = pool_position(ON)
+    approval = actions.do_award_or_request(
+        fund.admin, project=Project.objects.get(pk=fund.waiting.pk), amount="300000.00", awarded_on=ON
+    )
+    assert approval.status == "pending"
+    held = Decimal("300000.00")
+    pool = pool_position(ON)
+    assert (pool.reserved_gbp, pool.reserved_by_round) == (held, {fund.round.pk: held})
+    assert pool.headroom_gbp == before.headroom_gbp - held == pool.cash_gbp - pool.committed_gbp - held
+    assert pool.headroom_usd == pool.cash_usd - pool.usd(pool.committed_gbp) - pool.usd(held)
+    (position,) = round_positions(pool, [fund.round])
+    assert position.reserved_gbp == held
+    assert position.budget_left_gbp == Decimal("1000000.00") - Decimal("450000.00") - held
+    # The day before the award's date, nothing is held.
+    assert pool_position(date(2026, 3, 9)).reserved_gbp == ZERO
+
+
+def test_without_a_gbp_usd_rate_a_figure_in_pounds_has_no_dollars():
+    pool = PoolPosition(ON, {}, {}, {}, ZERO, ZERO, ZERO)
+    assert pool.gbp_usd is None and pool.usd(Decimal("100.00")) == ZERO
