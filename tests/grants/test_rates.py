@@ -207,3 +207,7 @@ def test_a_cross_rate_from_two_sources_names_both_in_words():
 
     quote = QuotedRate("USD", "GBP", Decimal("0.75"), date(2026, 2, 19), "manual+ecb-history")
     assert quote.source_label == "Entered by an administrator and ECB reference (history file)"
+    # A source the fund does not know by name (a rate a test or an older release stored) is named as it was stored.
+    assert QuotedRate("USD", "GBP", Decimal("0.75"), date(2026, 2, 19), "bank+ecb-live").source_label == (
+        "bank and ECB reference (daily feed)"
+    )
