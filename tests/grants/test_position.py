@@ -8,7 +8,7 @@ from djmoney.money import Money
 
 from alignment_fund.rates.models import ExchangeRate, RateBook, RateUnavailable
 from grants import actions
-from grants.models import Milestone
+from grants.models import LedgerTransaction, Milestone
 from grants.reads.position import (
     ZERO,
     PoolPosition,
@@ -22,7 +22,7 @@ from grants.reads.position import (
     value,
 )
 from projects.models import Project
-from tests.factories import RoundFactory
+from tests.factories import RoundFactory, pledge_received
 
 ON = date(2026, 3, 10)
 
@@ -214,3 +214,34 @@ def test_an_award_waiting_for_a_second_administrator_holds_its_amount_from_its_d
 def test_without_a_gbp_usd_rate_a_figure_in_pounds_has_no_dollars():
     pool = PoolPosition(ON, {}, {}, {}, ZERO, ZERO, ZERO)
     assert pool.gbp_usd is None and pool.usd(Decimal("100.00")) == ZERO
+
+
+def test_the_position_values_every_currency_held_or_to_arrive_and_names_the_newest_entry(fund):
+    """Euros held in full (none still to arrive) and Canadian dollars still to arrive, with no rate book given: each
+    is valued at the day's rate, and the position says which ledger entry it counted up to."""
+    common = dict(pledged_on=date(2026, 1, 5), received_on=date(2026, 1, 6))
+    pledge_received(fund.admin, fund.funder_b, amount="1000.00", currency="EUR", reference="PB-EUR", **common)
+    actions.do_record_pledge(
+        fund.admin,
+        funder=fund.funder_b,
+        amount="500.00",
+        currency="CAD",
+        pledged_on=date(2026, 1, 5),
+        reference="PB-CAD",
+    )
+    pool = pool_position(ON)
+    assert pool.cash["EUR"] == Decimal("1000.00") and "EUR" not in pool.receivable
+    assert pool.receivable["CAD"] == Decimal("500.00") and "CAD" not in pool.cash
+    book = rate_book_for(ON)
+    assert [v.gbp for v in pool.cash_valued if v.currency == "EUR"] == [
+        book.quote("EUR", "GBP", ON).convert(Decimal("1000.00"))
+    ]
+    assert [v.gbp for v in pool.receivable_valued] == [
+        book.quote("CAD", "GBP", ON).convert(Decimal("500.00")),
+        Decimal("100000.00"),
+    ]
+    assert pool.ledger_version == LedgerTransaction.objects.order_by("-pk").first().pk
+
+
+def test_an_empty_ledger_is_version_0(rates):
+    assert pool_position(ON).ledger_version == 0
