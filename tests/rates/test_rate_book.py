@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from alignment_fund.rates.models import QuotedRate, RateBook, _EurRate
+import pytest
+
+from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable, _EurRate
 
 DAY = date(2026, 2, 19)
 
@@ -65,7 +67,10 @@ def test_a_book_from_a_day_starts_each_currency_at_its_own_last_rate(db):
     rate of the day before, not only rates from that day on."""
     from alignment_fund.rates.models import ExchangeRate
 
+    ExchangeRate.objects.create(currency="GBP", rate_date=date(2026, 2, 16), rate=Decimal("0.82"), source="ecb-history")
     ExchangeRate.objects.create(currency="GBP", rate_date=date(2026, 2, 17), rate=Decimal("0.83"), source="ecb-history")
     ExchangeRate.objects.create(currency="USD", rate_date=date(2026, 2, 18), rate=Decimal("1.08"), source="ecb-history")
     loaded = RateBook.load(["GBP", "USD"], since=date(2026, 2, 18), until=DAY)
     assert loaded.quote("GBP", "USD", date(2026, 2, 18)).rate_date == date(2026, 2, 17)
+    with pytest.raises(RateUnavailable):  # and nothing older than the rate on or before the day asked from
+        loaded.quote("GBP", "USD", date(2026, 2, 16))
