@@ -74,3 +74,24 @@ def test_a_book_from_a_day_starts_each_currency_at_its_own_last_rate(db):
     assert loaded.quote("GBP", "USD", date(2026, 2, 18)).rate_date == date(2026, 2, 17)
     with pytest.raises(RateUnavailable):  # and nothing older than the rate on or before the day asked from
         loaded.quote("GBP", "USD", date(2026, 2, 16))
+
+
+def test_a_cross_rate_keeps_both_legs_and_names_both_sources():
+    quote = book().quote("USD", "GBP", DAY)
+    assert quote == QuotedRate(
+        "USD",
+        "GBP",
+        Decimal("0.7685185185"),
+        date(2026, 2, 18),
+        "ecb-history+ecb-live",
+        "EUR/GBP 0.83 (2026-02-18) ÷ EUR/USD 1.08 (2026-02-18)",
+        numerator=Decimal("0.8300"),
+        per=Decimal("1.0800"),
+    )
+    same_source = RateBook(
+        [
+            _EurRate("USD", date(2026, 2, 18), Decimal("1.0800"), "ecb-live"),
+            _EurRate("GBP", date(2026, 2, 17), Decimal("0.8300"), "ecb-live"),
+        ]
+    ).quote("USD", "GBP", DAY)
+    assert (same_source.source, same_source.rate_date) == ("ecb-live", date(2026, 2, 17))
