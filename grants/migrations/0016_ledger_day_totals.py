@@ -9,17 +9,13 @@ or counted twice. On SQLite the posting functions add to the totals themselves.
 
 from django.db import migrations, models
 
-from grants.models.ledger_totals import REBUILD_SQL
+from grants.models.ledger_totals import REBUILD_SQL, adding_up
 
-POSTGRES_TRIGGER = """
+POSTGRES_TRIGGER = f"""
 CREATE OR REPLACE FUNCTION ledger_add_day_totals() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    INSERT INTO grants_ledgerdaytotal (occurred_on, account, currency, funder_key, round_key, hundredths, lines)
-    SELECT t.occurred_on, l.account, l.amount_currency, COALESCE(l.funder_id, 0), COALESCE(l.round_id, 0),
-           SUM(CAST(ROUND(l.amount * 100) AS BIGINT)), COUNT(*)
-    FROM added_lines l JOIN grants_ledgertransaction t ON t.id = l.transaction_id
-    GROUP BY 1, 2, 3, 4, 5
+    {adding_up("added_lines")}
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (occurred_on, account, currency, funder_key, round_key) DO UPDATE
         SET hundredths = grants_ledgerdaytotal.hundredths + EXCLUDED.hundredths,

@@ -159,11 +159,11 @@ class LedgerTransactionQuerySet(models.QuerySet):
         transaction of its own, or in the caller's). Returns the transactions' ids, in order."""
         for entry in entries:
             check_lines(entry["lines"])
-        with transaction.atomic(using=router.db_for_write(LedgerTransaction)):
-            return self._write_many(entries, posted_by)
-
-    def _write_many(self, entries: Sequence[dict], posted_by) -> list[int]:
         using = router.db_for_write(LedgerTransaction)
+        with transaction.atomic(using=using):
+            return self._write_many(entries, posted_by, using)
+
+    def _write_many(self, entries: Sequence[dict], posted_by, using: str) -> list[int]:
         connection = connections[using]
         meta = LedgerTransaction._meta
         posted_at = meta.get_field("posted_at").get_db_prep_save(timezone.now(), connection)

@@ -105,13 +105,19 @@ def add_to_day_totals(using: str, rows: Iterable[tuple[date, str, str, int | Non
             )
 
 
-REBUILD_SQL = """
+def adding_up(lines: str) -> str:
+    """The SQL that adds up the ledger lines of table `lines` into day totals' rows, ready to INSERT: the one spelling
+    of it, for the rebuild below and for the trigger that keeps the totals on PostgreSQL (migration 0016)."""
+    return f"""
 INSERT INTO grants_ledgerdaytotal (occurred_on, account, currency, funder_key, round_key, hundredths, lines)
 SELECT t.occurred_on, l.account, l.amount_currency, COALESCE(l.funder_id, 0), COALESCE(l.round_id, 0),
        SUM(CAST(ROUND(l.amount * 100) AS BIGINT)), COUNT(*)
-FROM grants_ledgerline l JOIN grants_ledgertransaction t ON t.id = l.transaction_id
-GROUP BY t.occurred_on, l.account, l.amount_currency, COALESCE(l.funder_id, 0), COALESCE(l.round_id, 0)
-"""
+FROM {lines} l JOIN grants_ledgertransaction t ON t.id = l.transaction_id
+GROUP BY 1, 2, 3, 4, 5
+"""  # noqa: S608 (our own table names)
+
+
+REBUILD_SQL = adding_up("grants_ledgerline")
 
 
 def rebuild_day_totals(cursor) -> None:

@@ -6,9 +6,10 @@ dashboard into the charts' JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import groupby
 
 from alignment_fund.dates import first_of_month
 from alignment_fund.money import BASE_CURRENCY
@@ -60,21 +61,29 @@ def contributions(pledges, receipts, chart_currency: str) -> tuple[ContributionM
     months: list[ContributionMonth] = []
     pledged: Decimal | None = ZERO
     received: Decimal | None = ZERO
-    for kind, on, amount, currency, valued in events:
-        chart_amount = in_chart_currency(amount, currency, valued)
-        month = first_of_month(on)
-        current = months[-1] if months and months[-1].month == month else None
-        if current is None:
-            current = ContributionMonth(month, on, 0, 0, ZERO, ZERO, pledged, received)
-        else:
-            months.pop()
-        if kind == "pledge":
-            pledged = plus(pledged, chart_amount)
-            current = replace(current, pledges=current.pledges + 1, pledged=plus(current.pledged, chart_amount))
-        else:
-            received = plus(received, chart_amount)
-            current = replace(current, receipts=current.receipts + 1, received=plus(current.received, chart_amount))
-        months.append(replace(current, last_on=on, cumulative_pledged=pledged, cumulative_received=received))
+    for month, in_month in groupby(events, key=lambda event: first_of_month(event[1])):
+        in_month = [
+            (kind, on, in_chart_currency(amount, currency, valued)) for kind, on, amount, currency, valued in in_month
+        ]
+        month_pledged = month_received = ZERO
+        for kind, _, chart_amount in in_month:
+            if kind == "pledge":
+                month_pledged, pledged = plus(month_pledged, chart_amount), plus(pledged, chart_amount)
+            else:
+                month_received, received = plus(month_received, chart_amount), plus(received, chart_amount)
+        pledges = sum(kind == "pledge" for kind, _, _ in in_month)
+        months.append(
+            ContributionMonth(
+                month,
+                in_month[-1][1],
+                pledges,
+                len(in_month) - pledges,
+                month_pledged,
+                month_received,
+                pledged,
+                received,
+            )
+        )
     return tuple(months)
 
 
