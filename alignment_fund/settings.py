@@ -221,6 +221,16 @@ STORAGES = {
     },
 }
 
+# The figures remembered per version of the fund (grants.reads.remembered), in each process's own memory: the
+# database alone says which version is current, and each web process or worker works a figure out once a version.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fund-figures",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 # Money: the currencies the fund deals in. Listing them keeps migrations stable when py-moneyed is upgraded.
 CURRENCIES = ("GBP", "USD", "EUR", "CAD", "AUD")
 CURRENCY_CHOICES = [(c, c) for c in CURRENCIES]

@@ -22,8 +22,9 @@ def _refresh_summaries(sender, **kwargs) -> None:
 
 # Tables the running app may add to but never change or empty.
 APPEND_ONLY_TABLES = ("grants_ledgertransaction", "grants_ledgerline", "grants_awardamendment")
-# Tables the running app may only read: the database keeps them (the ledger's day totals, by a trigger on the lines).
-READ_ONLY_TABLES = ("grants_ledgerdaytotal",)
+# Tables the running app may only read: the database keeps them, by triggers (the ledger's day totals, the fund's
+# version).
+READ_ONLY_TABLES = ("grants_ledgerdaytotal", "grants_fundchange")
 
 
 def _grant_app_role(sender, using="default", **kwargs) -> None:

@@ -15,10 +15,13 @@ log = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def refresh_allocation_summaries(as_of: str | None = None) -> int:
-    """Take the allocation snapshot for `as_of` (ISO date; default today). Returns the snapshot's id."""
+    """Take the allocation snapshot for `as_of` (ISO date; default today), and fold the fund's change rows once they
+    are many (grants.models.fund_changes). Returns the snapshot's id."""
+    from grants.models.fund_changes import forget_changes
     from grants.reads.snapshots import take_snapshot
 
     snapshot, _ = take_snapshot(date.fromisoformat(as_of) if as_of else fund_today())
+    forget_changes()
     return snapshot.pk
 
 

@@ -16,6 +16,14 @@ from django.conf import settings
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.fixture(autouse=True)
+def _forget_remembered_figures():
+    """Each test starts with nothing remembered (grants.reads.remembered), so what it counts and sees is its own."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _missing_service(item) -> str | None:
     if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
         "django.db.backends.postgresql"

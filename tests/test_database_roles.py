@@ -114,3 +114,17 @@ def test_the_app_role_adds_lines_and_the_database_adds_them_up_but_the_role_cann
     )
     _refused(app, "ALTER TABLE grants_ledgerline DISABLE TRIGGER grants_ledgerline_day_totals", "must be owner")
     assert app.execute(totals).fetchall() == [("cash", 1234, 1), ("pledges_receivable", -1234, 1)]
+
+
+def test_the_app_roles_writes_move_the_funds_version_but_the_role_cannot_set_it(app_role_connection):
+    """The fund's version (grants.models.fund_changes) says when remembered figures must be worked out again: the
+    triggers move it as the tables' owner, so the app's role cannot hold it still while it changes a record."""
+    app = app_role_connection
+    version = "SELECT MAX(id), COUNT(*) FROM grants_fundchange"
+    before = app.execute(version).fetchone()
+    app.execute("UPDATE projects_researcharea SET name = name")
+    assert app.execute(version).fetchone() != before
+    _refused(app, "DELETE FROM grants_fundchange", "permission denied")
+    _refused(app, "UPDATE grants_fundchange SET tx = tx + 1", "permission denied")
+    _refused(app, "INSERT INTO grants_fundchange (tx) VALUES (1)", "permission denied")
+    _refused(app, "ALTER TABLE projects_project DISABLE TRIGGER projects_project_fund_change", "must be owner")

@@ -16,6 +16,7 @@ from alignment_fund.rates.models import QuotedRate
 from grants.models import Award, Milestone
 from grants.reads.instalments import expected_instalments
 from grants.reads.position import ZERO, money_sum, pool_position, rate_book_for, stale_rates
+from grants.reads.remembered import remembered
 
 CALENDAR_PAGE_SIZE = 50  # payments a page on a month's drill-down
 
@@ -83,22 +84,20 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     end = add_months(start, months)
     # A payment is made in the month after its report's month (approved, or else due): the month is worked out and
     # everything added up in the database, a few rows a month whatever the number of milestones.
-    unpaid = _scheduled().annotate(report_month=TruncMonth("report_on", output_field=DateField()))
     by_month: dict[date, tuple[Decimal, int]] = defaultdict(lambda: (ZERO, 0))
     overdue = ZERO
     later_gbp, later_count = ZERO, 0
-    for row in unpaid.values("report_month").annotate(amount=Sum("amount"), count=Count("pk")).order_by():
-        month = add_months(first_of_month(row["report_month"]), 1)
-        amount = money_sum(row["amount"])
+    for report_month, amount, count in remembered("unpaid_by_report_month", unpaid_by_report_month):
+        month = add_months(first_of_month(report_month), 1)
         if month < start:
             overdue += amount
             month = start
         if month >= end:
             later_gbp += amount
-            later_count += row["count"]
+            later_count += count
             continue
-        paid, count = by_month[month]
-        by_month[month] = (paid + amount, count + row["count"])
+        paid, month_count = by_month[month]
+        by_month[month] = (paid + amount, month_count + count)
     receipts_all: dict[date, Decimal] = defaultdict(lambda: ZERO)
     receipts_pounds: dict[date, Decimal] = defaultdict(lambda: ZERO)
     late_gbp = scheduled_gbp_total = with_dates_gbp = ZERO
@@ -148,6 +147,31 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
         late_receipts_gbp=late_gbp,
         unscheduled_gbp=max(pool.receivable_gbp - with_dates_gbp, ZERO),
     )
+
+
+def unpaid_by_report_month() -> list[tuple[date, Decimal, int]]:
+    """The unpaid milestones of live awards added up by the month of their report (approved, or else due): (month,
+    amount, how many), one GROUP BY, worked out once per version of the fund by the calendar."""
+    unpaid = _scheduled().annotate(report_month=TruncMonth("report_on", output_field=DateField()))
+    rows = unpaid.values("report_month").annotate(amount=Sum("amount"), count=Count("pk")).order_by()
+    return [(row["report_month"], money_sum(row["amount"]), row["count"]) for row in rows]
+
+
+def month_figures(month: date, today: date) -> tuple[int, Decimal]:
+    """How many payments the calendar counts in `month` (the first of a month from today's on), and their total: the
+    calendar's own month totals, so the drill-down and the calendar never disagree."""
+    start = first_of_month(today)
+    count, amount = 0, ZERO
+    for report_month, month_amount, month_count in remembered("unpaid_by_report_month", unpaid_by_report_month):
+        if max(add_months(first_of_month(report_month), 1), start) == month:
+            count += month_count
+            amount += month_amount
+    return count, amount
+
+
+def month_payments(month: date, today: date, first: int, last: int) -> list[Milestone]:
+    """The payments from `first` to `last` (a page) of those the calendar counts in `month`, with their awards."""
+    return list(payments_in(month, today)[first:last])
 
 
 def _scheduled() -> QuerySet[Milestone]:

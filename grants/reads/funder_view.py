@@ -28,6 +28,7 @@ from grants.reads.pool_overview import (
     quote_or_none,
 )
 from grants.reads.position import Valued, value
+from grants.reads.remembered import remembered
 
 
 def _valued(amount: Decimal, currency: str, on: date, book: RateBook) -> Valued | None:
@@ -346,7 +347,7 @@ def _share(own: Both | None, counted: PoolFigure, pool: PoolOverview) -> Decimal
 def _support(funder: Funder, on: date) -> tuple[AllocationGroup, tuple, tuple]:
     """The awards the funder's money supports, added up in SQL (grants.reads.funder_parts): all of them, by round (in
     the order of their first award) and by research area (largest first)."""
-    rows = support_by_group(funder, on)
+    rows = remembered("support_by_group", support_by_group, funder, on)
     everything = _group("All awards", rows)
     rounds: dict[str, list[tuple]] = {}
     for row in sorted(rows, key=lambda row: (row[2], row[3])):

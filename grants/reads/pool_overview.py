@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, round_money, total
 from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Funder, Pledge, Receipt
-from grants.models import Award, Disbursement
-from grants.models.awards import terminated_by
+from grants.reads.allocation import awards_by_round_and_area
 from grants.reads.position import pool_position
+from grants.reads.remembered import remembered
 
 ZERO = Decimal("0.00")
 
@@ -136,15 +136,6 @@ class AdministratorsPool(PoolOverview):
         return f"every funder's money ({count} funder{'' if count == 1 else 's'})"
 
 
-def disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
-    """What was paid on each award by `on`, in pounds (of every award, or of `award_ids`): one query."""
-    rows = Disbursement.objects.filter(paid_on__lte=on, amount_currency=BASE_CURRENCY)
-    if award_ids is not None:
-        rows = rows.filter(award_id__in=award_ids)
-    totals = rows.values("award").annotate(paid=Sum("amount")).values_list("award", "paid").order_by()
-    return {award_id: round_money(paid or 0) for award_id, paid in totals}
-
-
 def _converted(rows, quotes: dict[str, QuotedRate]) -> Decimal:
     """Totals per currency, each converted once at the day's reference rate: never a sum across currencies."""
     return total(quotes[currency].convert(round_money(amount or 0)) for currency, amount in rows)
@@ -197,31 +188,11 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
         return PoolFigure(label, amount_gbp, gbp_usd.convert(amount_gbp) if gbp_usd else None)
 
     # Awards are public facts (the 360Giving export publishes each one and its payments), whoever paid for them.
-    # Added up in SQL by round and research area; an award that ended early counts for what was paid on it, as in
-    # the ledger, and nothing of it stays committed.
-    keys = ("round__number", "round__name", "project__research_area__name")
-    counted_awards = {
-        tuple(row[key] for key in keys): row
-        for row in Award.objects.filter(awarded_on__lte=on)
-        .values(*keys)
-        .annotate(award_count=Count("pk"), live=Sum("amount", filter=~terminated_by(on)))
-        .order_by()
-    }
-    payments = {
-        tuple(row[f"award__{key}"] for key in keys): row
-        for row in Disbursement.objects.filter(
-            paid_on__lte=on, amount_currency=BASE_CURRENCY, award__awarded_on__lte=on
-        )
-        .values(*(f"award__{key}" for key in keys))
-        .annotate(paid=Sum("amount"), ended=Sum("amount", filter=terminated_by(on, "award__")))
-        .order_by()
-    }
-    rows = []
-    for key, row in sorted(counted_awards.items(), key=lambda item: (item[0][0], item[0][2])):
-        paid_row = payments.get(key, {})
-        paid = round_money(paid_row.get("paid") or 0)
-        awarded = round_money(row["live"] or 0) + round_money(paid_row.get("ended") or 0)
-        rows.append((key[1], key[2], row["award_count"], awarded, paid))
+    # Added up by round and research area (grants.reads.allocation), worked out once per version of the fund.
+    rows = [
+        (row.round_name, row.area_name, row.award_count, row.awarded, row.paid)
+        for row in remembered("awards_by_round_and_area", awards_by_round_and_area, on)
+    ]
 
     def group(label: str, members: list[tuple]) -> PoolGroup:
         amount = total(member[3] for member in members)

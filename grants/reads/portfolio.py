@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from alignment_fund.money import BASE_CURRENCY, total
 from alignment_fund.rates.models import QuotedRate, RateBook
 from funders.models import Conversion, Funder, Pledge, Receipt
-from grants.models import Award, AwardAttribution, Disbursement, Milestone, MilestoneReport
-from grants.models.awards import terminated_by
-from grants.reads.attribution import payment_parts
+from grants.models import Milestone, MilestoneReport
+from grants.reads.allocation import attributed_by_funder, awards_by_round_and_area
 from grants.reads.exposure import FxExposure, fx_exposure
 from grants.reads.outstanding import (
     OutstandingPledge,
@@ -30,7 +29,6 @@ from grants.reads.outstanding import (
     receipts_left,
     unconverted_receipts,
 )
-from grants.reads.pool_overview import disbursed_by_award
 from grants.reads.position import (
     ZERO,
     PoolPosition,
@@ -41,6 +39,7 @@ from grants.reads.position import (
     round_positions,
     stale_rates,
 )
+from grants.reads.remembered import remembered
 from grants.reads.reports import final_reports_overdue, reports_waiting_for_review
 from projects.models import ResearchArea, Round
 
@@ -110,22 +109,7 @@ def funder_rows(on: date, book: RateBook) -> list[FunderRow]:
         funder_id, currency = row["receipt__pledge__funder"], row["amount_sold_currency"]
         sold[funder_id][currency] = money_sum(row["sold"])
         credited[funder_id][currency] = money_sum(row["credited"])
-    attributed = defaultdict(
-        Decimal,
-        {
-            row["funder"]: money_sum(row["total"])
-            for row in AwardAttribution.objects.filter(award__awarded_on__lte=on, amount_currency=BASE_CURRENCY)
-            .exclude(terminated_by(on, "award__"))
-            .values("funder")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        },
-    )
-    # An award that ended early counts for what was paid on it, each funder's part as on its own page.
-    ended = list(Award.objects.filter(awarded_on__lte=on).ended_by(on).values_list("pk", flat=True))
-    if ended:
-        for (_, funder_id), part in payment_parts(disbursed_by_award(on, ended), award_ids=ended).items():
-            attributed[funder_id] += part
+    attributed = remembered("attributed_by_funder", attributed_by_funder, on)
     funder_ids = set(pledged) | set(received) | set(attributed)
     rows = []
     for funder in Funder.objects.filter(pk__in=funder_ids).order_by("name"):
@@ -158,35 +142,18 @@ class AreaRow:
 
 
 def area_rows(on: date) -> list[AreaRow]:
-    """Awards by research area: how many, how much awarded, how much paid. An award that ended early counts for what
-    was paid on it, as in the ledger, the snapshots and the funders' pages. Three queries."""
-    by_area = "project__research_area"
-    ended_award = terminated_by(on)
-    counted = {
-        row[by_area]: row
-        for row in Award.objects.filter(awarded_on__lte=on)
-        .values(by_area)
-        .annotate(award_count=Count("pk"), live_total=Sum("amount", filter=GBP & ~ended_award))
-        .order_by()
-    }
-    payments = Disbursement.objects.filter(paid_on__lte=on).values(f"award__{by_area}").order_by()
-    paid = payments.annotate(
-        total=Sum("amount", filter=GBP),
-        ended=Sum("amount", filter=GBP & terminated_by(on, "award__")),
-    )
-    disbursed = {row[f"award__{by_area}"]: money_sum(row["total"]) for row in paid}
-    paid_on_ended = {row[f"award__{by_area}"]: money_sum(row["ended"]) for row in paid}
+    """Awards by research area: how many, how much awarded, how much paid (grants.reads.allocation, by round and
+    area, added up here by area). Every area is listed, with or without awards."""
+    counted: dict[int, list] = defaultdict(lambda: [0, ZERO, ZERO])
+    for group in remembered("awards_by_round_and_area", awards_by_round_and_area, on):
+        sums = counted[group.area_id]
+        sums[0] += group.award_count
+        sums[1] += group.awarded
+        sums[2] += group.paid
     rows = []
     for area in ResearchArea.objects.order_by("name"):
-        row = counted.get(area.pk)
-        rows.append(
-            AreaRow(
-                area,
-                row["award_count"] if row else 0,
-                (money_sum(row["live_total"]) if row else ZERO) + paid_on_ended.get(area.pk, ZERO),
-                disbursed.get(area.pk, ZERO),
-            )
-        )
+        award_count, awarded, paid = counted.get(area.pk, (0, ZERO, ZERO))
+        rows.append(AreaRow(area, award_count, awarded, paid))
     return rows
 
 
@@ -264,5 +231,5 @@ def portfolio(today: date) -> Portfolio:
         pledged_gbp=total(book.quote(currency, "GBP", today).convert(amount) for currency, amount in pledged.items()),
         pledged_usd=total(book.quote(currency, "USD", today).convert(amount) for currency, amount in pledged.items()),
         reports_waiting=reports_waiting_for_review(),
-        final_reports_overdue=final_reports_overdue(today),
+        final_reports_overdue=remembered("final_reports_overdue", final_reports_overdue, today),
     )

@@ -9,16 +9,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 
-from alignment_fund.money import BASE_CURRENCY, round_money
+from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.rates.models import ExchangeRate, RateBook
 from funders.models import Funder
-from grants.models import Award, AwardAttribution, LedgerTransaction, SummarySnapshot
-from grants.models.awards import terminated_by
-from grants.reads.attribution import payment_parts
-from grants.reads.pool_overview import disbursed_by_award
+from grants.models import LedgerTransaction, SummarySnapshot
+from grants.reads.allocation import attributed_by_area, attributed_by_funder
 from grants.reads.position import pool_position, round_positions
+from projects.models import ResearchArea
 
 SNAPSHOT_LOCK = 0x5A4D4D41  # the advisory lock the summary job takes: any fixed number no other job uses
 
@@ -27,34 +26,20 @@ def _s(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def attributed_by_funder_and_area(as_of: date) -> tuple[dict, dict]:
-    """Attributed money by funder and by research area. A terminated award counts for the part it paid, the same
-    rule the ledger and the funders' dashboards use. The sums are two GROUP BYs in the database; only the terminated
-    awards' parts (few) are worked out here."""
+def attributed_by_name(as_of: date) -> tuple[dict, dict]:
+    """Attributed money (grants.reads.allocation) by funder, as (name, disclosed), and by research area name. Funders
+    and areas with nothing yet attributed are not listed."""
+    by_funder_id, by_area_id = attributed_by_funder(as_of), attributed_by_area(as_of)
+    funders = {
+        pk: (name, disclosed) for pk, name, disclosed in Funder.objects.values_list("pk", "name", "disclose_amounts")
+    }
+    areas = dict(ResearchArea.objects.values_list("pk", "name"))
     by_funder: dict[tuple[str, bool], Decimal] = defaultdict(lambda: Decimal("0.00"))
     by_area: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    live = (
-        AwardAttribution.objects.filter(award__awarded_on__lte=as_of, amount_currency=BASE_CURRENCY)
-        .exclude(terminated_by(as_of, "award__"))
-        .order_by()
-    )
-    for name, disclosed, amount in live.values_list("funder__name", "funder__disclose_amounts").annotate(
-        total=Sum("amount")
-    ):
-        by_funder[(name, disclosed)] += round_money(amount or 0)
-    for name, amount in live.values_list("award__project__research_area__name").annotate(total=Sum("amount")):
-        by_area[name] += round_money(amount or 0)
-    ended = list(Award.objects.filter(awarded_on__lte=as_of).ended_by(as_of).values_list("pk", flat=True))
-    if ended:
-        funders = {
-            pk: (name, disclosed)
-            for pk, name, disclosed in Funder.objects.values_list("pk", "name", "disclose_amounts")
-        }
-        areas = dict(Award.objects.filter(pk__in=ended).values_list("pk", "project__research_area__name"))
-        for (award_id, funder_id), part in payment_parts(disbursed_by_award(as_of, ended), award_ids=ended).items():
-            by_funder[funders[funder_id]] += part
-            by_area[areas[award_id]] += part
-    # Funders and areas with nothing yet attributed are listed only once they have a part, as before.
+    for funder_id, amount in by_funder_id.items():
+        by_funder[funders[funder_id]] += amount
+    for area_id, amount in by_area_id.items():
+        by_area[areas[area_id]] += amount
     return by_funder, by_area
 
 
@@ -67,7 +52,7 @@ def build_summary(as_of: date) -> dict:
         """A figure in pounds and dollars; money of several currencies comes with its dollars computed from them."""
         return {"GBP": _s(amount_gbp), "USD": _s(pool.usd(amount_gbp) if amount_usd is None else amount_usd)}
 
-    by_funder, by_area = attributed_by_funder_and_area(as_of)
+    by_funder, by_area = attributed_by_name(as_of)
     return {
         "as_of": as_of.isoformat(),
         "currency": BASE_CURRENCY,

@@ -38,6 +38,7 @@ from grants.reads.funder_parts import award_parts_sql, database, fetch, pounds, 
 from grants.reads.periods import Period
 from grants.reads.pool_overview import ZERO, load_rate_book
 from grants.reads.position import Valued, balances_on, value
+from grants.reads.remembered import remembered
 
 # Positions
 
@@ -111,7 +112,7 @@ def funder_position(funder: Funder, on: date | None, book: RateBook) -> FunderPo
         held_gbp=total(valued.gbp for valued in held_valued),
         held_usd=total(valued.usd for valued in held_valued),
         held_valued=held_valued,
-        **_award_totals(funder, on),
+        **remembered("award_totals", _award_totals, funder, on),
     )
 
 

@@ -6,6 +6,7 @@ from funders.models import Funder
 from grants.reads.funder_charts import chart_data
 from grants.reads.funder_view import funder_dashboard
 from grants.reads.instalments import overdue_instalments
+from grants.reads.remembered import remembered
 
 
 def _own_funder(request) -> Funder:
@@ -16,7 +17,7 @@ def _own_funder(request) -> Funder:
 @login_required
 def dashboard(request):
     funder = _own_funder(request)
-    data = funder_dashboard(funder, fund_today())
+    data = remembered("funder_dashboard", funder_dashboard, funder, fund_today())
     # Only the funder's own instalments: another funder's expected dates and amounts are theirs.
     overdue = overdue_instalments(fund_today(), funder=funder)
     return render(

@@ -40,6 +40,7 @@ from grants.reads.contributions import outstanding_on_pledge, unconverted_on_rec
 from grants.reads.instalments import overdue_instalments
 from grants.reads.portfolio import portfolio as portfolio_page
 from grants.reads.position import round_headroom
+from grants.reads.remembered import remembered
 from grants.reads.round_page import round_page
 from grants.reads.waitlist import waitlist as waitlist_page
 from projects.models import Project, Round
@@ -64,7 +65,7 @@ def _rates_missing(request, exc: RateUnavailable):
 @administrator_required
 def portfolio(request):
     try:
-        page = portfolio_page(fund_today())
+        page = remembered("portfolio", portfolio_page, fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     overdue = overdue_instalments(fund_today())
@@ -87,7 +88,7 @@ def waitlist(request):
 @administrator_required
 def calendar(request):
     try:
-        page = payment_calendar(fund_today())
+        page = remembered("payment_calendar", payment_calendar, fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/calendar.html", {"calendar": page})
@@ -96,7 +97,7 @@ def calendar(request):
 @administrator_required
 def charts(request):
     try:
-        page = administrator_charts(fund_today())
+        page = remembered("administrator_charts", administrator_charts, fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/charts.html", {"charts": page, "chart_data": page.data()})

@@ -10,9 +10,9 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import AwardAttribution, Milestone
+from grants.reads.allocation import disbursed_by_award
 from grants.reads.attribution import payment_parts
 from grants.reads.funder_parts import paid_parts
-from grants.reads.pool_overview import disbursed_by_award
 from tests.factories import FunderFactory
 
 ON = date(2026, 2, 1)

@@ -1,0 +1,192 @@
+"""The fund's version moves with every change to the fund's records and rates, whoever writes them, and the figures
+remembered under it follow (grants.models.fund_changes, grants.reads.remembered)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.urls import reverse
+
+from alignment_fund.rates.models import ExchangeRate
+from funders.models import Funder, FunderContact
+from grants.models import Award, SummarySnapshot
+from grants.models.fund_changes import (
+    POSTGRES_VERSION,
+    WATCHED_TABLES,
+    forget_changes,
+    fund_version,
+    postgres_version,
+)
+from grants.reads.allocation import awards_by_round_and_area
+from grants.reads.portfolio import area_rows
+from grants.reads.remembered import remembered
+from projects.models import Project
+
+ON = date(2026, 10, 30)
+NOT_WATCHED = {"grants_ledgerdaytotal", "grants_summarysnapshot", "grants_fundchange"}
+
+
+def _tables() -> set[str]:
+    return {
+        model._meta.db_table
+        for label in ("funders", "projects", "grants", "rates")
+        for model in apps.get_app_config(label).get_models()
+        if getattr(model, "instance_type", None) is None  # not a record's history
+    }
+
+
+def test_every_table_of_the_funds_records_and_rates_is_watched():
+    assert _tables() - set(WATCHED_TABLES) == NOT_WATCHED
+    assert set(WATCHED_TABLES) <= _tables()
+
+
+@pytest.mark.django_db
+def test_the_database_has_the_triggers_on_every_watched_table():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%_fund_change'")
+            watched = [table for (table,) in cursor.fetchall()]
+            assert sorted(watched) == sorted(WATCHED_TABLES)
+        else:
+            cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_fund_change_%'")
+            watched = [table for (table,) in cursor.fetchall()]
+            assert sorted(watched) == sorted(table for table in WATCHED_TABLES for _ in range(3))
+
+
+class TestEveryWayOfWritingMovesTheVersion:
+    def test_a_record_saved(self, world):
+        before = fund_version()
+        world.funder_a.name = "Renamed"
+        world.funder_a.save()
+        assert fund_version() != before
+
+    def test_a_bulk_update_and_a_delete(self, world):
+        before = fund_version()
+        Award.objects.filter(pk=world.award_a.pk).update(awarded_on=world.award_a.awarded_on)  # even to the same
+        after_update = fund_version()
+        assert after_update != before
+        FunderContact.objects.filter(user=world.contact_b).delete()
+        assert fund_version() != after_update
+
+    def test_a_hand_written_statement(self, world):
+        before = fund_version()
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE projects_project SET research_area_id = %s", [world.other_area.pk])
+        assert fund_version() != before
+
+    def test_a_rate_stored(self, world):
+        before = fund_version()
+        ExchangeRate.objects.create(currency="USD", rate_date=date(2030, 1, 2), rate=Decimal("1.1"), source="ecb")
+        assert fund_version() != before
+
+    def test_but_not_a_read_nor_a_summary_snapshot(self, world):
+        before = fund_version()
+        list(Award.objects.all())
+        SummarySnapshot.objects.create(as_of=ON, ledger_version=0, data={}, digest="x" * 64)
+        assert fund_version() == before
+
+
+class TestRemembered:
+    def test_a_figure_is_worked_out_once_a_version(self, world):
+        calls = []
+
+        def figure(on):
+            calls.append(on)
+            return {"on": on}
+
+        assert remembered("test_figure", figure, ON) == {"on": ON}
+        assert remembered("test_figure", figure, ON) == {"on": ON}
+        assert calls == [ON]
+        assert remembered("test_figure", figure, date(2026, 10, 31)) == {"on": date(2026, 10, 31)}
+        assert len(calls) == 2
+        world.funder_a.save()
+        remembered("test_figure", figure, ON)
+        assert len(calls) == 3
+
+    def test_records_are_told_apart_by_their_key_not_their_name(self, world):
+        a, b = Funder(pk=world.funder_a.pk, name="Same name"), Funder(pk=world.funder_b.pk, name="Same name")
+        assert str(a) == str(b)
+        assert remembered("test_funder", lambda funder: funder.pk, a) == a.pk
+        assert remembered("test_funder", lambda funder: funder.pk, b) == b.pk
+
+    def test_an_answer_that_raises_is_not_remembered(self, world):
+        def failing(on):
+            raise LookupError("no rate")
+
+        for _ in range(2):
+            with pytest.raises(LookupError):
+                remembered("test_failing", failing, ON)
+
+    def test_a_project_moved_to_another_area_moves_its_award_at_once(self, world):
+        before = {row.area.pk: row.award_count for row in area_rows(ON)}
+        assert remembered("awards_by_round_and_area", awards_by_round_and_area, ON)  # remembered now
+        moved = Project.objects.filter(pk=world.award_a.project_id).update(research_area=world.other_area)
+        assert moved == 1
+        after = {row.area.pk: row.award_count for row in area_rows(ON)}
+        assert after[world.area.pk] == before[world.area.pk] - 1
+        assert after[world.other_area.pk] == before[world.other_area.pk] + 1
+
+    def test_the_portfolio_shows_a_new_pledge_on_the_next_visit(self, world, client, settings):
+        settings.FUND_TODAY = ON.isoformat()
+        client.force_login(world.admin)
+        first = client.get(reverse("grants:portfolio"))
+        assert first.status_code == 200
+        Funder.objects.filter(pk=world.funder_a.pk).update(name="A funder with a new name")
+        second = client.get(reverse("grants:portfolio"))
+        assert "A funder with a new name" not in first.content.decode()
+        assert "A funder with a new name" in second.content.decode()
+
+
+@pytest.mark.postgres
+class TestOnPostgreSQL:
+    """Writers add rows of their own and never wait for one another; the version still moves when a transaction that
+    took its row early commits late, and after the rows are folded it is one never seen before."""
+
+    @pytest.fixture
+    def second_connection(self, transactional_db):
+        params = connection.get_connection_params()
+        params = {k: v for k, v in params.items() if k in {"host", "port", "dbname", "user", "password"}}
+        with psycopg.connect(**params) as other:
+            yield other
+
+    def test_a_transaction_that_commits_late_still_moves_the_version(self, fresh_world, second_connection):
+        world = fresh_world
+        second_connection.execute("UPDATE funders_funder SET name = 'Early' WHERE id = %s", [world.funder_a.pk])
+        # The second connection's transaction is open: its row is not seen yet, and this write does not wait for it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+            cursor.execute("UPDATE funders_funder SET name = 'Later' WHERE id = %s", [world.funder_b.pk])
+        seen = fund_version()
+        second_connection.commit()
+        assert fund_version() != seen
+
+    def test_what_a_transaction_has_not_committed_has_a_version_of_its_own(self, fresh_world, second_connection):
+        committed = fund_version()
+        with transaction.atomic():
+            Funder.objects.filter(pk=fresh_world.funder_a.pk).update(name="Not yet")
+            inside = fund_version()
+            Funder.objects.filter(pk=fresh_world.funder_a.pk).update(name="Still not")
+            assert fund_version() not in {inside, committed}  # every write moves it, within a transaction too
+            assert postgres_version(*second_connection.execute(POSTGRES_VERSION).fetchone()) == committed
+            transaction.set_rollback(True)
+        assert fund_version() == committed
+
+    def test_folding_the_rows_gives_a_version_never_seen_before(self, fresh_world):
+        seen = {fund_version()}
+        for name in ("One", "Two", "Three"):
+            Funder.objects.filter(pk=fresh_world.funder_a.pk).update(name=name)
+            seen.add(fund_version())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fund_forget_changes(0)")
+            cursor.execute("SELECT COUNT(*) FROM grants_fundchange")
+            assert cursor.fetchone() == (1,)
+        assert fund_version() not in seen
+        forget_changes()  # past KEEP_CHANGES only: one row stays one row
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM grants_fundchange")
+            assert cursor.fetchone() == (1,)
