@@ -20,8 +20,10 @@ def refresh_allocation_summaries(as_of: str | None = None) -> int:
     from grants.models.fund_changes import forget_changes
     from grants.reads.snapshots import take_snapshot
 
-    snapshot, _ = take_snapshot(date.fromisoformat(as_of) if as_of else fund_today())
-    forget_changes()
+    try:
+        snapshot, _ = take_snapshot(date.fromisoformat(as_of) if as_of else fund_today())
+    finally:
+        forget_changes()
     return snapshot.pk
 
 

@@ -6,15 +6,18 @@ attribution, payment or milestone. They change only when those records or the re
 remembered under the fund's version (`grants.reads.remembered`) and worked out again only after a change.
 
 Who moves it: triggers on every table of the fund's records and rates (`WATCHED_TABLES`), whatever writes them (the
-actions, the back office, an import's COPY, a bulk `update()`, a hand-written SQL statement).
-- PostgreSQL: after each statement, the writing transaction's own row (`txid_current()`) counts one more write, as
-  the tables' owner; the app's role may only read the rows. No writer waits for another: each has its own row.
-  Other transactions see the row once it commits. The version is the newest row's id and the number of rows: a
-  transaction that took its row early and commits late still moves the count, and `forget_changes()` (the summary
-  job, past `KEEP_CHANGES` rows) folds the rows into one new one, which moves the newest id, so the pair never comes
-  back to a value it had. A transaction that has written sees its own row too: its version adds its id and its
-  count of writes, so it never reads a figure remembered before its latest write, and nobody else reads one
-  remembered from what it has not committed.
+actions, the back office, an import's COPY, a bulk `update()`, a hand-written statement, a TRUNCATE). Migration 0018
+created them for the tables listed then; a table added to the list needs a migration that adds its trigger
+(`tests/grants/test_fund_version.py` compares the list with the database's triggers).
+- PostgreSQL: the first statement of a writing transaction adds a row for it (`txid_current()`), as the tables'
+  owner; the app's role may only read the rows. No writer waits for another: each adds its own row, once. Others see
+  the row when it commits. The version is the newest row's id and the number of rows: a transaction that took its
+  row early and commits late still moves the count, and `forget_changes()` (the summary job, past `KEEP_CHANGES`
+  rows) folds the rows into one new one, which moves the newest id, so the pair never comes back to a value it had.
+  Every statement also sets a transaction-local mark from a sequence (`fund.write_mark`), which a transaction that
+  has written adds to its version: it never reads a figure remembered before its latest write, and nobody reads one
+  worked out from what it has not committed. Rolling back to a savepoint puts back the mark with the data, and the
+  next write takes a new one.
 - SQLite: one row whose random mark every write replaces. SQLite lets one writer at a time, and a rolled-back write
   puts back the mark of the data it puts back.
 """
@@ -24,9 +27,8 @@ from __future__ import annotations
 from django.db import connections, models
 
 # Every table whose rows a remembered figure may read, or may come to read: the fund's records and the reference
-# rates they are valued at. Not here: the records' history (written
-# beside the records), the ledger's day totals (written with the lines), the summary snapshots (the summary job's
-# own output) and this table.
+# rates they are valued at. Not here: the records' history (written beside the records), the ledger's day totals
+# (written with the lines), the summary snapshots (the summary job's own output) and this table.
 WATCHED_TABLES = (
     "funders_funder",
     "funders_fundercontact",
@@ -59,51 +61,13 @@ class FundChange(models.Model):
     """A transaction that changed the fund's records (PostgreSQL), or the one mark of the last change (SQLite)."""
 
     tx = models.BigIntegerField(unique=True, help_text="The writing transaction's id; on SQLite a random mark.")
-    writes = models.PositiveIntegerField(default=1, help_text="Statements the transaction ran on watched tables.")
 
     def __str__(self) -> str:
         return f"Change #{self.pk} (transaction {self.tx})"
 
 
-POSTGRES_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION fund_note_change() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    INSERT INTO grants_fundchange (tx, writes) VALUES (txid_current(), 1)
-        ON CONFLICT (tx) DO UPDATE SET writes = grants_fundchange.writes + 1;
-    RETURN NULL;
-END;
-$$;
-CREATE OR REPLACE FUNCTION fund_forget_changes(keep integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    IF (SELECT count(*) FROM grants_fundchange) > keep THEN
-        DELETE FROM grants_fundchange;
-        INSERT INTO grants_fundchange (tx, writes) VALUES (txid_current(), 1);
-    END IF;
-END;
-$$;
-"""
-
-
-def postgres_trigger(table: str) -> str:
-    return (
-        f"CREATE TRIGGER {table}_fund_change AFTER INSERT OR UPDATE OR DELETE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION fund_note_change();"
-    )
-
-
-def sqlite_triggers(table: str) -> list[str]:
-    return [
-        f"CREATE TRIGGER {table}_fund_change_{event.lower()} AFTER {event} ON {table} BEGIN "
-        "INSERT OR REPLACE INTO grants_fundchange (id, tx, writes) VALUES (1, random(), 1); END;"
-        for event in ("INSERT", "UPDATE", "DELETE")
-    ]
-
-
 POSTGRES_VERSION = (
-    "SELECT MAX(id), COUNT(*), txid_current_if_assigned(), "
-    "MAX(writes) FILTER (WHERE tx = txid_current_if_assigned()) FROM grants_fundchange"
+    "SELECT MAX(id), COUNT(*), NULLIF(current_setting('fund.write_mark', true), '') FROM grants_fundchange"
 )
 
 
@@ -118,8 +82,8 @@ def fund_version(using: str = "default") -> str:
         return f"{cursor.fetchone()[0]}"
 
 
-def postgres_version(newest, count, tx, own_writes) -> str:
-    return f"{newest}.{count}" + (f".{tx}.{own_writes}" if own_writes else "")
+def postgres_version(newest, count, own_mark) -> str:
+    return f"{newest}.{count}" + (f".w{own_mark}" if own_mark else "")
 
 
 def forget_changes(using: str = "default") -> None:

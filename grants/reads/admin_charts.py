@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
 from alignment_fund.dates import add_months, first_of_month, month_end
 from alignment_fund.money import BASE_CURRENCY, CURRENCIES, total
 from alignment_fund.rates.models import RateBook
-from grants.models import Account, LedgerDayTotal, LedgerLine
+from grants.models import Account, LedgerDayTotal
 from grants.models.ledger_totals import from_hundredths
+from grants.reads.allocation import awards_by_round_and_area
 from grants.reads.calendar import PaymentCalendar, payment_calendar
 from grants.reads.pool_overview import ZERO
-from grants.reads.position import money_sum
+from grants.reads.remembered import remembered
 
 POOL_ACCOUNTS = (Account.CASH, Account.PLEDGES_RECEIVABLE)
 
@@ -140,17 +141,18 @@ def pool_over_time(today: date) -> tuple[PoolPoint, ...]:
     return tuple(points)
 
 
-def _awarded_by(field: str, today: date, order: str | None = None) -> tuple[AwardGroup, ...]:
-    rows = (
-        LedgerLine.objects.filter(account=Account.GRANTS_AWARDED, transaction__occurred_on__lte=today)
-        .values(field)
-        .annotate(amount=Sum("amount", filter=Q(amount_currency=BASE_CURRENCY)), awards=Count("award", distinct=True))
-        .order_by(order or field)
-    )
-    groups = [AwardGroup(row[field] or "—", row["awards"], money_sum(row["amount"])) for row in rows]
-    if field.startswith("round"):
-        return tuple(groups)  # in the rounds' own order
-    return tuple(sorted(groups, key=lambda group: (-group.amount_gbp, group.label)))
+def _awarded_by(label: str, today: date) -> tuple[AwardGroup, ...]:
+    """The awards by round (in the rounds' order) or by research area (largest first): the portfolio's and the pools'
+    own groups (grants.reads.allocation), added up by `label`, "round_name" or "area_name"."""
+    groups: dict[str, list] = {}
+    for group in remembered("awards_by_round_and_area", awards_by_round_and_area, today):
+        sums = groups.setdefault(getattr(group, label), [0, ZERO])
+        sums[0] += group.award_count
+        sums[1] += group.awarded
+    rows = [AwardGroup(name, awards, amount) for name, (awards, amount) in groups.items()]
+    if label == "round_name":
+        return tuple(rows)  # in the rounds' own order
+    return tuple(sorted(rows, key=lambda group: (-group.amount_gbp, group.label)))
 
 
 def administrator_charts(today: date) -> AdministratorCharts:
@@ -158,6 +160,6 @@ def administrator_charts(today: date) -> AdministratorCharts:
         today=today,
         pool=pool_over_time(today),
         calendar=payment_calendar(today),
-        by_area=_awarded_by("award__project__research_area__name", today),
-        by_round=_awarded_by("round__name", today, order="round__number"),
+        by_area=_awarded_by("area_name", today),
+        by_round=_awarded_by("round_name", today),
     )

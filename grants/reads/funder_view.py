@@ -28,7 +28,6 @@ from grants.reads.pool_overview import (
     quote_or_none,
 )
 from grants.reads.position import Valued, value
-from grants.reads.remembered import remembered
 
 
 def _valued(amount: Decimal, currency: str, on: date, book: RateBook) -> Valued | None:
@@ -179,6 +178,12 @@ class FunderDashboard:
         for point in self.gbp_usd_history:
             last[(point.on.year, point.on.month)] = point
         return tuple(last.values())
+
+
+def funder_dashboard_of(funder_id: int, on: date) -> FunderDashboard:
+    """The dashboard of the funder with this id, read afresh: what the funder's page remembers (its record read
+    after the fund's version, so a change to it is never remembered under the version before)."""
+    return funder_dashboard(Funder.objects.get(pk=funder_id), on)
 
 
 def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
@@ -347,7 +352,7 @@ def _share(own: Both | None, counted: PoolFigure, pool: PoolOverview) -> Decimal
 def _support(funder: Funder, on: date) -> tuple[AllocationGroup, tuple, tuple]:
     """The awards the funder's money supports, added up in SQL (grants.reads.funder_parts): all of them, by round (in
     the order of their first award) and by research area (largest first)."""
-    rows = remembered("support_by_group", support_by_group, funder, on)
+    rows = support_by_group(funder, on)
     everything = _group("All awards", rows)
     rounds: dict[str, list[tuple]] = {}
     for row in sorted(rows, key=lambda row: (row[2], row[3])):

@@ -1,11 +1,12 @@
 """Figures worked out once per version of the fund (grants.models.fund_changes) and remembered in the cache.
 
-A remembered figure is the same function's answer, kept under its name, its arguments and the fund's version: any
-change to the fund's records or to the reference rates moves the version, so the next visit works it out again
-from them, and a figure never outlives the data it was worked out from. Only functions whose answer depends on
-nothing but those tables and their arguments are remembered: the date is an argument, never read inside, and
-nothing depends on who is asking (a funder's figures carry the funder in their key). An answer that raises (no
-rate for a currency, say) is not remembered.
+A remembered figure is the same function's answer, kept under its name and arguments with the fund's version it was
+worked out at: any change to the fund's records or to the reference rates moves the version, so the next visit
+works it out again from them, and a figure never outlives the data it was worked out from. Only functions whose
+answer depends on nothing but those tables and their arguments are remembered: the date is an argument, never read
+inside, and nothing depends on who is asking. Records are passed by their ids and read inside, after the version
+(a funder's figures carry the funder's id in their key). An answer that raises (no rate for a currency, say) is
+not remembered.
 """
 
 from __future__ import annotations
@@ -20,20 +21,24 @@ from grants.models import FundChange
 from grants.models.fund_changes import fund_version
 
 T = TypeVar("T")
-KEPT_FOR = 60 * 60  # seconds: a version stops being asked for once the fund changes, so an hour only frees memory
+KEPT_FOR = 60 * 60  # seconds: only frees the memory of figures nobody asks for any more
 
 
 def remembered(name: str, compute: Callable[..., T], *args) -> T:
-    """`compute(*args)`, remembered under the fund's version as read from the database the figure is read from."""
+    """`compute(*args)`, remembered under the fund's version as read from the database the figure is read from. One
+    entry per name and arguments, holding the version it was worked out at: a new version replaces it."""
     version = fund_version(router.db_for_read(FundChange))
-    key = f"fund:{name}:{':'.join(map(_key, args))}:{version}"
+    key = f"fund:{name}:{':'.join(map(_key, args))}"
     found = cache.get(key)
-    if found is None:
-        found = compute(*args)
-        cache.set(key, found, KEPT_FOR)
-    return found
+    if found is not None and found[0] == version:
+        return found[1]
+    answer = compute(*args)
+    cache.set(key, (version, answer), KEPT_FOR)
+    return answer
 
 
 def _key(arg) -> str:
-    """A record by its kind and primary key (never its name, which need not be unique); anything else as text."""
-    return f"{arg._meta.label}#{arg.pk}" if hasattr(arg, "_meta") else str(arg)
+    if hasattr(arg, "_meta"):
+        # A record read before the version could hold fields older than it: pass its key and read it inside.
+        raise TypeError(f"remember {arg._meta.label} by its primary key, and read the record in the computation")
+    return str(arg)

@@ -112,12 +112,17 @@ def funder_position(funder: Funder, on: date | None, book: RateBook) -> FunderPo
         held_gbp=total(valued.gbp for valued in held_valued),
         held_usd=total(valued.usd for valued in held_valued),
         held_valued=held_valued,
-        **remembered("award_totals", _award_totals, funder, on),
+        **remembered("award_totals", _award_totals_of, funder.pk, on),
     )
 
 
 # An award counts as ended early on a day when the ledger holds less of it awarded than its amount.
 ENDED = "standing < whole"
+
+
+def _award_totals_of(funder_id: int, on: date) -> dict[str, Decimal]:
+    """`_award_totals` of the funder with this id, its record read afresh (what the statement remembers)."""
+    return _award_totals(Funder.objects.get(pk=funder_id), on)
 
 
 def _award_totals(funder: Funder, on: date) -> dict[str, Decimal]:

@@ -108,19 +108,23 @@ class TestRemembered:
         remembered("test_figure", figure, ON)
         assert len(calls) == 3
 
-    def test_records_are_told_apart_by_their_key_not_their_name(self, world):
-        a, b = Funder(pk=world.funder_a.pk, name="Same name"), Funder(pk=world.funder_b.pk, name="Same name")
-        assert str(a) == str(b)
-        assert remembered("test_funder", lambda funder: funder.pk, a) == a.pk
-        assert remembered("test_funder", lambda funder: funder.pk, b) == b.pk
+    def test_records_are_passed_by_their_key_never_as_read_before_the_version(self, world):
+        with pytest.raises(TypeError, match="by its primary key"):
+            remembered("test_funder", lambda funder: funder.pk, world.funder_a)
+        assert remembered("test_funder", lambda pk: pk, world.funder_a.pk) == world.funder_a.pk
+        assert remembered("test_funder", lambda pk: pk, world.funder_b.pk) == world.funder_b.pk
 
     def test_an_answer_that_raises_is_not_remembered(self, world):
+        calls = []
+
         def failing(on):
+            calls.append(on)
             raise LookupError("no rate")
 
         for _ in range(2):
             with pytest.raises(LookupError):
                 remembered("test_failing", failing, ON)
+        assert len(calls) == 2
 
     def test_a_project_moved_to_another_area_moves_its_award_at_once(self, world):
         before = {row.area.pk: row.award_count for row in area_rows(ON)}
@@ -131,7 +135,7 @@ class TestRemembered:
         assert after[world.area.pk] == before[world.area.pk] - 1
         assert after[world.other_area.pk] == before[world.other_area.pk] + 1
 
-    def test_the_portfolio_shows_a_new_pledge_on_the_next_visit(self, world, client, settings):
+    def test_the_portfolio_shows_a_funders_new_name_on_the_next_visit(self, world, client, settings):
         settings.FUND_TODAY = ON.isoformat()
         client.force_login(world.admin)
         first = client.get(reverse("grants:portfolio"))
@@ -140,6 +144,34 @@ class TestRemembered:
         second = client.get(reverse("grants:portfolio"))
         assert "A funder with a new name" not in first.content.decode()
         assert "A funder with a new name" in second.content.decode()
+
+
+class TestEachFunderSeesItsOwn:
+    """A funder's dashboard is remembered for that funder alone, and a funder that stops disclosing leaves the other
+    funders' remembered pools at once."""
+
+    def _pool_pledged(self, client, user):
+        client.force_login(user)
+        response = client.get(reverse("funder:dashboard"))
+        assert response.status_code == 200
+        return response.context["dashboard"]
+
+    def test_one_funders_remembered_dashboard_is_never_anothers(self, world, client, settings):
+        settings.FUND_TODAY = ON.isoformat()
+        a = self._pool_pledged(client, world.contact_a)
+        b = self._pool_pledged(client, world.contact_b)
+        assert (a.funder.pk, b.funder.pk) == (world.funder_a.pk, world.funder_b.pk)
+        assert self._pool_pledged(client, world.contact_a).funder.pk == world.funder_a.pk
+
+    def test_a_funder_that_stops_disclosing_leaves_the_others_pool_on_the_next_visit(self, world, client, settings):
+        settings.FUND_TODAY = ON.isoformat()
+        Funder.objects.filter(pk=world.funder_b.pk).update(disclose_amounts=True)
+        both = self._pool_pledged(client, world.contact_a).pool
+        assert (both.funders_counted, both.left_out) == (2, 0)
+        Funder.objects.filter(pk=world.funder_b.pk).update(disclose_amounts=False)
+        alone = self._pool_pledged(client, world.contact_a).pool
+        assert (alone.funders_counted, alone.left_out) == (1, 1)
+        assert alone.pledged.gbp < both.pledged.gbp
 
 
 @pytest.mark.postgres
@@ -160,7 +192,10 @@ class TestOnPostgreSQL:
         # The second connection's transaction is open: its row is not seen yet, and this write does not wait for it.
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")
-            cursor.execute("UPDATE funders_funder SET name = 'Later' WHERE id = %s", [world.funder_b.pk])
+            try:
+                cursor.execute("UPDATE funders_funder SET name = 'Later' WHERE id = %s", [world.funder_b.pk])
+            finally:
+                cursor.execute("RESET lock_timeout")
         seen = fund_version()
         second_connection.commit()
         assert fund_version() != seen
@@ -175,6 +210,26 @@ class TestOnPostgreSQL:
             assert postgres_version(*second_connection.execute(POSTGRES_VERSION).fetchone()) == committed
             transaction.set_rollback(True)
         assert fund_version() == committed
+
+    def test_rolling_back_to_a_savepoint_puts_back_the_version_and_the_next_write_has_a_new_one(self, fresh_world):
+        with transaction.atomic():
+            Funder.objects.filter(pk=fresh_world.funder_a.pk).update(name="First")
+            first = fund_version()
+            with transaction.atomic():
+                Funder.objects.filter(pk=fresh_world.funder_a.pk).update(name="Second")
+                second = fund_version()
+                transaction.set_rollback(True)
+            assert fund_version() == first  # the data is back to what it was at `first`
+            Funder.objects.filter(pk=fresh_world.funder_a.pk).update(name="Third")
+            assert fund_version() not in {first, second}
+            transaction.set_rollback(True)
+
+    def test_a_truncate_moves_the_version(self, fresh_world):
+        before = fund_version()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the world's foreign keys, checked before the TRUNCATE
+            cursor.execute("TRUNCATE funders_fundercontact")
+        assert fund_version() != before
 
     def test_folding_the_rows_gives_a_version_never_seen_before(self, fresh_world):
         seen = {fund_version()}
