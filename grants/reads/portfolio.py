@@ -109,7 +109,7 @@ def funder_rows(on: date, book: RateBook) -> list[FunderRow]:
         funder_id, currency = row["receipt__pledge__funder"], row["amount_sold_currency"]
         sold[funder_id][currency] = money_sum(row["sold"])
         credited[funder_id][currency] = money_sum(row["credited"])
-    attributed = remembered("attributed_by_funder", attributed_by_funder, on)
+    attributed = attributed_by_funder(on)
     funder_ids = set(pledged) | set(received) | set(attributed)
     rows = []
     for funder in Funder.objects.filter(pk__in=funder_ids).order_by("name"):
@@ -231,5 +231,5 @@ def portfolio(today: date) -> Portfolio:
         pledged_gbp=total(book.quote(currency, "GBP", today).convert(amount) for currency, amount in pledged.items()),
         pledged_usd=total(book.quote(currency, "USD", today).convert(amount) for currency, amount in pledged.items()),
         reports_waiting=reports_waiting_for_review(),
-        final_reports_overdue=remembered("final_reports_overdue", final_reports_overdue, today),
+        final_reports_overdue=final_reports_overdue(today),
     )
