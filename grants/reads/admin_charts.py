@@ -26,7 +26,6 @@ from grants.models.ledger_totals import from_hundredths
 from grants.reads.allocation import awards_by_round_and_area
 from grants.reads.calendar import PaymentCalendar, payment_calendar
 from grants.reads.pool_overview import ZERO
-from grants.reads.remembered import remembered
 
 POOL_ACCOUNTS = (Account.CASH, Account.PLEDGES_RECEIVABLE)
 
@@ -145,7 +144,7 @@ def _awarded_by(label: str, today: date) -> tuple[AwardGroup, ...]:
     """The awards by round (in the rounds' order) or by research area (largest first): the portfolio's and the pools'
     own groups (grants.reads.allocation), added up by `label`, "round_name" or "area_name"."""
     groups: dict[str, list] = {}
-    for group in remembered("awards_by_round_and_area", awards_by_round_and_area, today):
+    for group in awards_by_round_and_area(today):
         sums = groups.setdefault(getattr(group, label), [0, ZERO])
         sums[0] += group.award_count
         sums[1] += group.awarded

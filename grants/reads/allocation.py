@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from alignment_fund.money import BASE_CURRENCY, round_money
+from alignment_fund.money import BASE_CURRENCY
 from grants.models import Award, AwardAttribution, Disbursement
 from grants.models.awards import terminated_by
 from grants.reads.attribution import payment_parts
+from grants.reads.position import ZERO, money_sum
+from grants.reads.remembered import remembered
 from projects.models import ResearchArea, Round
-
-ZERO = Decimal("0.00")
 
 
 def disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
@@ -31,7 +31,7 @@ def disbursed_by_award(on: date, award_ids=None) -> dict[int, Decimal]:
     if award_ids is not None:
         rows = rows.filter(award_id__in=award_ids)
     totals = rows.values("award").annotate(paid=Sum("amount")).values_list("award", "paid").order_by()
-    return {award_id: round_money(paid or 0) for award_id, paid in totals}
+    return {award_id: money_sum(paid) for award_id, paid in totals}
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,13 @@ class AwardGroup:
 
 
 def awards_by_round_and_area(on: date) -> list[AwardGroup]:
-    """Every round and research area with awards made by `on`, by round number then area name: two GROUP BYs by
-    ids, then the rounds' and areas' names."""
+    """Every round and research area with awards made by `on`, by round number then area name, as remembered for the
+    fund's version (grants.reads.remembered): the portfolio, the pools and the charts all read it from here."""
+    return remembered("awards_by_round_and_area", _awards_by_round_and_area, on)
+
+
+def _awards_by_round_and_area(on: date) -> list[AwardGroup]:
+    """Worked out: two GROUP BYs by ids, then the rounds' and areas' names."""
     keys = ("round", "project__research_area")
     counted = {
         tuple(row[key] for key in keys): row
@@ -79,8 +84,8 @@ def awards_by_round_and_area(on: date) -> list[AwardGroup]:
                 area_id=area_id,
                 area_name=areas[area_id],
                 award_count=row["award_count"],
-                awarded=round_money(row["live"] or 0) + round_money(paid_row.get("ended") or 0),
-                paid=round_money(paid_row.get("paid") or 0),
+                awarded=money_sum(row["live"]) + money_sum(paid_row.get("ended")),
+                paid=money_sum(paid_row.get("paid")),
             )
         )
     return sorted(groups, key=lambda group: (group.round_number, group.area_name))
@@ -108,7 +113,7 @@ def attributed_by_funder(on: date) -> dict[int, Decimal]:
     """The money attributed to awards made by `on`, by funder id: one GROUP BY, and the ended awards' parts."""
     by_funder: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for funder_id, amount in _live_attributions(on).values_list("funder").annotate(total=Sum("amount")):
-        by_funder[funder_id] += round_money(amount or 0)
+        by_funder[funder_id] += money_sum(amount)
     for funder_id, _, part in _ended_parts(on):
         by_funder[funder_id] += part
     return dict(by_funder)
@@ -119,7 +124,7 @@ def attributed_by_area(on: date) -> dict[int, Decimal]:
     by_area: dict[int, Decimal] = defaultdict(lambda: ZERO)
     live = _live_attributions(on).values_list("award__project__research_area").annotate(total=Sum("amount"))
     for area_id, amount in live:
-        by_area[area_id] += round_money(amount or 0)
+        by_area[area_id] += money_sum(amount)
     for _, area_id, part in _ended_parts(on):
         by_area[area_id] += part
     return dict(by_area)

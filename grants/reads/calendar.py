@@ -87,8 +87,8 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     by_month: dict[date, tuple[Decimal, int]] = defaultdict(lambda: (ZERO, 0))
     overdue = ZERO
     later_gbp, later_count = ZERO, 0
-    for report_month, amount, count in remembered("unpaid_by_report_month", unpaid_by_report_month):
-        month = add_months(first_of_month(report_month), 1)
+    for report_month, amount, count in unpaid_by_report_month():
+        month = _payment_month(report_month)
         if month < start:
             overdue += amount
             month = start
@@ -149,9 +149,20 @@ def payment_calendar(today: date, months: int = 12) -> PaymentCalendar:
     )
 
 
+def _payment_month(report_month: date) -> date:
+    """A payment is made in the month after its report's month; one whose month has passed counts in the current."""
+    return add_months(first_of_month(report_month), 1)
+
+
 def unpaid_by_report_month() -> list[tuple[date, Decimal, int]]:
     """The unpaid milestones of live awards added up by the month of their report (approved, or else due): (month,
-    amount, how many), one GROUP BY, worked out once per version of the fund by the calendar."""
+    amount, how many), remembered for the fund's version (grants.reads.remembered), for the calendar and its
+    months alike."""
+    return remembered("unpaid_by_report_month", _unpaid_by_report_month)
+
+
+def _unpaid_by_report_month() -> list[tuple[date, Decimal, int]]:
+    """Worked out: one GROUP BY."""
     unpaid = _scheduled().annotate(report_month=TruncMonth("report_on", output_field=DateField()))
     rows = unpaid.values("report_month").annotate(amount=Sum("amount"), count=Count("pk")).order_by()
     return [(row["report_month"], money_sum(row["amount"]), row["count"]) for row in rows]
@@ -162,8 +173,8 @@ def month_figures(month: date, today: date) -> tuple[int, Decimal]:
     calendar's own month totals, so the drill-down and the calendar never disagree."""
     start = first_of_month(today)
     count, amount = 0, ZERO
-    for report_month, month_amount, month_count in remembered("unpaid_by_report_month", unpaid_by_report_month):
-        if max(add_months(first_of_month(report_month), 1), start) == month:
+    for report_month, month_amount, month_count in unpaid_by_report_month():
+        if max(_payment_month(report_month), start) == month:
             count += month_count
             amount += month_amount
     return count, amount

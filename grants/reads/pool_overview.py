@@ -28,7 +28,6 @@ from alignment_fund.rates.models import QuotedRate, RateBook, RateUnavailable
 from funders.models import Funder, Pledge, Receipt
 from grants.reads.allocation import awards_by_round_and_area
 from grants.reads.position import pool_position
-from grants.reads.remembered import remembered
 
 ZERO = Decimal("0.00")
 
@@ -190,8 +189,7 @@ def _pool_fields(on: date, book: RateBook, viewer: Funder | None) -> dict:
     # Awards are public facts (the 360Giving export publishes each one and its payments), whoever paid for them.
     # Added up by round and research area (grants.reads.allocation), worked out once per version of the fund.
     rows = [
-        (row.round_name, row.area_name, row.award_count, row.awarded, row.paid)
-        for row in remembered("awards_by_round_and_area", awards_by_round_and_area, on)
+        (row.round_name, row.area_name, row.award_count, row.awarded, row.paid) for row in awards_by_round_and_area(on)
     ]
 
     def group(label: str, members: list[tuple]) -> PoolGroup:

@@ -39,7 +39,6 @@ from grants.reads.position import (
     round_positions,
     stale_rates,
 )
-from grants.reads.remembered import remembered
 from grants.reads.reports import final_reports_overdue, reports_waiting_for_review
 from projects.models import ResearchArea, Round
 
@@ -145,7 +144,7 @@ def area_rows(on: date) -> list[AreaRow]:
     """Awards by research area: how many, how much awarded, how much paid (grants.reads.allocation, by round and
     area, added up here by area). Every area is listed, with or without awards."""
     counted: dict[int, list] = defaultdict(lambda: [0, ZERO, ZERO])
-    for group in remembered("awards_by_round_and_area", awards_by_round_and_area, on):
+    for group in awards_by_round_and_area(on):
         sums = counted[group.area_id]
         sums[0] += group.award_count
         sums[1] += group.awarded

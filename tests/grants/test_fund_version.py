@@ -128,7 +128,7 @@ class TestRemembered:
 
     def test_a_project_moved_to_another_area_moves_its_award_at_once(self, world):
         before = {row.area.pk: row.award_count for row in area_rows(ON)}
-        assert remembered("awards_by_round_and_area", awards_by_round_and_area, ON)  # remembered now
+        assert awards_by_round_and_area(ON)  # remembered now
         moved = Project.objects.filter(pk=world.award_a.project_id).update(research_area=world.other_area)
         assert moved == 1
         after = {row.area.pk: row.award_count for row in area_rows(ON)}
