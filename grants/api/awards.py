@@ -7,6 +7,7 @@ from __future__ import annotations
 import django_filters.rest_framework as filters
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -24,8 +25,8 @@ from grants import actions
 from grants.api.approvals import ApprovalSerializer
 from grants.api.common import READ_WRITE, awards_visible_to
 from grants.api.corrections import AmendmentInput, AmendmentSerializer, amend_award
-from grants.api.milestones import MilestoneSerializer
-from grants.models import Approval, Award, AwardAmendment, Milestone, MilestoneReport
+from grants.api.milestones import MilestoneSerializer, with_payments_and_reports
+from grants.models import Approval, Award, AwardAmendment, Milestone
 from projects.api import ProjectBriefSerializer
 from projects.models import Project, ResearchArea, Round
 
@@ -80,13 +81,15 @@ class AwardSerializer(serializers.ModelSerializer):
     project = ProjectBriefSerializer(read_only=True)
     compute = ComputeSerializer(source="*", read_only=True)
     mentor = serializers.CharField(read_only=True, help_text="Expert support: the AISI researcher who mentors.")
-    milestones = AwardMilestoneSerializer(many=True, read_only=True)
+    milestones = AwardMilestoneSerializer(source="milestone_list", many=True, read_only=True)
     next_milestone = serializers.SerializerMethodField(help_text="The first milestone not yet approved.")
     next_payment = serializers.SerializerMethodField(help_text="The first milestone not yet paid, and when.")
     above_request_reason = serializers.CharField(
         read_only=True, help_text="Why the award is more than the project asked for; empty if it is not."
     )
-    amendments = AmendmentSerializer(many=True, read_only=True, help_text="Changes to the amount, oldest first.")
+    amendments = AmendmentSerializer(
+        source="amendment_list", many=True, read_only=True, help_text="Changes to the amount, oldest first."
+    )
     accepted_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When the project's lead accepted the offer; null until then."
     )
@@ -114,20 +117,22 @@ class AwardSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_next_milestone(self, award):
-        # Walks the prefetched milestones: no query.
-        return next((milestone.pk for milestone in award.milestones.all() if milestone.approved_on is None), None)
+        # Walks the prefetched milestones (`AwardViewSet.get_queryset`): no query.
+        return next((milestone.pk for milestone in award.milestone_list if milestone.approved_on is None), None)
 
     @extend_schema_field(NextPaymentSerializer(allow_null=True))
     def get_next_payment(self, award):
-        unpaid = next(
-            (milestone for milestone in award.milestones.all() if getattr(milestone, "disbursement", None) is None),
-            None,
-        )
+        unpaid = next((milestone for milestone in award.milestone_list if not milestone.payment_list), None)
         if unpaid is None:
             return None
-        return NextPaymentSerializer(
+        return self._next_payment.to_representation(
             {"milestone": unpaid.pk, "amount": unpaid.amount, "expected_on": unpaid.expected_payment_on}
-        ).data
+        )
+
+    @cached_property
+    def _next_payment(self) -> NextPaymentSerializer:
+        # One for the whole list: building a serializer's fields costs more than using them.
+        return NextPaymentSerializer(context=self.context)
 
 
 class AwardInput(InputSerializer):
@@ -186,17 +191,21 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
     filterset_class = AwardFilter
 
     def get_queryset(self):
+        # Every answer, the list and each action's, is read through here: the serializer reads the lists.
         return (
             awards_visible_to(self.request.user)
             .select_related("round", "project__research_area")
             .prefetch_related(
                 Prefetch(
                     "milestones",
-                    queryset=Milestone.objects.prefetch_related(
-                        "payments", Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))
-                    ).order_by("number"),
+                    queryset=with_payments_and_reports(Milestone.objects.order_by("number")),
+                    to_attr="milestone_list",
                 ),
-                Prefetch("amendments", queryset=AwardAmendment.objects.select_related("amended_by").order_by("pk")),
+                Prefetch(
+                    "amendments",
+                    queryset=AwardAmendment.objects.select_related("amended_by").order_by("pk"),
+                    to_attr="amendment_list",
+                ),
             )
             .order_by("reference")
         )
