@@ -242,8 +242,8 @@ EXPECTED: dict[str, int] = {
     "api receipts (openai)": 6,
     "api conversions (administrator)": 4,
     "api conversions (openai)": 5,
-    "api attributions (administrator)": 5,
-    "api attributions (openai)": 6,
+    "api attributions (administrator)": 6,  # + the version: the count is remembered
+    "api attributions (openai)": 7,
     "api rounds (administrator)": 4,
     "api rounds (researcher)": 4,
     "api research-areas (administrator)": 4,
@@ -251,8 +251,8 @@ EXPECTED: dict[str, int] = {
     "api projects (administrator)": 4,
     "api projects (researcher)": 4,
     # Awards prefetch their milestones' payments and reports, and their amendments; milestones their payments.
-    "api awards (administrator)": 8,
-    "api awards (researcher)": 8,
+    "api awards (administrator)": 9,
+    "api awards (researcher)": 9,
     "api milestones (administrator)": 6,
     "api milestones (researcher)": 6,
     "api disbursements (administrator)": 4,
@@ -270,12 +270,12 @@ EXPECTED: dict[str, int] = {
     "admin projects_round": 11,
     "admin rates_exchangerate": 8,
     "admin rates_heldrate": 8,
-    "admin grants_award": 9,  # one COUNT (the filtered one), MIN/MAX for the years, the countries from an index
+    "admin grants_award": 10,  # the version and one COUNT (the filtered one), MIN/MAX for the years, the countries
     "admin grants_milestone": 9,  # with their payments
     "admin grants_milestonereport": 8,
     "admin grants_disbursement": 8,
     "admin grants_awardattribution": 7,
-    "admin grants_ledgertransaction": 6,  # one COUNT, and MIN/MAX for the years instead of a DISTINCT
+    "admin grants_ledgertransaction": 7,  # the version and a COUNT, MIN/MAX for the years, not a DISTINCT
     "admin grants_ledgerline": 9,
     "admin grants_summarysnapshot": 7,
     "admin grants_approval": 6,
@@ -297,6 +297,13 @@ REMEMBERED: dict[str, int] = {
     "funder statement page (openai)": 15,
     "api pool (administrator)": 10,
     "api pool (openai)": 9,
+    # The long lists remember their count: the version is read instead.
+    "api attributions (administrator)": 5,
+    "api attributions (openai)": 6,
+    "api awards (administrator)": 8,
+    "api awards (researcher)": 8,
+    "admin grants_award": 9,
+    "admin grants_ledgertransaction": 6,
 }
 
 

@@ -34,6 +34,7 @@ from grants.forms.awards_admin import (
 )
 from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
 from grants.reads.position import pool_position, round_positions
+from grants.reads.remembered import RememberedCountPaginator
 from projects.models import Project, Round
 
 # Awards
@@ -93,6 +94,7 @@ class AmendmentInline(ReadOnlyTabularInline):
 
 @admin.register(Award)
 class AwardAdmin(ActionAdminMixin, LongListAdmin, HistoryAdmin):
+    paginator = RememberedCountPaginator  # counted once per version of the fund, not on every page
     add_form = AwardAddForm
     add_fields = AwardAddForm._meta.fields
     change_fields = (

@@ -14,6 +14,7 @@ from alignment_fund.admin import LongListAdmin, ReadOnlyAdmin, ReadOnlyTabularIn
 from alignment_fund.money import BASE_CURRENCY
 from alignment_fund.templatetags.money import format_money, money
 from grants.models import LedgerLine, LedgerTransaction, SummarySnapshot
+from grants.reads.remembered import RememberedCountPaginator
 
 # The ledger: read-only, for everyone
 
@@ -48,6 +49,7 @@ class LedgerLineInline(ReadOnlyTabularInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(LongListAdmin, ReadOnlyAdmin):
+    paginator = RememberedCountPaginator  # counted once per version of the fund, not on every page
     list_display = ("occurred_on", "key", "kind", "memo", "amounts", "posted_by", "posted_at")
     list_filter = ("kind",)
     search_fields = ("key", "memo")

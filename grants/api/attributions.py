@@ -20,7 +20,7 @@ from alignment_fund.api.permissions import FundersAndAdministrators
 from alignment_fund.api.views import APIViewSet
 from alignment_fund.money import BASE_CURRENCY, round_money
 from grants.api.awards import RoundBriefSerializer
-from grants.api.common import FunderBriefSerializer, funders_for_filter
+from grants.api.common import FunderBriefSerializer, LongListPagination, funders_for_filter
 from grants.models import Award, AwardAttribution, Disbursement
 from grants.reads.attribution import payment_parts
 from grants.reads.pool_overview import ZERO
@@ -113,6 +113,7 @@ class AttributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIVi
     """The awards a funder's money supports: its share of each, fixed when the award was made."""
 
     serializer_class = AttributionSerializer
+    pagination_class = LongListPagination
     permission_classes = [IsAuthenticated, FundersAndAdministrators]
     filterset_class = AttributionFilter
 

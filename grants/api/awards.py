@@ -23,7 +23,7 @@ from alignment_fund.api.views import APIViewSet, run_action
 from alignment_fund.money import AWARD_MAXIMUM_GBP, AWARD_MINIMUM_GBP, within_award_limits
 from grants import actions
 from grants.api.approvals import ApprovalSerializer
-from grants.api.common import READ_WRITE, awards_visible_to
+from grants.api.common import READ_WRITE, LongListPagination, awards_visible_to
 from grants.api.corrections import AmendmentInput, AmendmentSerializer, amend_award
 from grants.api.milestones import MilestoneSerializer, with_payments_and_reports
 from grants.models import Approval, Award, AwardAmendment, Milestone
@@ -187,6 +187,7 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet)
     """Awards with their payment schedule: yours as a project lead, or all of them for administrators."""
 
     serializer_class = AwardSerializer
+    pagination_class = LongListPagination
     permission_classes = READ_WRITE
     filterset_class = AwardFilter
 

@@ -10,11 +10,13 @@ from rest_framework.permissions import IsAuthenticated
 
 from alignment_fund.access import is_administrator
 from alignment_fund.api.fields import ValuedSerializer, valued_json
+from alignment_fund.api.pagination import Pagination
 from alignment_fund.api.permissions import AdministratorsWrite
 from alignment_fund.rates.models import RateBook, RateUnavailable
 from funders.models import Funder
 from grants.models import Award
 from grants.reads.position import value
+from grants.reads.remembered import RememberedCountPaginator
 
 READ_WRITE = [IsAuthenticated, AdministratorsWrite]
 
@@ -38,6 +40,13 @@ def funders_for_filter(request):
 
 # The API shows a researcher's awards by `project__lead`, not `Award.objects.visible_to`, which also lets a funder's
 # contact see the awards their money supports: funders reach those through attributions.
+
+
+class LongListPagination(Pagination):
+    """For the lists that grow with the fund (the awards, the attributions): their count is remembered per version
+    of the fund."""
+
+    django_paginator_class = RememberedCountPaginator
 
 
 def awards_visible_to(user) -> models.QuerySet[Award]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import django_filters.rest_framework as filters
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.functional import cached_property
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action

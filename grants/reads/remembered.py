@@ -11,11 +11,16 @@ not remembered.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
 from django.db import router
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 from grants.models import FundChange
 from grants.models.fund_changes import fund_version
@@ -42,3 +47,22 @@ def _key(arg) -> str:
         # A record read before the version could hold fields older than it: pass its key and read it inside.
         raise TypeError(f"remember {arg._meta.label} by its primary key, and read the record in the computation")
     return str(arg)
+
+
+class RememberedCountPaginator(Paginator):
+    """A paginator whose count of a long list (the ledger, the awards, the attributions) is remembered per version
+    of the fund, keyed by the list's own SQL and parameters: a filter, a search or a reader's scope (a funder's
+    id) is part of its key. Counting half a million rows is the one part of such a page that grows with the fund.
+    For lists of the fund's own tables only (see the module's docstring)."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return super().count
+        try:
+            sql, params = rows.query.get_compiler(rows.db).as_sql()
+        except EmptyResultSet:
+            return 0
+        digest = hashlib.sha256(f"{rows.db}|{sql}|{params!r}".encode()).hexdigest()
+        return remembered("count", lambda _digest: rows.count(), digest)

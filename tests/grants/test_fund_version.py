@@ -10,11 +10,12 @@ import psycopg
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alignment_fund.rates.models import ExchangeRate
 from funders.models import Funder, FunderContact
-from grants.models import Award, SummarySnapshot
+from grants.models import Award, AwardAttribution, SummarySnapshot
 from grants.models.fund_changes import (
     POSTGRES_VERSION,
     WATCHED_TABLES,
@@ -144,6 +145,40 @@ class TestRemembered:
         second = client.get(reverse("grants:portfolio"))
         assert "A funder with a new name" not in first.content.decode()
         assert "A funder with a new name" in second.content.decode()
+
+
+class TestLongListCounts:
+    """The count of a list that grows with the fund is remembered per version, under the list's own query: a
+    filter or a reader's scope has a count of its own."""
+
+    def _counted(self, client, url, query=None) -> tuple[int, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query or {})
+        assert response.status_code == 200
+        counted = any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+        if url.startswith("/api/"):
+            return response.json()["count"], counted
+        return response.context["cl"].result_count, counted
+
+    def test_a_filtered_count_is_remembered_per_filter_and_follows_the_next_change(self, world, client):
+        client.force_login(world.admin)
+        url = reverse("admin:grants_award_changelist")
+        status = world.award_a.status
+        same_status = Award.objects.filter(status=status).count()
+        assert self._counted(client, url, {"status": status}) == (same_status, True)
+        assert self._counted(client, url, {"status": status}) == (same_status, False)
+        assert self._counted(client, url) == (Award.objects.count(), True)
+        Award.objects.filter(pk=world.award_a.pk).update(status=Award.Status.COMPLETED)
+        expected = same_status - 1 if status != Award.Status.COMPLETED else same_status
+        assert self._counted(client, url, {"status": status}) == (expected, True)
+
+    def test_each_reader_counts_only_their_own_rows(self, world, client):
+        total = AwardAttribution.objects.count()
+        own = AwardAttribution.objects.filter(funder=world.funder_a).count()
+        assert 0 < own < total
+        for user, expected in [(world.admin, total), (world.contact_a, own), (world.admin, total)]:
+            client.force_login(user)
+            assert self._counted(client, "/api/attributions/")[0] == expected
 
 
 class TestEachFunderSeesItsOwn:
