@@ -10,7 +10,7 @@ queries, whatever the number of pledges or awards, and read by the page, the CSV
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -137,12 +137,17 @@ def _group(label: str, rows: list[tuple]) -> AllocationGroup:
     )
 
 
+LISTED = 50  # pledges and receipts the dashboard lists; the statement has them all
+
+
 @dataclass(frozen=True)
 class FunderDashboard:
     funder: Funder
     on: date
     pledges: tuple[OwnPledge, ...]
     receipts: tuple[OwnReceipt, ...]
+    pledge_count: int  # of all the pledges, which `pledges` may hold only the first of (`funder_dashboard_page_of`)
+    receipt_count: int
     by_currency: tuple[CurrencyTotals, ...]
     pledged_at_pledge: Both | None
     pledged_today: Both | None
@@ -180,10 +185,13 @@ class FunderDashboard:
         return tuple(last.values())
 
 
-def funder_dashboard_of(funder_id: int, on: date) -> FunderDashboard:
-    """The dashboard of the funder with this id, read afresh: what the funder's page remembers (its record read
-    after the fund's version, so a change to it is never remembered under the version before)."""
-    return funder_dashboard(Funder.objects.get(pk=funder_id), on)
+def funder_dashboard_page_of(funder_id: int, on: date) -> FunderDashboard:
+    """What the funder's page shows and remembers: the dashboard of the funder with this id, read afresh (its record
+    read after the fund's version, so a change to it is never remembered under the version before), listing the
+    first `LISTED` pledges and receipts. Every total, count and chart is of all of them; reading back a thousand
+    of each from the cache cost more than the rest of the page."""
+    dashboard = funder_dashboard(Funder.objects.get(pk=funder_id), on)
+    return replace(dashboard, pledges=dashboard.pledges[:LISTED], receipts=dashboard.receipts[:LISTED])
 
 
 def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
@@ -316,6 +324,8 @@ def funder_dashboard(funder: Funder, on: date) -> FunderDashboard:
         on=on,
         pledges=tuple(pledge_lines),
         receipts=tuple(receipt_lines),
+        pledge_count=len(pledge_lines),
+        receipt_count=len(receipt_lines),
         by_currency=currency_totals,
         pledged_at_pledge=_sum_valued(line.at_pledge for line in pledge_lines),
         # Today's values convert each currency's total once, so a pledge paid in full is worth the same as its

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from alignment_fund.clock import fund_today
 from funders.models import Funder
 from grants.reads.funder_charts import chart_data
-from grants.reads.funder_view import funder_dashboard_of
+from grants.reads.funder_view import funder_dashboard_page_of
 from grants.reads.instalments import overdue_instalments
 from grants.reads.remembered import remembered
 
@@ -17,7 +17,7 @@ def _own_funder(request) -> Funder:
 @login_required
 def dashboard(request):
     funder = _own_funder(request)
-    data = remembered("funder_dashboard", funder_dashboard_of, funder.pk, fund_today())
+    data = remembered("funder_dashboard_page", funder_dashboard_page_of, funder.pk, fund_today())
     # Only the funder's own instalments: another funder's expected dates and amounts are theirs.
     overdue = overdue_instalments(fund_today(), funder=funder)
     return render(

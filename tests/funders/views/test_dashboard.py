@@ -1,7 +1,7 @@
 import json
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -95,6 +95,34 @@ def test_it_values_receipts_on_arrival_and_today_and_shows_the_rate_the_bank_dea
     assert "sold $1,000,000.00 for <strong>£740,000.00</strong>, a dealt rate of 1 USD = £0.7400" in html
     assert "1 GBP = $" in html  # the GBP/USD rate used today, with its source and date
     assert "ECB reference" in html
+
+
+def test_it_lists_the_first_fifty_pledges_and_receipts_and_counts_and_totals_them_all(client, world):
+    for day in range(1, 53):
+        pledge = actions.do_record_pledge(
+            world.admin,
+            funder=world.funder_a,
+            amount="1000.00",
+            currency="USD",
+            pledged_on=date(2025, 9, 1) + timedelta(days=day),
+            reference=f"PA-MANY-{day}",
+        )
+        actions.do_record_receipt(
+            world.admin,
+            pledge=pledge,
+            amount="1000.00",
+            currency="USD",
+            received_on=date(2025, 11, 1) + timedelta(days=day),
+            bank_reference=f"BANK-MANY-{day}",
+        )
+    response = _get(client, world.contact_a)
+    dashboard = response.context["dashboard"]
+    assert (len(dashboard.pledges), dashboard.pledge_count) == (50, 53)
+    assert (len(dashboard.receipts), dashboard.receipt_count) == (50, 53)
+    assert dashboard.by_currency[0].pledged == Decimal("2052000.00")  # every pledge, not the 50 listed
+    html = response.content.decode()
+    assert "The first 50 of 53 pledges" in html
+    assert "The first 50 of 53 receipts" in html
 
 
 def test_the_awards_it_supports_add_up_from_the_fixed_attribution(client, world):
