@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Max, Q, Subquery
 
 from alignment_fund.dates import business_days_between
 from alignment_fund.money import convert, cross_rate, invert, round_rate
@@ -99,13 +99,19 @@ class RateBook:
             qs = qs.filter(currency__in=[c for c in currencies if c != ECB_BASE])
         if since is not None:
             # A value on `since` needs the last rate published on or before it, however long ago that was (weekends,
-            # holidays, a feed that stopped): each currency's rows from that rate on, in the same one query.
-            anchor = (
-                ExchangeRate.objects.filter(currency=OuterRef("currency"), rate_date__lte=since)
-                .order_by("-rate_date")
-                .values("rate_date")[:1]
+            # holidays, a feed that stopped): the rows from the earliest of the currencies' last rates on or before
+            # `since`, in the same one query. Worked out once (not per row and currency, which made the database
+            # evaluate it for every rate); a currency may bring a few rows from before its own last rate, which no
+            # value on or after `since` reads.
+            last_before = (
+                qs.filter(rate_date__lte=since)
+                .order_by()
+                .values("currency")
+                .annotate(last=Max("rate_date"))
+                .order_by("last")
+                .values("last")[:1]
             )
-            qs = qs.filter(Q(rate_date__gte=Subquery(anchor)) | Q(rate_date__gt=since))
+            qs = qs.filter(Q(rate_date__gte=Subquery(last_before)) | Q(rate_date__gt=since))
         if until is not None:
             qs = qs.filter(rate_date__lte=until)
         return cls(
