@@ -169,3 +169,24 @@ def test_only_administrators_amend(world, client_for):
     assert client_for(None).patch(f"/api/awards/{world.award_a.pk}/", body, format="json").status_code == 401
     assert client_for(world.admin).patch("/api/awards/987654/", body, format="json").status_code == 404
     assert not AwardAmendment.objects.exists()
+
+
+def test_a_reversed_payment_leaves_its_milestone_to_pay_in_the_award_and_the_milestone(admin, schedule):
+    payment = schedule["payment_a1"]
+
+    def seen():
+        award = admin.get(f"/api/awards/{payment.award_id}/").json()
+        (in_award,) = (milestone for milestone in award["milestones"] if milestone["id"] == payment.milestone_id)
+        return award, in_award, admin.get(f"/api/milestones/{payment.milestone_id}/").json()
+
+    award, in_award, alone = seen()
+    assert in_award["payment"]["id"] == alone["payment"]["id"] == payment.pk
+    assert in_award["expected_payment_on"] is None
+    assert (award["next_payment"] or {}).get("milestone") != payment.milestone_id
+    reversal = admin.post(f"/api/disbursements/{payment.pk}/reversal/", {"reason": "Paid twice"}, format="json")
+    assert reversal.status_code == 201
+    award, in_award, alone = seen()
+    assert in_award["payment"] is None
+    assert alone["payment"] is None
+    assert in_award["expected_payment_on"] == alone["expected_payment_on"] is not None
+    assert award["next_payment"]["milestone"] == payment.milestone_id
