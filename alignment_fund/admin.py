@@ -8,6 +8,7 @@ numbers. And money is written only through `grants.actions`: add forms call the 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -15,6 +16,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from alignment_fund.models import IdempotencyRecord
@@ -88,6 +91,17 @@ class LongListAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     change_list_template = "admin/change_list_long.html"
+
+    def action_checkbox(self, obj):
+        # Django's own checkbox, written directly: Django renders a form widget's template for it on every row, which
+        # took a third of the time of rendering a page of 50 awards.
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
 
 def distinct_values_filter(field_path: str, model, column: str, title: str):

@@ -4,11 +4,12 @@ from datetime import date
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin import ModelAdmin
 from django.urls import reverse
 
 from alignment_fund.rates.models import ExchangeRate
 from grants import actions
-from grants.models import Milestone, SummarySnapshot
+from grants.models import Award, LedgerTransaction, Milestone, SummarySnapshot
 from grants.reads.snapshots import take_snapshot
 
 
@@ -123,3 +124,14 @@ def test_the_user_page_links_a_funder_contact(back_office, world):
     assert response.status_code == 200
     assert "speaks for a funder" in response.text.lower()
     assert 'name="funder_contact-0-funder"' in response.text
+
+
+def test_the_long_lists_checkbox_is_djangos_own_written_directly(world):
+    """LongListAdmin writes the action checkbox without rendering a widget template: the same HTML, escaping
+    included, as Django's."""
+    award = Award.objects.select_related("project").first()
+    award.project.title = 'Probes & "circuits" <b>'
+    for model, obj in [(Award, award), (LedgerTransaction, LedgerTransaction.objects.first())]:
+        model_admin = admin.site._registry[model]
+        assert model_admin.action_checkbox(obj) == ModelAdmin.action_checkbox(model_admin, obj)
+    assert "&amp;" in admin.site._registry[Award].action_checkbox(award)

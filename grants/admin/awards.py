@@ -182,7 +182,10 @@ class AwardAdmin(ActionAdminMixin, LongListAdmin, HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .prefetch_related(Prefetch("disbursements", queryset=Disbursement.objects.order_by()))
+            # Into a list: a manager's prefetch builds a filtered queryset for every row.
+            .prefetch_related(
+                Prefetch("disbursements", queryset=Disbursement.objects.order_by(), to_attr="live_payments")
+            )
         )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -222,7 +225,7 @@ class AwardAdmin(ActionAdminMixin, LongListAdmin, HistoryAdmin):
 
     @admin.display(description="paid so far")
     def paid(self, award: Award) -> str:
-        total = sum((payment.amount.amount for payment in award.disbursements.all()), Decimal("0.00"))
+        total = sum((payment.amount.amount for payment in award.live_payments), Decimal("0.00"))
         return f"{gbp(total)} of {money(award.amount)}"
 
 
