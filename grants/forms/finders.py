@@ -1,5 +1,6 @@
 """The filters of the administrators' lists of awards and projects (django-filter), read from the URL so a filtered
-view can be shared: `?status=`, `?round=<id>`, `?area=<id>`, `?funder=<id>`, `?q=` (reference, title, lead).
+view can be shared: `?status=`, `?round=<id>`, `?area=<id>`, `?funder=<id>`, `?q=` (reference, title, lead), and
+for awards `?reports=waiting` or `?reports=final-overdue` (where the portfolio's reports lead).
 
 A value that cannot be read (a round that does not exist, a status misspelt) is left out of the filter and the form
 says why; it never stops the page."""
@@ -10,8 +11,10 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
+from alignment_fund.clock import fund_today
 from funders.models import Funder
 from grants.models import Award, AwardAttribution
+from grants.reads.reports import final_reports_overdue, reports_waiting_for_review
 from projects.models import Project, ResearchArea, Round
 
 
@@ -45,14 +48,26 @@ class AwardFinder(_Finder):
         label="Research area",
         field_name="project__research_area",
     )
+    reports = django_filters.ChoiceFilter(
+        choices=[("waiting", "A report waiting for review"), ("final-overdue", "Final report overdue")],
+        empty_label="Any reports",
+        method="by_reports",
+        label="Reports",
+    )
     project_prefix = "project__"
 
     class Meta:
         model = Award
-        fields = ["q", "status", "round", "area", "funder"]
+        fields = ["q", "status", "round", "area", "funder", "reports"]
 
     def by_funder(self, queryset, name, funder):
         return queryset.filter(Exists(AwardAttribution.objects.filter(award=OuterRef("pk"), funder=funder)))
+
+    def by_reports(self, queryset, name, value):
+        # The portfolio's own lists, whole: the same queries, not a second spelling of what "overdue" means.
+        if value == "waiting":
+            return queryset.filter(pk__in=reports_waiting_for_review().values("milestone__award_id"))
+        return queryset.filter(pk__in=final_reports_overdue(fund_today()).values("award_id"))
 
 
 class ProjectFinder(_Finder):

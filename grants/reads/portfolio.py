@@ -43,7 +43,7 @@ from grants.reads.reports import final_reports_overdue, reports_waiting_for_revi
 from projects.models import ResearchArea, Round
 
 GBP = Q(amount_currency=BASE_CURRENCY)
-LISTED = 50  # pledges to arrive and receipts to convert listed on the page, oldest first
+LISTED = 50  # pledges to arrive, receipts to convert and reports listed on the page, oldest first
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,12 @@ class Portfolio:
     # still to arrive, less nothing) is not once money has been paid out.
     pledged_gbp: Decimal = ZERO
     pledged_usd: Decimal = ZERO
-    # The work waiting on the administrators and on researchers: reports to review, final reports overdue.
+    # The work waiting on the administrators and on researchers: reports to review, final reports overdue (the
+    # oldest `LISTED` of each, and how many there are in all; the awards list finds every one).
     reports_waiting: list[MilestoneReport] = field(default_factory=list)
     final_reports_overdue: list[Milestone] = field(default_factory=list)
+    reports_waiting_count: int = 0
+    final_reports_overdue_count: int = 0
 
     @property
     def gbp_usd(self) -> QuotedRate | None:
@@ -210,6 +213,7 @@ def portfolio(today: date) -> Portfolio:
     rounds = list(Round.objects.order_by("number"))
     current = Round.objects.current()
     funders = funder_rows(today, book)
+    waiting, overdue = reports_waiting_for_review(), final_reports_overdue(today)
     pledged: dict[str, Decimal] = defaultdict(Decimal)
     for row in funders:
         for line in row.lines:
@@ -229,6 +233,8 @@ def portfolio(today: date) -> Portfolio:
         stale_rates=stale_rates(pool, today),
         pledged_gbp=total(book.quote(currency, "GBP", today).convert(amount) for currency, amount in pledged.items()),
         pledged_usd=total(book.quote(currency, "USD", today).convert(amount) for currency, amount in pledged.items()),
-        reports_waiting=reports_waiting_for_review(),
-        final_reports_overdue=final_reports_overdue(today),
+        reports_waiting=list(waiting[:LISTED]),
+        final_reports_overdue=list(overdue[:LISTED]),
+        reports_waiting_count=waiting.count(),
+        final_reports_overdue_count=overdue.count(),
     )

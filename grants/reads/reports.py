@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from alignment_fund.access import is_administrator
 from grants.models import Award, Milestone, MilestoneReport
@@ -72,13 +72,21 @@ def final_report_overdue(award: Award, milestones, today: date) -> bool:
     return final.due_on < today and final.report_received_on is None and final.approved_on is None
 
 
-def final_reports_overdue(today: date) -> list[Milestone]:
-    """The final milestones of running awards whose report is overdue, with their award, oldest due first: one
-    query."""
-    later = Milestone.objects.filter(award=OuterRef("award_id"), number__gt=OuterRef("number"))
-    return list(
+def final_reports_overdue(today: date) -> QuerySet[Milestone]:
+    """The final milestones of running awards whose report is overdue, with their award and project, oldest due
+    first: list the first few and count them all (the portfolio), or filter awards by them (the awards list)."""
+    # The award's last number, looked up for each waiting milestone through the (award, number) index: written as
+    # NOT EXISTS a later one, PostgreSQL hashed every milestone of the fund to check a few hundred.
+    last_number = (
+        Milestone.objects.filter(award=OuterRef("award_id"))
+        .order_by()
+        .values("award")
+        .annotate(last=Max("number"))
+        .values("last")
+    )
+    return (
         Milestone.objects.filter(
-            ~Exists(later),
+            number=Subquery(last_number),
             due_on__lt=today,
             report_received_on__isnull=True,
             approved_on__isnull=True,
@@ -89,9 +97,9 @@ def final_reports_overdue(today: date) -> list[Milestone]:
     )
 
 
-def reports_waiting_for_review() -> list[MilestoneReport]:
-    """Every report waiting for an administrator, oldest first: one query."""
-    return list(
+def reports_waiting_for_review() -> QuerySet[MilestoneReport]:
+    """Every report waiting for an administrator, oldest first, with its milestone, award and project."""
+    return (
         MilestoneReport.objects.filter(status=MilestoneReport.Status.SUBMITTED)
         .select_related("milestone__award__project")
         .order_by("uploaded_at", "pk")

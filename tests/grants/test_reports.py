@@ -255,10 +255,10 @@ def test_an_overdue_final_report_is_flagged_until_it_arrives(world):
     assert not final_report_overdue(award, award.milestones.all(), date(2026, 3, 31))
     assert final_report_overdue(award, award.milestones.all(), date(2026, 4, 1))
     assert [m.award_id for m in final_reports_overdue(date(2026, 4, 1))] == [award.pk]
-    assert final_reports_overdue(date(2026, 3, 31)) == []
+    assert list(final_reports_overdue(date(2026, 3, 31))) == []
     accepted(world)
     actions.do_submit_milestone_report(world.researcher_a, milestone=award.milestones.get(number=2), upload=valid_pdf())
-    assert final_reports_overdue(date(2026, 4, 1)) == []
+    assert list(final_reports_overdue(date(2026, 4, 1))) == []
     actions.do_terminate_award(world.admin, award=award, terminated_on=date(2026, 2, 20))
     award.refresh_from_db()
     assert not final_report_overdue(award, award.milestones.all(), date(2026, 5, 1))

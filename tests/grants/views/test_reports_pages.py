@@ -13,6 +13,7 @@ from djmoney.money import Money
 
 from grants import actions
 from grants.models import Award, Milestone, MilestoneReport
+from tests.factories import ProjectFactory
 from tests.report_files import executable_bytes, pdf_bytes, upload, valid_pdf
 
 
@@ -122,6 +123,34 @@ def test_an_overdue_final_report_is_flagged_on_the_three_pages(world, milestones
     settings.FUND_TODAY = "2026-06-30"
     assert flag not in lead.get(reverse("researcher:award", args=[world.award_a.pk])).content.decode()
     assert flag not in admin.get(reverse("grants:portfolio")).content.decode()
+
+
+def test_the_portfolio_lists_the_oldest_overdue_final_reports_and_the_awards_list_finds_every_one(
+    world, milestones, settings, monkeypatch
+):
+    settings.FUND_TODAY = "2026-07-01"
+    project = ProjectFactory(round=world.round, research_area=world.area, lead=world.researcher_a, reference="R1-0777")
+    later = actions.do_award_project(world.admin, project=project, amount="60000.00", awarded_on=date(2025, 11, 20))
+    Milestone.objects.create(
+        award=later, number=1, title="Final", due_on=date(2026, 6, 1), amount=Money("60000", "GBP")
+    )
+    monkeypatch.setattr("grants.reads.portfolio.LISTED", 1)
+    admin = signed_in(world.admin)
+    page = admin.get(reverse("grants:portfolio")).content.decode()
+    assert page.count('data-testid="final-report-overdue"') == 1  # the oldest: due 1 Jun, before 30 Jun
+    assert later.reference in page
+    assert "The oldest 1 of 2 final reports overdue" in page
+    listed = admin.get(reverse("grants:award_list"), {"reports": "final-overdue"})
+    assert sorted(award.pk for award in listed.context["page"].object_list) == sorted([world.award_a.pk, later.pk])
+    actions.do_accept_award(world.researcher_a, award=world.award_a)
+    actions.do_submit_milestone_report(world.researcher_a, milestone=milestones[1], upload=valid_pdf())
+    waiting = admin.get(reverse("grants:award_list"), {"reports": "waiting"})
+    assert [award.pk for award in waiting.context["page"].object_list] == [world.award_a.pk]
+    overdue = admin.get(reverse("grants:award_list"), {"reports": "final-overdue"})
+    assert [award.pk for award in overdue.context["page"].object_list] == [later.pk]
+    misspelt = admin.get(reverse("grants:award_list"), {"reports": "late"})
+    assert misspelt.status_code == 200
+    assert 'data-testid="filter-errors"' in misspelt.content.decode()
 
 
 def test_the_back_office_lists_reports_with_the_checked_download_and_accepts_them(world, milestones):
