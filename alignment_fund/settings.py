@@ -228,7 +228,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fund-figures",
         "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
+    },
+    # The long lists' counts, one per filter and search: kept apart so that many searches never push the pages'
+    # remembered figures out of "default".
+    "list-counts": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "list-counts",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 
 # Money: the currencies the fund deals in. Listing them keeps migrations stable when py-moneyed is upgraded.

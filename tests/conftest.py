@@ -19,9 +19,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 @pytest.fixture(autouse=True)
 def _forget_remembered_figures():
     """Each test starts with nothing remembered (grants.reads.remembered), so what it counts and sees is its own."""
-    from django.core.cache import cache
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 def _missing_service(item) -> str | None:

@@ -101,8 +101,9 @@ class RateBook:
             # A value on `since` needs the last rate published on or before it, however long ago that was (weekends,
             # holidays, a feed that stopped): the rows from the earliest of the currencies' last rates on or before
             # `since`, in the same one query. Worked out once (not per row and currency, which made the database
-            # evaluate it for every rate); a currency may bring a few rows from before its own last rate, which no
-            # value on or after `since` reads.
+            # evaluate it for every rate). A currency may bring rows from before its own last rate, which no value on
+            # or after `since` reads: a few days' worth, or, when one currency's feed stopped long before `since`,
+            # every currency's rows since then (more rows, the same answers, and the stale rate says so).
             last_before = (
                 qs.filter(rate_date__lte=since)
                 .order_by()

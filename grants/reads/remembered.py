@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import router
@@ -29,16 +29,17 @@ T = TypeVar("T")
 KEPT_FOR = 60 * 60  # seconds: only frees the memory of figures nobody asks for any more
 
 
-def remembered(name: str, compute: Callable[..., T], *args) -> T:
+def remembered(name: str, compute: Callable[..., T], *args, cache_alias: str = "default") -> T:
     """`compute(*args)`, remembered under the fund's version as read from the database the figure is read from. One
     entry per name and arguments, holding the version it was worked out at: a new version replaces it."""
     version = fund_version(router.db_for_read(FundChange))
     key = f"fund:{name}:{':'.join(map(_key, args))}"
-    found = cache.get(key)
+    store = caches[cache_alias]
+    found = store.get(key)
     if found is not None and found[0] == version:
         return found[1]
     answer = compute(*args)
-    cache.set(key, (version, answer), KEPT_FOR)
+    store.set(key, (version, answer), KEPT_FOR)
     return answer
 
 
@@ -51,9 +52,10 @@ def _key(arg) -> str:
 
 class RememberedCountPaginator(Paginator):
     """A paginator whose count of a long list (the ledger, the awards, the attributions) is remembered per version
-    of the fund, keyed by the list's own SQL and parameters: a filter, a search or a reader's scope (a funder's
-    id) is part of its key. Counting half a million rows is the one part of such a page that grows with the fund.
-    For lists of the fund's own tables only (see the module's docstring)."""
+    of the fund, keyed by the SQL and parameters of the list's rows: a filter, a search or a reader's scope (a
+    funder's id) is part of its key, the order and the columns shown are not. Counting half a million rows is the
+    one part of such a page that grows with the fund. For lists of the fund's own tables only (see the module's
+    docstring); kept in the "list-counts" cache, so that many searches never push out the pages' figures."""
 
     @cached_property
     def count(self) -> int:
@@ -61,8 +63,8 @@ class RememberedCountPaginator(Paginator):
         if not isinstance(rows, QuerySet):
             return super().count
         try:
-            sql, params = rows.query.get_compiler(rows.db).as_sql()
+            sql, params = rows.order_by().values("pk").query.get_compiler(rows.db).as_sql()
         except EmptyResultSet:
             return 0
         digest = hashlib.sha256(f"{rows.db}|{sql}|{params!r}".encode()).hexdigest()
-        return remembered("count", lambda _digest: rows.count(), digest)
+        return remembered("count", lambda _digest: rows.count(), digest, cache_alias="list-counts")

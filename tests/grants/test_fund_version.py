@@ -167,6 +167,7 @@ class TestLongListCounts:
         same_status = Award.objects.filter(status=status).count()
         assert self._counted(client, url, {"status": status}) == (same_status, True)
         assert self._counted(client, url, {"status": status}) == (same_status, False)
+        assert self._counted(client, url, {"status": status, "o": "-1"}) == (same_status, False)  # another order
         assert self._counted(client, url) == (Award.objects.count(), True)
         Award.objects.filter(pk=world.award_a.pk).update(status=Award.Status.COMPLETED)
         expected = same_status - 1 if status != Award.Status.COMPLETED else same_status
@@ -179,6 +180,11 @@ class TestLongListCounts:
         for user, expected in [(world.admin, total), (world.contact_a, own), (world.admin, total)]:
             client.force_login(user)
             assert self._counted(client, "/api/attributions/")[0] == expected
+        led = Award.objects.filter(project__lead=world.researcher_a).count()
+        assert 0 < led < Award.objects.count()
+        for user, expected in [(world.admin, Award.objects.count()), (world.researcher_a, led)]:
+            client.force_login(user)
+            assert self._counted(client, "/api/awards/")[0] == expected
 
 
 class TestEachFunderSeesItsOwn:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
@@ -90,7 +90,8 @@ def fetch(client: Client, url: str, label: str = "") -> tuple[float, int, int]:
     """(seconds, queries, status) of one request, its streamed body read to the end; a first visit after a change
     starts with nothing remembered."""
     if label.endswith(AFTER_A_CHANGE):
-        cache.clear()
+        for alias in settings.CACHES:
+            caches[alias].clear()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(url)
