@@ -15,15 +15,22 @@ log = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def refresh_allocation_summaries(as_of: str | None = None) -> int:
-    """Take the allocation snapshot for `as_of` (ISO date; default today), and fold the fund's change rows once they
-    are many (grants.models.fund_changes). Returns the snapshot's id."""
+    """Take the allocation snapshot for `as_of` (ISO date; default today), work out the pages remembered whole so that
+    the first visit after a change finds them kept (grants.reads.pages), fold the fund's change rows once they are
+    many (grants.models.fund_changes) and forget old kept figures. Returns the snapshot's id."""
     from grants.models.fund_changes import forget_changes
+    from grants.reads.pages import warm_pages
+    from grants.reads.remembered import forget_old_figures
     from grants.reads.snapshots import take_snapshot
 
+    on = date.fromisoformat(as_of) if as_of else fund_today()
     try:
-        snapshot, _ = take_snapshot(date.fromisoformat(as_of) if as_of else fund_today())
+        snapshot, _ = take_snapshot(on)
+        if on == fund_today():
+            warm_pages(on)
     finally:
         forget_changes()
+        forget_old_figures()
     return snapshot.pk
 
 

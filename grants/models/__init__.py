@@ -1,6 +1,6 @@
 from grants.models.approvals import Approval, PaymentRun, PaymentRunItem
 from grants.models.awards import Award, AwardAmendment, AwardAttribution, Disbursement, Milestone
-from grants.models.fund_changes import FundChange
+from grants.models.fund_changes import FundChange, RememberedFigure
 from grants.models.ledger import Account, LedgerLine, LedgerTransaction
 from grants.models.ledger_totals import LedgerDayTotal
 from grants.models.reports import MilestoneReport
@@ -21,5 +21,6 @@ __all__ = [
     "PaymentRun",
     "PaymentRunItem",
     "MilestoneReport",
+    "RememberedFigure",
     "SummarySnapshot",
 ]

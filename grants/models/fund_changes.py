@@ -28,7 +28,8 @@ from django.db import connections, models
 
 # Every table whose rows a remembered figure may read, or may come to read: the fund's records and the reference
 # rates they are valued at. Not here: the records' history (written beside the records), the ledger's day totals
-# (written with the lines), the summary snapshots (the summary job's own output) and this table.
+# (written with the lines), the summary snapshots (the summary job's own output), this table and the remembered
+# figures themselves.
 WATCHED_TABLES = (
     "funders_funder",
     "funders_fundercontact",
@@ -64,6 +65,20 @@ class FundChange(models.Model):
 
     def __str__(self) -> str:
         return f"Change #{self.pk} (transaction {self.tx})"
+
+
+class RememberedFigure(models.Model):
+    """A figure worked out at a version of the fund, kept for every process (`grants.reads.remembered`): whichever
+    process works it out first (the worker, right after a change) spares the others. Not a record of the fund: its
+    rows are replaced, pruned, and never watched."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    version = models.CharField(max_length=120, help_text="The fund's version and the code's, when worked out.")
+    answer = models.BinaryField(help_text="The figure, pickled.")
+    worked_out_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.version}"
 
 
 POSTGRES_VERSION = (

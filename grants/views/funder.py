@@ -4,9 +4,8 @@ from django.shortcuts import get_object_or_404, render
 from alignment_fund.clock import fund_today
 from funders.models import Funder
 from grants.reads.funder_charts import chart_data
-from grants.reads.funder_view import funder_dashboard_page_of
 from grants.reads.instalments import overdue_instalments
-from grants.reads.remembered import remembered
+from grants.reads.pages import funder_dashboard
 
 
 def _own_funder(request) -> Funder:
@@ -17,7 +16,7 @@ def _own_funder(request) -> Funder:
 @login_required
 def dashboard(request):
     funder = _own_funder(request)
-    data = remembered("funder_dashboard_page", funder_dashboard_page_of, funder.pk, fund_today())
+    data = funder_dashboard(funder.pk, fund_today())
     # Only the funder's own instalments: another funder's expected dates and amounts are theirs.
     overdue = overdue_instalments(fund_today(), funder=funder)
     return render(

@@ -32,15 +32,13 @@ from grants.forms.pages import (
     apply_action_error,
 )
 from grants.models import Approval, Award, Milestone
-from grants.reads.admin_charts import administrator_charts
 from grants.reads.approvals import waiting_for
 from grants.reads.award_page import award_page, award_queryset
-from grants.reads.calendar import payment_calendar
 from grants.reads.contributions import outstanding_on_pledge, unconverted_on_receipt
 from grants.reads.instalments import overdue_instalments
-from grants.reads.portfolio import portfolio as portfolio_page
+from grants.reads.pages import administrator_charts, payment_calendar
+from grants.reads.pages import portfolio as portfolio_page
 from grants.reads.position import round_headroom
-from grants.reads.remembered import remembered
 from grants.reads.round_page import round_page
 from grants.reads.waitlist import waitlist as waitlist_page
 from projects.models import Project, Round
@@ -65,7 +63,7 @@ def _rates_missing(request, exc: RateUnavailable):
 @administrator_required
 def portfolio(request):
     try:
-        page = remembered("portfolio", portfolio_page, fund_today())
+        page = portfolio_page(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     overdue = overdue_instalments(fund_today())
@@ -88,7 +86,7 @@ def waitlist(request):
 @administrator_required
 def calendar(request):
     try:
-        page = remembered("payment_calendar", payment_calendar, fund_today())
+        page = payment_calendar(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/calendar.html", {"calendar": page})
@@ -97,7 +95,7 @@ def calendar(request):
 @administrator_required
 def charts(request):
     try:
-        page = remembered("administrator_charts", administrator_charts, fund_today())
+        page = administrator_charts(fund_today())
     except RateUnavailable as exc:
         return _rates_missing(request, exc)
     return render(request, "grants/charts.html", {"charts": page, "chart_data": page.data()})

@@ -3,19 +3,22 @@ remembered under it follow (grants.models.fund_changes, grants.reads.remembered)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import psycopg
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from alignment_fund.rates.models import ExchangeRate
 from funders.models import Funder, FunderContact
-from grants.models import Award, AwardAttribution, SummarySnapshot
+from grants.models import Award, AwardAttribution, RememberedFigure, SummarySnapshot
 from grants.models.fund_changes import (
     POSTGRES_VERSION,
     WATCHED_TABLES,
@@ -23,13 +26,15 @@ from grants.models.fund_changes import (
     fund_version,
     postgres_version,
 )
+from grants.reads import remembered as remembered_module
 from grants.reads.allocation import awards_by_round_and_area
 from grants.reads.portfolio import area_rows
-from grants.reads.remembered import remembered
+from grants.reads.remembered import forget_old_figures, remembered
+from grants.tasks import refresh_allocation_summaries
 from projects.models import Project
 
 ON = date(2026, 10, 30)
-NOT_WATCHED = {"grants_ledgerdaytotal", "grants_summarysnapshot", "grants_fundchange"}
+NOT_WATCHED = {"grants_ledgerdaytotal", "grants_summarysnapshot", "grants_fundchange", "grants_rememberedfigure"}
 
 
 def _tables() -> set[str]:
@@ -145,6 +150,61 @@ class TestRemembered:
         second = client.get(reverse("grants:portfolio"))
         assert "A funder with a new name" not in first.content.decode()
         assert "A funder with a new name" in second.content.decode()
+
+
+def _another_process():
+    """What a process that has remembered nothing sees: nothing in memory, the figures kept in the database."""
+    for alias in django_settings.CACHES:
+        caches[alias].clear()
+
+
+class TestKeptForEveryProcess:
+    def test_a_figure_one_process_worked_out_is_read_by_another_until_the_next_change(self, world):
+        calls = []
+
+        def figure(on):
+            calls.append(on)
+            return {"on": on}
+
+        assert remembered("test_kept", figure, ON) == {"on": ON}
+        _another_process()
+        assert remembered("test_kept", figure, ON) == {"on": ON}
+        assert len(calls) == 1
+        world.funder_a.save()
+        _another_process()
+        remembered("test_kept", figure, ON)
+        assert len(calls) == 2
+
+    def test_a_figure_kept_by_other_code_is_worked_out_again(self, world, monkeypatch):
+        calls = []
+        remembered("test_code", lambda on: calls.append(on) or len(calls), ON)
+        monkeypatch.setattr(remembered_module, "code_digest", lambda: "code before a deploy")
+        _another_process()
+        assert remembered("test_code", lambda on: calls.append(on) or len(calls), ON) == 2
+
+    def test_the_summary_job_keeps_the_pages_for_the_first_visit_after_a_change(self, world, client, settings):
+        settings.FUND_TODAY = ON.isoformat()
+        Funder.objects.filter(pk=world.funder_a.pk).update(name="Funder A, renamed")
+        refresh_allocation_summaries()
+        kept = set(RememberedFigure.objects.values_list("key", flat=True))
+        pages = {f"fund:{name}:{ON}" for name in ("portfolio", "payment_calendar", "administrator_charts")}
+        dashboards = {f"fund:funder_dashboard_page:{funder.pk}:{ON}" for funder in (world.funder_a, world.funder_b)}
+        assert pages | dashboards <= kept
+        _another_process()
+        client.force_login(world.admin)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("grants:portfolio"))
+        assert "Funder A, renamed" in response.content.decode()
+        assert not any("grants_awardattribution" in query["sql"] for query in queries.captured_queries)
+
+    def test_figures_nobody_replaced_for_two_days_are_forgotten(self, world):
+        remembered("test_old", lambda on: on, ON)
+        remembered("test_new", lambda on: on, ON)
+        RememberedFigure.objects.filter(key__startswith="fund:test_old").update(
+            worked_out_at=timezone.now() - timedelta(days=3)
+        )
+        assert forget_old_figures() == 1
+        assert [key.split(":")[1] for key in RememberedFigure.objects.values_list("key", flat=True)] == ["test_new"]
 
 
 class TestLongListCounts:
