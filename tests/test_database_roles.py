@@ -128,3 +128,20 @@ def test_the_app_roles_writes_move_the_funds_version_but_the_role_cannot_set_it(
     _refused(app, "UPDATE grants_fundchange SET tx = tx + 1", "permission denied")
     _refused(app, "INSERT INTO grants_fundchange (tx) VALUES (1)", "permission denied")
     _refused(app, "ALTER TABLE projects_project DISABLE TRIGGER projects_project_fund_change", "must be owner")
+
+
+def test_the_app_role_keeps_replaces_and_forgets_remembered_figures_without_moving_the_version(app_role_connection):
+    """Every process keeps the figures it works out (grants.reads.remembered): the app's role writes them, and a kept
+    figure is not a record of the fund, so keeping one does not move the version it was kept under."""
+    app = app_role_connection
+    version = "SELECT MAX(id), COUNT(*) FROM grants_fundchange"
+    before = app.execute(version).fetchone()
+    keep = (
+        "INSERT INTO grants_rememberedfigure (key, version, answer, worked_out_at) VALUES ('fund:test', %s, %s, now()) "
+        "ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, answer = EXCLUDED.answer"
+    )
+    app.execute(keep, ["1.1@code", b"first"])
+    app.execute(keep, ["1.2@code", b"second"])
+    assert app.execute("SELECT version, answer FROM grants_rememberedfigure").fetchall() == [("1.2@code", b"second")]
+    app.execute("DELETE FROM grants_rememberedfigure")
+    assert app.execute(version).fetchone() == before
