@@ -8,6 +8,9 @@ class GrantsConfig(AppConfig):
 
     def ready(self) -> None:
         from alignment_fund.rates.signals import rates_stored
+        from grants.reads.remembered import code_digest
+
+        code_digest()  # of the code as it is when the process starts, not as a deploy may leave it later
 
         # Summaries carry the rates they used: new rates mean a new snapshot.
         rates_stored.connect(_refresh_summaries, dispatch_uid="grants.refresh_summaries_on_new_rates")

@@ -26,11 +26,11 @@ def refresh_allocation_summaries(as_of: str | None = None) -> int:
     on = date.fromisoformat(as_of) if as_of else fund_today()
     try:
         snapshot, _ = take_snapshot(on)
-        if on == fund_today():
-            warm_pages(on)
     finally:
-        forget_changes()
-        forget_old_figures()
+        forget_changes()  # before warming: folding the rows moves the version
+    if on == fund_today():
+        warm_pages(on)
+    forget_old_figures()
     return snapshot.pk
 
 

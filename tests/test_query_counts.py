@@ -168,17 +168,19 @@ for _model in admin.site._registry:
 
 # What each page costs on a first visit (nothing remembered), at either size. A signed-in page starts with two (the
 # session and the user); the API's lists add a COUNT for the page of results. A figure remembered per version of the
-# fund (grants.reads.remembered) costs one query more for the version, and the first time its own queries and two
-# more: it is looked for among the figures kept in the database, then kept there.
+# fund (grants.reads.remembered) costs one query more for the version, and the first time its own queries and five
+# more: it is looked for among the figures kept in the database, the version is read again (a figure worked out while
+# it moved is not kept), and it is kept there in a savepoint of the test's transaction (SAVEPOINT, INSERT, RELEASE;
+# a page outside a transaction makes two queries fewer). A list's count is not kept: the version again, and no more.
 EXPECTED: dict[str, int] = {
     "home (administrator)": 2,
-    "portfolio": 38,  # + late instalments (instalments, receipts), what waits for a second administrator, reports;
+    "portfolio": 44,  # + late instalments (instalments, receipts), what waits for a second administrator, reports;
     # the oldest 50 pledges to arrive and receipts to convert are read as records after the sums (two queries), and
     # the oldest 50 reports waiting and final reports overdue with how many there are of each (four)
     "waitlist": 13,  # the current round's count and total, its first project short, a page; the other rounds' best 50, and a count
-    "calendar": 15,  # month totals in SQL and the expected instalments; each month's payments are a page of their own
-    "calendar, this month's payments": 10,  # the calendar's month totals, then a page of them
-    "charts": 25,  # the calendar's month totals, and the expected instalments
+    "calendar": 21,  # month totals in SQL and the expected instalments; each month's payments are a page of their own
+    "calendar, this month's payments": 16,  # the calendar's month totals, then a page of them
+    "charts": 34,  # the calendar's month totals, and the expected instalments
     "awards list": 9,
     "awards list of a round, page 2": 10,
     "awards list searched": 9,
@@ -210,7 +212,7 @@ EXPECTED: dict[str, int] = {
     "approval": 3,
     "payment runs": 4,
     "payment run": 6,
-    "portfolio (second administrator)": 38,
+    "portfolio (second administrator)": 44,
     "api approvals (administrator)": 4,
     "api payment runs (administrator)": 7,
     "360Giving JSON": 8,  # streamed: is there anything to publish, then the grants a chunk at a time
@@ -220,14 +222,14 @@ EXPECTED: dict[str, int] = {
     "home (funder)": 3,
     # The funder's parts of the awards are one query per total (grants.reads.funder_parts); the statement's awards
     # that moved are one more query as they are read (the page reads them twice: is there any, then the table).
-    "funder dashboard (openai)": 25,  # + its own late instalments
-    "funder statement (openai)": 16,
-    "funder dashboard (aisi)": 25,
-    "funder statement (aisi)": 16,
-    "funder statement page (openai)": 19,
-    "funder statement page for a quarter (openai)": 24,
-    "funder statement page (aisi)": 19,
-    "funder statement for administrators": 18,
+    "funder dashboard (openai)": 31,  # + its own late instalments
+    "funder statement (openai)": 19,
+    "funder dashboard (aisi)": 31,
+    "funder statement (aisi)": 19,
+    "funder statement page (openai)": 22,
+    "funder statement page for a quarter (openai)": 30,
+    "funder statement page (aisi)": 22,
+    "funder statement for administrators": 21,
     "home (researcher)": 4,
     "my awards (researcher)": 9,
     "my award (researcher)": 8,
@@ -236,8 +238,8 @@ EXPECTED: dict[str, int] = {
     "healthz": 2,
     "sign-in page": 0,
     "password change page": 4,
-    "api pool (administrator)": 16,
-    "api pool (openai)": 15,
+    "api pool (administrator)": 19,
+    "api pool (openai)": 18,
     "api funders (administrator)": 4,
     "api funders (openai)": 5,
     "api pledges (administrator)": 6,  # + the instalments, prefetched
@@ -246,8 +248,8 @@ EXPECTED: dict[str, int] = {
     "api receipts (openai)": 6,
     "api conversions (administrator)": 4,
     "api conversions (openai)": 5,
-    "api attributions (administrator)": 6,  # + the version: the count is remembered
-    "api attributions (openai)": 7,
+    "api attributions (administrator)": 7,  # + the version, before and after counting: the count is remembered
+    "api attributions (openai)": 8,
     "api rounds (administrator)": 4,
     "api rounds (researcher)": 4,
     "api research-areas (administrator)": 4,
@@ -255,8 +257,8 @@ EXPECTED: dict[str, int] = {
     "api projects (administrator)": 4,
     "api projects (researcher)": 4,
     # Awards prefetch their milestones' payments and reports, and their amendments; milestones their payments.
-    "api awards (administrator)": 9,
-    "api awards (researcher)": 9,
+    "api awards (administrator)": 10,
+    "api awards (researcher)": 10,
     "api milestones (administrator)": 6,
     "api milestones (researcher)": 6,
     "api disbursements (administrator)": 4,
@@ -274,12 +276,12 @@ EXPECTED: dict[str, int] = {
     "admin projects_round": 11,
     "admin rates_exchangerate": 8,
     "admin rates_heldrate": 8,
-    "admin grants_award": 10,  # the version and one COUNT (the filtered one), MIN/MAX for the years, the countries
+    "admin grants_award": 11,  # the version twice and one COUNT (the filtered one), MIN/MAX for the years, the countries
     "admin grants_milestone": 9,  # with their payments
     "admin grants_milestonereport": 8,
     "admin grants_disbursement": 8,
     "admin grants_awardattribution": 7,
-    "admin grants_ledgertransaction": 7,  # the version and a COUNT, MIN/MAX for the years, not a DISTINCT
+    "admin grants_ledgertransaction": 8,  # the version twice and a COUNT, MIN/MAX for the years, not a DISTINCT
     "admin grants_ledgerline": 9,
     "admin grants_summarysnapshot": 7,
     "admin grants_approval": 6,

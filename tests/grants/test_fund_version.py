@@ -178,9 +178,38 @@ class TestKeptForEveryProcess:
     def test_a_figure_kept_by_other_code_is_worked_out_again(self, world, monkeypatch):
         calls = []
         remembered("test_code", lambda on: calls.append(on) or len(calls), ON)
-        monkeypatch.setattr(remembered_module, "code_digest", lambda: "code before a deploy")
+        monkeypatch.setattr(remembered_module, "code_digest", lambda: "the code after a deploy")
         _another_process()
         assert remembered("test_code", lambda on: calls.append(on) or len(calls), ON) == 2
+
+    def test_a_kept_figure_not_signed_by_this_deployment_is_worked_out_again(self, world, settings):
+        calls = []
+        remembered("test_signed", lambda on: calls.append(on) or len(calls), ON)
+        settings.SECRET_KEY = "another deployment's secret key, or someone who could write the table"
+        _another_process()
+        assert remembered("test_signed", lambda on: calls.append(on) or len(calls), ON) == 2
+
+    def test_a_kept_figure_that_cannot_be_read_back_is_worked_out_again(self, world):
+        calls = []
+        remembered("test_unreadable", lambda on: calls.append(on) or len(calls), ON)
+        row = RememberedFigure.objects.get(key__startswith="fund:test_unreadable")
+        garbage = b"not a pickle"
+        signature = remembered_module._signature(row.key, row.version, garbage)
+        RememberedFigure.objects.filter(key=row.key).update(answer=signature + garbage)
+        _another_process()
+        assert remembered("test_unreadable", lambda on: calls.append(on) or len(calls), ON) == 2
+
+    def test_a_figure_whose_version_moved_while_it_was_worked_out_is_not_remembered(self, world):
+        calls = []
+
+        def changing(on):
+            calls.append(on)
+            Funder.objects.filter(pk=world.funder_a.pk).update(name=f"Renamed {len(calls)}")
+            return len(calls)
+
+        assert remembered("test_moving", changing, ON) == 1
+        assert not RememberedFigure.objects.filter(key__startswith="fund:test_moving").exists()
+        assert remembered("test_moving", changing, ON) == 2
 
     def test_the_summary_job_keeps_the_pages_for_the_first_visit_after_a_change(self, world, client, settings):
         settings.FUND_TODAY = ON.isoformat()
@@ -286,6 +315,22 @@ class TestOnPostgreSQL:
         params = {k: v for k, v in params.items() if k in {"host", "port", "dbname", "user", "password"}}
         with psycopg.connect(**params) as other:
             yield other
+
+    def test_a_database_that_refuses_to_keep_a_figure_still_gives_the_answer(self, fresh_world, second_connection):
+        # Another connection holds the kept figures' table against writers (reads pass): keeping times out.
+        second_connection.execute("LOCK TABLE grants_rememberedfigure IN EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            with transaction.atomic():
+                assert remembered("test_refused", lambda on: f"answer of {on}", ON) == f"answer of {ON}"
+                # The caller's transaction is not spoilt by the refusal.
+                assert Funder.objects.filter(pk=fresh_world.funder_a.pk).exists()
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+            second_connection.rollback()
+        assert not RememberedFigure.objects.filter(key__startswith="fund:test_refused").exists()
 
     def test_a_transaction_that_commits_late_still_moves_the_version(self, fresh_world, second_connection):
         world = fresh_world

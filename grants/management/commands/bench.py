@@ -154,7 +154,7 @@ class Command(BaseCommand):
             [page for page in measured if page[0].endswith(KEPT)],
         )
         for group in groups:
-            if group is groups[-1]:
+            if group and group is groups[-1]:
                 warm_pages(fund_today())
             for name, who, url in group:  # warm up, and find the slow ones
                 seconds, counts[name], status = fetch(clients[who], url, name)
