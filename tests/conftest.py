@@ -19,11 +19,9 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 @pytest.fixture(autouse=True)
 def _forget_remembered_figures():
     """Each test starts with nothing remembered (grants.reads.remembered), so what it counts and sees is its own."""
-    from django.conf import settings
-    from django.core.cache import caches
+    from grants.reads.remembered import forget
 
-    for alias in settings.CACHES:
-        caches[alias].clear()
+    forget()
 
 
 def _missing_service(item) -> str | None:

@@ -28,6 +28,7 @@ from grants.api.common import READ_WRITE, awards_visible_to
 from grants.api.corrections import REVERSAL_HELP, ReversibleSerializerMixin, ReversibleViewSetMixin, reversal_schema
 from grants.api.reports import MilestoneReportSerializer, ReportUploadInput, ReviewInput
 from grants.models import Approval, Disbursement, Milestone, MilestoneReport
+from grants.reads.reports import reports_newest_first
 
 
 def milestones_visible_to(user) -> QuerySet[Milestone]:
@@ -49,7 +50,7 @@ def with_payments_and_reports(milestones: QuerySet[Milestone]) -> QuerySet[Miles
     of reading a page of 50 awards with their 200 milestones."""
     return milestones.prefetch_related(
         Prefetch("payments", queryset=Disbursement.objects.order_by(), to_attr="payment_list"),
-        Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"), to_attr="report_list"),
+        reports_newest_first(to_attr="report_list"),
     )
 
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 
 from alignment_fund.money import total
 from grants.models import Award, AwardAmendment, AwardAttribution, Disbursement, LedgerLine, Milestone, MilestoneReport
-from grants.reads.reports import ReportVersion, final_report_overdue, report_versions
+from grants.reads.reports import ReportVersion, final_report_overdue, report_versions, reports_newest_first
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,7 @@ def award_queryset(awards=None):
         .prefetch_related(
             Prefetch(
                 "milestones",
-                queryset=Milestone.objects.prefetch_related(
-                    "payments", Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))
-                ).order_by("number"),
+                queryset=Milestone.objects.prefetch_related("payments", reports_newest_first()).order_by("number"),
             ),
             Prefetch("attributions", queryset=AwardAttribution.objects.select_related("funder").order_by("-amount")),
             Prefetch(

@@ -140,6 +140,15 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def forget(*, kept_too: bool = False) -> None:
+    """Forget what this process remembers in memory (every cache in `CACHES`: what a new process starts with) and,
+    with `kept_too`, the figures kept in the database as well (nothing remembered anywhere, as after a change)."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    if kept_too:
+        RememberedFigure.objects.all().delete()
+
+
 def forget_old_figures() -> int:
     """Delete the kept figures nobody has replaced for `KEPT_IN_THE_DATABASE` (yesterday's dates, funders gone):
     the summary job calls it. Returns how many."""

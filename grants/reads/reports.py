@@ -59,8 +59,13 @@ def report_versions(milestone: Milestone) -> tuple[ReportVersion, ...]:
     )
 
 
+def reports_newest_first(to_attr: str | None = None) -> Prefetch:
+    """A milestone's report versions, newest first, to prefetch (into a list named `to_attr`, if given)."""
+    return Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"), to_attr=to_attr)
+
+
 def with_reports(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
-    return milestones.prefetch_related(Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version")))
+    return milestones.prefetch_related(reports_newest_first())
 
 
 def final_report_overdue(award: Award, milestones, today: date) -> bool:

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from alignment_fund.dates import last_business_day, payment_run_for
 from alignment_fund.money import share, total
 from grants.models import Award, Disbursement, Milestone, MilestoneReport
-from grants.reads.reports import ReportVersion, final_report_overdue, report_versions
+from grants.reads.reports import ReportVersion, final_report_overdue, report_versions, reports_newest_first
 
 ZERO = Decimal("0.00")
 
@@ -204,9 +204,7 @@ def award_statuses(awards: QuerySet[Award], today: date) -> list[AwardStatus]:
     awards = awards.select_related("project__research_area", "round").prefetch_related(
         Prefetch(
             "milestones",
-            queryset=Milestone.objects.order_by("number").prefetch_related(
-                Prefetch("reports", queryset=MilestoneReport.objects.order_by("-version"))
-            ),
+            queryset=Milestone.objects.order_by("number").prefetch_related(reports_newest_first()),
         ),
         Prefetch("disbursements", queryset=Disbursement.objects.select_related("milestone").order_by("paid_on", "pk")),
     )

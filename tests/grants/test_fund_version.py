@@ -9,8 +9,6 @@ from decimal import Decimal
 import psycopg
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -29,7 +27,7 @@ from grants.models.fund_changes import (
 from grants.reads import remembered as remembered_module
 from grants.reads.allocation import awards_by_round_and_area
 from grants.reads.portfolio import area_rows
-from grants.reads.remembered import forget_old_figures, remembered
+from grants.reads.remembered import forget, forget_old_figures, remembered
 from grants.tasks import refresh_allocation_summaries
 from projects.models import Project
 
@@ -154,8 +152,7 @@ class TestRemembered:
 
 def _another_process():
     """What a process that has remembered nothing sees: nothing in memory, the figures kept in the database."""
-    for alias in django_settings.CACHES:
-        caches[alias].clear()
+    forget()
 
 
 class TestKeptForEveryProcess:

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
@@ -30,8 +29,9 @@ from alignment_fund.models import User
 from alignment_fund.spreadsheets.reading import Row, Table
 from funders.models import Funder, Pledge, Receipt
 from grants.imports.pledges import import_pledges
-from grants.models import Award, RememberedFigure
+from grants.models import Award
 from grants.reads.pages import warm_pages
+from grants.reads.remembered import forget
 from grants.reads.snapshots import build_summary
 from projects.models import Round
 
@@ -94,10 +94,7 @@ def fetch(client: Client, url: str, label: str = "") -> tuple[float, int, int]:
     """(seconds, queries, status) of one request, its streamed body read to the end; a first visit after a change
     starts with nothing remembered."""
     if label.endswith(FORGETTING):
-        for alias in settings.CACHES:
-            caches[alias].clear()
-    if label.endswith(AFTER_A_CHANGE):
-        RememberedFigure.objects.all().delete()
+        forget(kept_too=label.endswith(AFTER_A_CHANGE))
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(url)

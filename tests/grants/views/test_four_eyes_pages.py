@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import actions
-from grants.models import Approval, Award, Disbursement, PaymentRun, RememberedFigure
+from grants.models import Approval, Award, Disbursement, PaymentRun
+from grants.reads.remembered import forget
 
 AWARDED_ON = date(2026, 2, 19)
 
@@ -116,8 +116,7 @@ def test_the_lists_cost_the_same_whatever_they_hold(four_eyes, name):
     client.get(reverse(name))  # warm the session
     # This visit works out what the page remembers (grants.reads.remembered), as will the next one: the fund will have
     # changed. Nothing is remembered in memory, nor kept in the database.
-    cache.clear()
-    RememberedFigure.objects.all().delete()
+    forget(kept_too=True)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse(name))
     actions.do_reject(four_eyes.bob, approval, "No")
